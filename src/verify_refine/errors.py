@@ -1,0 +1,25 @@
+"""The user-facing error types: their str() is the one line the CLI prints."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input (exit 2): a file that cannot be read, parsed or understood."""
+
+    def __init__(self, message: str, source: str | None = None,
+                 line: int | None = None, column: int | None = None):
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = self.source or ""
+        if where and self.line is not None:
+            where += f":{self.line}:{self.column if self.column is not None else 1}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class UsageError(InputError):
+    """A command line that does not make sense (exit 2)."""
