@@ -1,0 +1,81 @@
+"""Operations on glob languages: fast matching, intersection and inclusion, with witnesses."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from functools import lru_cache
+
+from .glob import ONE, STAR, closure, fold, step
+
+
+@lru_cache(maxsize=65536)
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A regular expression equivalent to the pattern, for folded text (agrees with glob.matches)."""
+    parts = []
+    for ch in fold(pattern):
+        if ch == STAR:
+            parts.append(".*")
+        elif ch == ONE:
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def fast_match(pattern: str, folded_text: str) -> bool:
+    """glob.matches for text already folded, through a compiled regex."""
+    return compiled(pattern).fullmatch(folded_text) is not None
+
+
+def _alphabet(*patterns: str) -> list[str]:
+    """One representative character per class: each literal in the patterns, plus one other."""
+    chars = sorted({ch for p in patterns for ch in p if ch not in (STAR, ONE)})
+    other = next(chr(c) for c in range(0x21, 0x110000) if chr(c) not in chars
+                 and chr(c) not in (STAR, ONE))
+    return chars + [other]
+
+
+def _search(a: str, b: str, want):
+    """Breadth-first search over pairs of state sets; returns the first string satisfying `want`."""
+    pa, pb = fold(a), fold(b)
+    start = (closure(pa, {0}), closure(pb, {0}))
+    seen = {start: ""}
+    queue = deque([start])
+    letters = _alphabet(pa, pb)
+    while queue:
+        sa, sb = queue.popleft()
+        word = seen[(sa, sb)]
+        if want(len(pa) in sa, len(pb) in sb):
+            return word
+        if not sa:
+            continue
+        for ch in letters:
+            nxt = (step(pa, sa, ch), step(pb, sb, ch))
+            if nxt[0] and nxt not in seen:
+                seen[nxt] = word + ch
+                queue.append(nxt)
+    return None
+
+
+@lru_cache(maxsize=65536)
+def intersection_witness(a: str, b: str) -> str | None:
+    """A shortest folded string in lang(a) and lang(b), or None when they are disjoint."""
+    return _search(a, b, lambda in_a, in_b: in_a and in_b)
+
+
+def intersects(a: str, b: str) -> bool:
+    return intersection_witness(a, b) is not None
+
+
+@lru_cache(maxsize=65536)
+def escape_witness(a: str, b: str) -> str | None:
+    """A shortest folded string in lang(a) but not in lang(b), or None when lang(a) ⊆ lang(b)."""
+    return _search(a, b, lambda in_a, in_b: in_a and not in_b)
+
+
+def includes(inner: str, outer: str) -> bool:
+    """True when lang(inner) ⊆ lang(outer)."""
+    if fold(inner) == fold(outer) or outer == STAR:
+        return True
+    return escape_witness(inner, outer) is None

@@ -1,0 +1,48 @@
+"""Fast questions about the unused set: which unused actions a pattern or prefix admits."""
+
+from __future__ import annotations
+
+import bisect
+
+from .findings import UnusedSet
+from .glob import fold, literal_head, states_after
+from .globops import fast_match
+
+_TOP = "\U0010ffff"
+
+
+class UnusedIndex:
+    """The unused set, folded and sorted, for prefix and pattern look-ups."""
+
+    def __init__(self, unused: UnusedSet, canonical=lambda action: action):
+        self.unused = unused
+        self.services = sorted(fold(s) for s in unused.services)
+        self._service_set = set(self.services)
+        self._names = {fold(a): a for a in unused.actions}
+        self.literals = sorted(self._names)
+
+    def name(self, folded: str) -> str:
+        return self._names.get(folded, folded)
+
+    def is_unused(self, action: str) -> bool:
+        """True when a concrete action name is in the unused set."""
+        folded = fold(action)
+        return folded in self._names or folded.split(":", 1)[0] in self._service_set
+
+    def literals_with_prefix(self, folded_prefix: str) -> list[str]:
+        lo = bisect.bisect_left(self.literals, folded_prefix)
+        hi = bisect.bisect_left(self.literals, folded_prefix + _TOP)
+        return self.literals[lo:hi]
+
+    def literals_in(self, pattern: str) -> list[str]:
+        """Folded unused actions in lang(pattern)."""
+        head = fold(literal_head(pattern))
+        return [u for u in self.literals_with_prefix(head) if fast_match(pattern, u)]
+
+    def services_meeting(self, pattern: str) -> list[str]:
+        """Unused services `svc:*` whose language meets lang(pattern)."""
+        return [f"{s}:*" for s in self.services if states_after(pattern, s + ":")]
+
+    def admitted_by(self, pattern: str) -> list[str]:
+        """Everything unused that lang(pattern) admits: folded actions, then `svc:*` patterns."""
+        return self.literals_in(pattern) + self.services_meeting(pattern)
