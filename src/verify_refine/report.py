@@ -1,0 +1,165 @@
+"""What a refinement says to its user: the refined document, a -/+ diff, a summary, a JSON result."""
+
+from __future__ import annotations
+
+import difflib
+
+from .glob import fold
+from .jsonout import dumps, plain
+from .model import Policy, Statement
+from .refine import KEPT, Refinement, StatementResult
+
+RESULT_FORMAT = "verify-refine/refine-result"
+RESULT_VERSION = 1
+
+
+def original_document(policy: Policy) -> dict:
+    return dict(policy.members)
+
+
+def refined_document(ref: Refinement) -> dict:
+    """The refined policy: same keys in the same order; only action lists and statements change."""
+    statements = [_refined_statement(r) for r in ref.statements if not r.removed_statement]
+    doc = {}
+    for key, value in ref.policy.members:
+        if key == "Statement":
+            value = statements[0] if (not ref.policy.statement_is_list and statements) \
+                else statements
+        doc[key] = value
+    return doc
+
+
+def _refined_statement(result: StatementResult) -> dict:
+    stmt = result.statement
+    texts = [e.text for e in result.entries]
+    out = {}
+    for key, value in stmt.members:
+        if key == stmt.action_key and result.changed:
+            value = texts[0] if (not stmt.action_is_list and len(texts) == 1) else texts
+        out[key] = value
+    return out
+
+
+def diff(ref: Refinement) -> str:
+    """The whole policy before and after, line by line, removed lines `-`, added lines `+`."""
+    before = dumps(original_document(ref.policy)).splitlines()
+    after = dumps(refined_document(ref)).splitlines()
+    out = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            out.extend(" " + line for line in before[a0:a1])
+            continue
+        out.extend("-" + line for line in before[a0:a1])
+        out.extend("+" + line for line in after[b0:b1])
+    return "\n".join(out) + "\n"
+
+
+def statement_label(stmt: Statement) -> str:
+    sid = f' "{stmt.sid}"' if stmt.sid else ""
+    return f"statement {stmt.index + 1}{sid} ({stmt.effect}, {stmt.action_key})"
+
+
+def allowed_catalog(ref: Refinement, stmt: Statement, texts: list[str] | None) -> set[str]:
+    """Folded catalog actions a statement's action element grants (None: the statement is gone)."""
+    if texts is None:
+        return set()
+    matched = {a for t in texts for a in ref.catalog.matching(t)}
+    if stmt.action_key == "NotAction":
+        return set(ref.catalog.with_prefix("")) - matched
+    return matched
+
+
+def statement_figures(ref: Refinement, result: StatementResult) -> dict:
+    stmt = result.statement
+    before = allowed_catalog(ref, stmt, [p.text for p in stmt.patterns])
+    after_texts = None if result.removed_statement else [e.text for e in result.entries]
+    after = allowed_catalog(ref, stmt, after_texts) if result.changed else before
+    kept = sum(1 for o in result.outcomes if o.status == KEPT) if result.outcomes \
+        else len(stmt.patterns)
+    generated = [] if result.removed_statement else [e for e in result.entries if e.generated]
+    return {
+        "entries_before": len(stmt.patterns),
+        "entries_after": 0 if result.removed_statement else len(result.entries),
+        "kept": kept if not result.removed_statement else 0,
+        "removed": len(stmt.patterns) - kept if result.outcomes else
+        (len(stmt.patterns) if result.removed_statement else 0),
+        "added": len(generated),
+        "catalog_actions_before": len(before),
+        "catalog_actions_after": len(after),
+        "catalog_actions_removed": len(before - after),
+    }
+
+
+def status(result: StatementResult) -> str:
+    if result.statement.effect != "Allow":
+        return "untouched"
+    if result.removed_statement:
+        return "removed"
+    return "refined" if result.changed else "unchanged"
+
+
+def summary(ref: Refinement) -> str:
+    lines = []
+    total_before = total_after = 0
+    for result in ref.statements:
+        fig = statement_figures(ref, result)
+        total_before += fig["catalog_actions_before"]
+        total_after += fig["catalog_actions_after"]
+        what = status(result)
+        lines.append(f"{statement_label(result.statement)}: {what}; entries {fig['entries_before']}"
+                     f" -> {fig['entries_after']} ({fig['kept']} kept, {fig['removed']} removed, "
+                     f"{fig['added']} added); catalog actions {fig['catalog_actions_before']}"
+                     f" -> {fig['catalog_actions_after']} ({fig['catalog_actions_removed']} "
+                     "removed)")
+    lines.append(f"unused set: {len(ref.unused.actions)} actions, "
+                 f"{len(ref.unused.services)} whole services")
+    lines.append(f"catalog: {ref.catalog.label}")
+    if ref.detach:
+        lines.append("detach: no Allow statement remains; detach this policy from its principal")
+    lines.append("unproved: this refinement has not been checked by the prover")
+    return "\n".join(lines) + "\n"
+
+
+def result_json(ref: Refinement) -> dict:
+    """The machine-readable result of `refine --format json`."""
+    statements = []
+    for result in ref.statements:
+        stmt = result.statement
+        statements.append({
+            "index": stmt.index,
+            "sid": stmt.sid,
+            "effect": stmt.effect,
+            "action_key": stmt.action_key,
+            "status": status(result),
+            "figures": statement_figures(ref, result),
+            "patterns": [{
+                "text": o.pattern.text,
+                "status": o.status,
+                "line": o.pattern.span.line if o.pattern.span else None,
+                "column": o.pattern.span.column if o.pattern.span else None,
+                "catalog_matches": o.catalog_matches,
+                "removed_unused": list(o.removed),
+            } for o in result.outcomes],
+            "entries": None if result.removed_statement else [_entry_json(e)
+                                                               for e in result.entries],
+        })
+    return {
+        "format": RESULT_FORMAT,
+        "version": RESULT_VERSION,
+        "catalog": {"name": ref.catalog.name, "version": ref.catalog.version,
+                    "date": ref.catalog.date, "actions": ref.catalog.size},
+        "unused": {"actions": sorted(ref.unused.actions, key=fold),
+                   "services": sorted(ref.unused.services),
+                   "not_in_catalog": sorted(ref.unused.unknown, key=fold)},
+        "refined_policy": plain(refined_document(ref)),
+        "detach": ref.detach,
+        "proved": False,
+        "statements": statements,
+        "warnings": list(ref.warnings),
+    }
+
+
+def _entry_json(entry) -> dict:
+    return {"text": entry.text, "origin": entry.origin, "generated": entry.generated,
+            "parent": list(entry.parent), "witness": entry.witness}
