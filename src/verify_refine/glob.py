@@ -8,6 +8,8 @@ ONE = "?"
 
 def fold(text: str) -> str:
     """The case folding IAM applies to action names: lower-case, character by character."""
+    if text.isascii():
+        return text.lower()
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
 
 

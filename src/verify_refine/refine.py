@@ -32,6 +32,7 @@ class Entry:
     generated: bool
     parent: tuple[str, ...] = ()
     witness: str | None = None
+    prefix: str | None = None  # the token-trie node a generated entry was emitted for
 
 
 @dataclass(frozen=True)
@@ -157,12 +158,12 @@ class _Walker:
             texts = ((self.catalog.canonical(covered[0]),) if len(covered) == 1 else emitted)
             for text in texts:
                 self.entries.append(Entry(text, self.pattern, self.position, True,
-                                          parent, parent_witness))
+                                          parent, parent_witness, node.prefix))
             return
         if node.action is not None and not self.index.is_unused(node.action):
             # The node's wildcard is unsafe but the action it spells is used: keep it literally.
             self.entries.append(Entry(node.action, self.pattern, self.position, True,
-                                      emitted, witness))
+                                      emitted, witness, node.prefix))
         for child in node.ordered_children():
             self.visit(child, emitted, witness)
 
@@ -244,9 +245,10 @@ class _NotActionWalker:
         self.index = index
         self.added: list[Entry] = []
 
-    def add(self, text: str, witness: str | None, parent: tuple[str, ...] = ()):
+    def add(self, text: str, witness: str | None, parent: tuple[str, ...] = (),
+            prefix: str | None = None):
         self.added.append(Entry(text, text, len(self.stmt.patterns) + len(self.added), True,
-                                parent, witness))
+                                parent, witness, prefix))
 
     def used_under(self, folded_prefix: str) -> str | None:
         """A used catalog action the statement allows under a prefix (None if all are unused)."""
@@ -267,10 +269,10 @@ class _NotActionWalker:
         used = self.used_under(folded)
         if node.prefix and used is None:
             text = self.catalog.canonical(under[0]) if len(under) == 1 else node.prefix + STAR
-            self.add(text, parent_used, (parent_prefix + STAR,))
+            self.add(text, parent_used, (parent_prefix + STAR,), node.prefix)
             return
         if node.action is not None and self.index.is_unused(node.action):
-            self.add(node.action, used, (node.prefix + STAR,))
+            self.add(node.action, used, (node.prefix + STAR,), node.prefix)
         for child in node.ordered_children():
             self.visit(child, node.prefix, used)
 

@@ -162,4 +162,4 @@ def result_json(ref: Refinement) -> dict:
 
 def _entry_json(entry) -> dict:
     return {"text": entry.text, "origin": entry.origin, "generated": entry.generated,
-            "parent": list(entry.parent), "witness": entry.witness}
+            "prefix": entry.prefix, "parent": list(entry.parent), "witness": entry.witness}
