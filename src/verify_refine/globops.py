@@ -6,7 +6,7 @@ import re
 from collections import deque
 from functools import lru_cache
 
-from .glob import ONE, STAR, closure, fold, step
+from .glob import ONE, STAR, closure, fold, literal_head, step
 
 
 @lru_cache(maxsize=65536)
@@ -74,8 +74,22 @@ def escape_witness(a: str, b: str) -> str | None:
     return _search(a, b, lambda in_a, in_b: in_a and not in_b)
 
 
+def literal_tail(pattern: str) -> str:
+    """The text after the last wildcard: every string the pattern matches ends with it."""
+    for i in range(len(pattern) - 1, -1, -1):
+        if pattern[i] in (STAR, ONE):
+            return pattern[i + 1:]
+    return pattern
+
+
 def includes(inner: str, outer: str) -> bool:
     """True when lang(inner) ⊆ lang(outer)."""
-    if fold(inner) == fold(outer) or outer == STAR:
+    fi, fo = fold(inner), fold(outer)
+    if fi == fo or fo.strip(STAR) == "":
         return True
-    return escape_witness(inner, outer) is None
+    if STAR not in fi and ONE not in fi:
+        return fast_match(fo, fi)
+    # Necessary conditions: the outer pattern's literal head and tail bound every inner string.
+    if not fi.startswith(literal_head(fo)) or not fi.endswith(literal_tail(fo)):
+        return False
+    return escape_witness(fi, fo) is None

@@ -194,11 +194,16 @@ def emission(pattern: str, prefix: str) -> tuple[str, ...]:
     """
     if not prefix:
         return (pattern,)
+    head = literal_head(pattern)
+    if pattern[len(head):].strip(STAR) == "" and len(prefix) > len(head):
+        return (prefix + STAR,)  # `head*`: every string under the prefix is allowed
     states = sorted(states_after(pattern, prefix))
-    if fold(literal_head(pattern)) == fold(prefix) and states == [len(prefix)]:
+    if fold(head) == fold(prefix) and states == [len(prefix)]:
         return (pattern,)
-    pieces = [prefix + pattern[j:] for j in states]
-    return tuple(without_subsumed_texts(pieces))
+    rests = [pattern[j:] for j in states]
+    if any(rest and rest.strip(STAR) == "" for rest in rests):
+        return (prefix + STAR,)  # one way on is "anything": the whole of prefix·Σ*
+    return tuple(without_subsumed_texts([prefix + rest for rest in rests]))
 
 
 # ---------------------------------------------------------------- NotAction lists
