@@ -85,7 +85,7 @@ def literal_tail(pattern: str) -> str:
 def includes(inner: str, outer: str) -> bool:
     """True when lang(inner) ⊆ lang(outer)."""
     fi, fo = fold(inner), fold(outer)
-    if fi == fo or fo.strip(STAR) == "":
+    if fi == fo or (fo and fo.strip(STAR) == ""):
         return True
     if STAR not in fi and ONE not in fi:
         return fast_match(fo, fi)

@@ -194,8 +194,8 @@ def emission(pattern: str, prefix: str) -> tuple[str, ...]:
     """
     if not prefix:
         return (pattern,)
-    head = literal_head(pattern)
-    if pattern[len(head):].strip(STAR) == "" and len(prefix) > len(head):
+    head, rest = literal_head(pattern), pattern[len(literal_head(pattern)):]
+    if rest and rest.strip(STAR) == "" and len(prefix) > len(head):
         return (prefix + STAR,)  # `head*`: every string under the prefix is allowed
     states = sorted(states_after(pattern, prefix))
     if fold(head) == fold(prefix) and states == [len(prefix)]:
