@@ -104,7 +104,9 @@ def load_file(path: Path) -> Catalog:
     except OSError as exc:
         raise InputError(f"cannot read catalog: {exc.strerror}", str(path)) from None
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise InputError("nested too deeply for a catalog file", str(path)) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", str(path)) from None
     except json.JSONDecodeError as exc:
@@ -122,6 +124,12 @@ def load_file(path: Path) -> Catalog:
                                                   for n in names):
             raise InputError(f'service "{svc}": expected a list of action names '
                              "(letters, digits, '-', '_', '.')", str(path))
+        folded = [fold(n) for n in names]
+        if len(set(folded)) != len(folded):
+            twice = next(n for n in names if folded.count(fold(n)) > 1)
+            raise InputError(f'service "{svc}": action "{twice}" is listed twice', str(path))
+        if any(fold(svc) == fold(known) for known in services):
+            raise InputError(f'service "{svc}" is listed twice', str(path))
         services[svc] = tuple(names)
     digest = hashlib.sha256(raw).hexdigest()[:12]
     return Catalog(name=path.name, version=f"sha256:{digest}", date=None, services=services)

@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             cat = catalog_mod.load(args.catalog)
             print(f"{cat.label}: {len(cat.services)} services, {cat.size} actions")
             return EXIT_OK
-        raise UsageError(f"{parser.prog}: choose a command (see --help)")
+        where = f"{parser.prog} catalog" if args.command == "catalog" else parser.prog
+        raise UsageError(f"{where}: choose a command (see --help)")
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_INPUT
@@ -126,7 +127,7 @@ def run_catalog_export(args) -> int:
     cat = catalog_mod.load(args.catalog)
     export = cat.export()
     if args.services:
-        wanted = [s.strip() for s in args.services.split(",") if s.strip()]
+        wanted = [s.strip().lower() for s in args.services.split(",") if s.strip()]
         missing = [s for s in wanted if s not in export]
         if missing:
             raise UsageError(f"--services: not in the catalog ({cat.label}): "
@@ -169,10 +170,21 @@ def write_atomically(path: str, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write: {exc.strerror}", path) from None
+
+
+def _mode_for(target: Path) -> int:
+    """An existing file keeps its mode; a new one gets the default the umask allows."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def entry_point() -> None:

@@ -36,8 +36,8 @@ class UnusedSet:
 def load(path: str, catalog: Catalog, parse_json) -> tuple[UnusedSet, list[str]]:
     """Read a findings file in any supported format; returns the unused set and warnings."""
     data = _read(Path(path))
-    text = data.decode("utf-8-sig", errors="replace").lstrip()
-    if text.startswith(("[", "{")):
+    text = data.decode("utf-8-sig", errors="replace")
+    if text.lstrip().startswith(("[", "{")):
         value = parse_json(data, path)
         entries = _entries_from_json(value, path)
     else:
@@ -94,6 +94,10 @@ def _from_finding_v2(value: dict, path: str) -> list[Entry]:
         if unused is None:
             continue  # other kinds of finding detail carry no unused permissions
         out.extend(_from_service_entry(unused, path, f"{where}.unusedPermissionDetails"))
+    if not out:
+        kind = value.get("findingType", "this finding")
+        raise InputError(f"{kind} lists no unusedPermissionDetails: nothing to remove "
+                         "(only UnusedPermission findings name unused actions)", path)
     return out
 
 
@@ -154,6 +158,9 @@ def _check_name(action: str, path: str, where: str) -> None:
     if has_wildcard(action) or not action:
         raise InputError(f'{where}: "{action}": unused actions are names, not patterns '
                          "(a whole service is svc:*)", path)
+    if not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in action):
+        raise InputError(f'{where}: "{action}" is not an action name '
+                         "(letters, digits, '-', '_', '.')", path)
 
 
 def _collect(entries: list[Entry], catalog: Catalog, path: str) -> tuple[UnusedSet, list[str]]:

@@ -90,11 +90,13 @@ def refine(policy: Policy, catalog: Catalog, unused: UnusedSet) -> Refinement:
             results.append(_refine_action(stmt, catalog, index))
         else:
             results.append(_refine_not_action(stmt, catalog, index))
-    for stmt in policy.statements:
+    for stmt, result in zip(policy.statements, results):
+        dropped = {o.index for o in result.outcomes if o.status == DROPPED}
         for pos, pat in enumerate(stmt.patterns):
             if not catalog.matching(pat.text):
+                fate = "removed as unused" if pos in dropped else "kept as written"
                 warnings.append(_where(policy, pat) + f'"{pat.text}" matches no action in the '
-                                f"catalog ({catalog.label}); kept as written")
+                                f"catalog ({catalog.label}); {fate}")
     return Refinement(policy, tuple(results), catalog, unused, tuple(warnings))
 
 
