@@ -142,7 +142,7 @@ def test_output_file(capsys, tmp_path):
     assert text.endswith("}\n") and not text.endswith("\n\n")
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
     assert "catalog: catalog-2024-10-24.json sha256:3edf13ff23a2" in err
-    assert "unproved" in err
+    assert "proved: sound" in err and "unproved" not in err
     assert f"wrote {out_path}" in err
     assert [p.name for p in tmp_path.iterdir()] == ["refined.json"]  # no temporary left
 
@@ -180,7 +180,7 @@ def test_diff(capsys):
     added = [l for l in lines if l.startswith("+")]
     assert len(removed) == 9 and len(added) == 7
     assert all(l[:1] in "-+ " for l in lines)
-    assert "unproved" in err
+    assert "proved: sound" in err and "unproved" not in err
 
 
 def test_format_json(capsys, tmp_path):
@@ -572,7 +572,7 @@ def test_script_golden_2024_from_the_repo_root():
                     "examples/blog/catalog-2024-10-24.json")
     assert result.returncode == 0, result.stderr
     assert result.stdout == EXPECTED_2024.read_text()
-    assert "unproved" in result.stderr
+    assert "proved: sound" in result.stderr
 
 
 def test_script_bad_input_has_no_traceback(tmp_path):

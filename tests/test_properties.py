@@ -12,7 +12,7 @@ from strategies import catalogs, patterns, unused_sets
 from verify_refine.glob import fold, has_wildcard, matches, states_after
 from verify_refine.model import Pattern, Policy, Statement
 from verify_refine.refine import refine
-from verify_refine.trie import tokens
+from verify_refine.tokens import tokens
 
 EXAMPLES = settings(max_examples=1000, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

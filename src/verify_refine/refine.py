@@ -33,6 +33,7 @@ class Entry:
     parent: tuple[str, ...] = ()
     witness: str | None = None
     prefix: str | None = None  # the token-trie node a generated entry was emitted for
+    unsafe: str | None = None  # the prefix shown unsafe: the node's token parent, or the node
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def refine_pattern(position: int, pattern: Pattern, catalog: Catalog,
     if not has_wildcard(text):
         return PatternOutcome(position, pattern, DROPPED, names, (), len(matched))
     walker = _Walker(text, position, matched, catalog, index)
-    walker.visit(trie.build([catalog.canonical(a) for a in matched]), (), None)
+    walker.visit(trie.build([catalog.canonical(a) for a in matched]), (), None, "")
     status = NARROWED if walker.entries else DROPPED
     return PatternOutcome(position, pattern, status, names, tuple(walker.entries), len(matched))
 
@@ -152,7 +153,8 @@ class _Walker:
         self.unused_here = index.literals_in(pattern)  # folded, sorted
         self.entries: list[Entry] = []
 
-    def visit(self, node: trie.Node, parent: tuple[str, ...], parent_witness: str | None):
+    def visit(self, node: trie.Node, parent: tuple[str, ...], parent_witness: str | None,
+              parent_prefix: str):
         emitted = emission(self.pattern, node.prefix)
         witness = self.unsafe_witness(node.prefix)
         if node.prefix and witness is None:
@@ -160,14 +162,14 @@ class _Walker:
             texts = ((self.catalog.canonical(covered[0]),) if len(covered) == 1 else emitted)
             for text in texts:
                 self.entries.append(Entry(text, self.pattern, self.position, True,
-                                          parent, parent_witness, node.prefix))
+                                          parent, parent_witness, node.prefix, parent_prefix))
             return
         if node.action is not None and not self.index.is_unused(node.action):
             # The node's wildcard is unsafe but the action it spells is used: keep it literally.
             self.entries.append(Entry(node.action, self.pattern, self.position, True,
-                                      emitted, witness, node.prefix))
+                                      emitted, witness, node.prefix, node.prefix))
         for child in node.ordered_children():
-            self.visit(child, emitted, witness)
+            self.visit(child, emitted, witness, node.prefix)
 
     def unsafe_witness(self, prefix: str) -> str | None:
         """An unused action (or `svc:*`) that lang(pattern) ∩ prefix·Σ* admits, if any."""
@@ -253,9 +255,9 @@ class _NotActionWalker:
         self.added: list[Entry] = []
 
     def add(self, text: str, witness: str | None, parent: tuple[str, ...] = (),
-            prefix: str | None = None):
+            prefix: str | None = None, unsafe: str | None = None):
         self.added.append(Entry(text, text, len(self.stmt.patterns) + len(self.added), True,
-                                parent, witness, prefix))
+                                parent, witness, prefix, unsafe))
 
     def used_under(self, folded_prefix: str) -> str | None:
         """A used catalog action the statement allows under a prefix (None if all are unused)."""
@@ -276,10 +278,10 @@ class _NotActionWalker:
         used = self.used_under(folded)
         if node.prefix and used is None:
             text = self.catalog.canonical(under[0]) if len(under) == 1 else node.prefix + STAR
-            self.add(text, parent_used, (parent_prefix + STAR,), node.prefix)
+            self.add(text, parent_used, (parent_prefix + STAR,), node.prefix, parent_prefix)
             return
         if node.action is not None and self.index.is_unused(node.action):
-            self.add(node.action, used, (node.prefix + STAR,), node.prefix)
+            self.add(node.action, used, (node.prefix + STAR,), node.prefix, node.prefix)
         for child in node.ordered_children():
             self.visit(child, node.prefix, used)
 

@@ -99,7 +99,29 @@ def status(result: StatementResult) -> str:
     return "refined" if result.changed else "unchanged"
 
 
-def summary(ref: Refinement) -> str:
+def proof_line(proof) -> str:
+    if proof is None:
+        return "unproved: --no-prove was given; this refinement has not been checked"
+    parts = []
+    for prop in ("sound", "removes", "complete", "minimal"):
+        held, total = proof.by_property().get(prop, (0, 0))
+        parts.append(f"{prop} ({total} {'query' if total == 1 else 'queries'})" if total
+                     else f"{prop} (by literal prefix, no query needed)")
+    count = len(proof.outcomes)
+    return (f"proved: {', '.join(parts)}; {count} obligations in {proof.seconds:.2f} s")
+
+
+def proof_failure(proof) -> str:
+    """One line per reason a proof failed: the property, the statement, a counterexample."""
+    if proof.problems:
+        return "\n".join(f"refuted: structure: {p}" for p in proof.problems)
+    ob = proof.failure.obligation
+    word = "unknown" if proof.verdict == "unknown" else "refuted"
+    return (f"{word}: {ob.property}, statement {ob.statement + 1} (obligation {ob.id}): "
+            f"{proof.failure.reason}")
+
+
+def summary(ref: Refinement, proof=None) -> str:
     lines = []
     total_before = total_after = 0
     for result in ref.statements:
@@ -117,11 +139,11 @@ def summary(ref: Refinement) -> str:
     lines.append(f"catalog: {ref.catalog.label}")
     if ref.detach:
         lines.append("detach: no Allow statement remains; detach this policy from its principal")
-    lines.append("unproved: this refinement has not been checked by the prover")
+    lines.append(proof_line(proof))
     return "\n".join(lines) + "\n"
 
 
-def result_json(ref: Refinement) -> dict:
+def result_json(ref: Refinement, proof=None) -> dict:
     """The machine-readable result of `refine --format json`."""
     statements = []
     for result in ref.statements:
@@ -154,7 +176,11 @@ def result_json(ref: Refinement) -> dict:
                    "not_in_catalog": sorted(ref.unused.unknown, key=fold)},
         "refined_policy": plain(refined_document(ref)),
         "detach": ref.detach,
-        "proved": False,
+        "proved": proof is not None and proof.verdict == "proved",
+        "proof": None if proof is None else {
+            "verdict": proof.verdict, "seconds": round(proof.seconds, 3),
+            "properties": {p: {"obligations": t, "hold": h}
+                           for p, (h, t) in proof.by_property().items()}},
         "statements": statements,
         "warnings": list(ref.warnings),
     }

@@ -1,0 +1,465 @@
+"""The proof obligations of a refinement: small standalone SMT-LIB2 queries whose union is the theorem.
+
+Each Allow statement of the original is paired with its refined counterpart (or with nothing
+when the refinement removed it). Queries are sliced so each stays small:
+- sound: per original pattern, the refined entries that came from it lie inside it (unsat);
+  entries kept verbatim, and NotAction lists that only grow, are settled by the structure check;
+- removes: per service, the unused names are ground-checked against the entries that can match
+  them (only an entry whose literal head is compatible with `svc:` can), and each unused
+  service is a symbolic query (unsat);
+- complete: per service, every catalog action not unused that an original pattern can match
+  (its literal head is a prefix of the action) is ground-checked (unsat);
+- minimal: per original pattern, each generated entry's unsafe prefix admits a witness that is
+  unused, and the witness is evaluated with the reference matcher (sat).
+This module writes text only; the solver is elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..catalog import Catalog
+from ..findings import UnusedSet
+from ..glob import fold, has_wildcard, literal_head, matches
+from ..jsonout import canonical
+from ..model import Policy, Statement
+from ..tokens import token_parent, token_prefixes
+from . import encode as enc
+
+SOUND, REMOVES, COMPLETE, MINIMAL, STRUCTURE = "sound", "removes", "complete", "minimal", \
+    "structure"
+PROPERTIES = (SOUND, REMOVES, COMPLETE, MINIMAL)
+SOUND_CHUNK = 8  # wildcard entries per inclusion query: small unions keep Z3 fast
+
+
+@dataclass(frozen=True)
+class Check:
+    """How to evaluate one sat variable's value: in lang(origin), under `unsafe`, and of `kind`."""
+
+    var: str  # the constant holding the value in the model, or "" when the value is written in
+    origin: str  # the original pattern (Action) or "" (NotAction)
+    unsafe: str
+    kind: str  # "unused": the value must be unused; "used": a used catalog action not excluded
+    value: str | None = None  # a witness written into the query (ground), evaluated as is
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One query: its property, the statement and slice it covers, the text and the answer due."""
+
+    id: str
+    property: str
+    statement: int  # 0-based index of the original statement
+    slice: str
+    expected: str  # "unsat" or "sat"
+    smt2: str
+    ground: tuple[str, ...] = ()  # the ground strings of a ground query, to find a culprit
+    checks: tuple[Check, ...] = ()
+    # A counterexample lies in some pattern of each group of all_of, and in none of none_of.
+    all_of: tuple[tuple[str, ...], ...] = ()
+    none_of: tuple[str, ...] = ()
+
+
+@dataclass
+class Plan:
+    """Every obligation, the structure problems found without a solver, and the catalog slice."""
+
+    obligations: list[Obligation] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    services: set[str] = field(default_factory=set)
+
+
+def query(body: list[str]) -> str:
+    return enc.LOGIC + "".join(line + "\n" for line in body) + "(check-sat)\n"
+
+
+def compatible(pattern: str, service: str) -> bool:
+    """Can lang(pattern) hold a string starting with `service:`? (its literal head decides)"""
+    head, start = fold(literal_head(pattern)), fold(service) + ":"
+    return head.startswith(start) or start.startswith(head)
+
+
+class PrefixIndex:
+    """Patterns by folded literal head: which can match a string, which can meet a service."""
+
+    def __init__(self, patterns):
+        self.by_head: dict[str, list[str]] = {}
+        for p in patterns:
+            self.by_head.setdefault(fold(literal_head(p)), []).append(p)
+        self.by_service: dict[str, list[str]] = {}
+        self.short: list[str] = []  # heads without a full `svc:`
+        for head, group in self.by_head.items():
+            if ":" in head:
+                self.by_service.setdefault(head.split(":", 1)[0], []).extend(group)
+            else:
+                self.short.extend(group)
+
+    def matching_candidates(self, folded_text: str) -> list[str]:
+        """Patterns whose literal head is a prefix of the text: no other can match it."""
+        out = []
+        for cut in range(len(folded_text) + 1):
+            out.extend(self.by_head.get(folded_text[:cut], ()))
+        return out
+
+    def near(self, service: str) -> list[str]:
+        """Patterns that can hold a string starting with `service:`."""
+        start = fold(service) + ":"
+        return self.by_service.get(fold(service), []) + [
+            p for p in self.short if start.startswith(fold(literal_head(p)))]
+
+
+@lru_cache(maxsize=None)
+def _folded_token_prefixes(action: str) -> frozenset[str]:
+    return frozenset(fold(p) for p in token_prefixes(action))
+
+
+def ground_membership(pairs) -> str:
+    """`(or ...)` over (string, regex-text) pairs; false when there are none."""
+    parts = [f"(str.in_re {enc.string_literal(s)} {r})" for s, r in pairs]
+    return "(or " + " ".join(parts) + ")" if parts else "false"
+
+
+def is_unused(unused: UnusedSet, action: str) -> bool:
+    folded = fold(action)
+    return (folded in {fold(a) for a in unused.actions}
+            or folded.split(":", 1)[0] in {fold(s) for s in unused.services})
+
+
+def plan(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
+         hints: dict) -> Plan:
+    """The obligations that together prove REFINED is a refinement of ORIGINAL."""
+    out = Plan()
+    pairs = _pairs(original, refined, hints, out)
+    if out.problems:
+        return out
+    folded_unused = {fold(a) for a in unused.actions}
+    by_service: dict[str, list[str]] = {}
+    for name in sorted(folded_unused):
+        by_service.setdefault(name.split(":", 1)[0], []).append(name)
+    ctx = _Context(out, unused, catalog, folded_unused, by_service)
+    for orig, ref, entry_hints in pairs:
+        if orig.effect != "Allow":
+            continue
+        if orig.action_key == "Action":
+            ctx.action_statement(orig, ref, entry_hints)
+        else:
+            ctx.not_action_statement(orig, ref, entry_hints)
+    return out
+
+
+def _pairs(original: Policy, refined: Policy, hints: dict, out: Plan):
+    """Pair statements as the hints say, and check everything that needs no solver."""
+    problems = out.problems
+    top_o = {k: v for k, v in original.members if k != "Statement"}
+    top_r = {k: v for k, v in refined.members if k != "Statement"}
+    if canonical(top_o) != canonical(top_r):
+        problems.append("policy elements other than Statement differ")
+    rows = hints.get("statements") if isinstance(hints, dict) else None
+    if not isinstance(rows, list) or len(rows) != len(original.statements):
+        problems.append("hints do not list every original statement")
+        return []
+    pairs, next_refined = [], 0
+    for i, row in enumerate(rows):
+        orig = original.statements[i]
+        where = f"statement {i + 1}"
+        if not isinstance(row, dict) or row.get("original") != i:
+            problems.append(f"{where}: hints out of order")
+            return []
+        j = row.get("refined")
+        if j is None:
+            if orig.effect != "Allow":
+                problems.append(f"{where}: a {orig.effect} statement was removed")
+            pairs.append((orig, None, []))
+            continue
+        if j != next_refined or j >= len(refined.statements):
+            problems.append(f"{where}: refined statement {j} is out of order or missing")
+            return []
+        next_refined += 1
+        ref = refined.statements[j]
+        entries = row.get("entries") or []
+        _check_pair(orig, ref, entries, where, problems)
+        pairs.append((orig, ref, entries))
+    if next_refined != len(refined.statements):
+        problems.append(f"refined policy has {len(refined.statements) - next_refined} "
+                        "statement(s) with no original")
+    return pairs
+
+
+def _without_action(stmt: Statement) -> dict:
+    return {k: v for k, v in stmt.members if k != stmt.action_key}
+
+
+def _check_pair(orig: Statement, ref: Statement, entries, where: str, problems: list[str]):
+    if orig.effect != ref.effect or orig.action_key != ref.action_key:
+        problems.append(f"{where}: Effect or action element changed")
+        return
+    if canonical(_without_action(orig)) != canonical(_without_action(ref)):
+        problems.append(f"{where}: an element other than {orig.action_key} changed")
+    if orig.effect != "Allow":
+        if canonical(dict(orig.members)) != canonical(dict(ref.members)):
+            problems.append(f"{where}: a {orig.effect} statement changed")
+        return
+    if len(entries) != len(ref.patterns):
+        problems.append(f"{where}: hints do not describe every refined entry")
+        return
+    if orig.action_key == "NotAction":
+        kept = [p.text for p in ref.patterns[:len(orig.patterns)]]
+        if kept != [p.text for p in orig.patterns]:
+            problems.append(f"{where}: NotAction entries of the original were changed")
+        return
+    for n, hint in enumerate(entries):
+        k = hint.get("origin") if isinstance(hint, dict) else None
+        if not isinstance(k, int) or not 0 <= k < len(orig.patterns):
+            problems.append(f"{where}: entry {n + 1} names no original pattern")
+
+
+class _Context:
+    def __init__(self, out, unused, catalog, folded_unused, by_service):
+        self.out = out
+        self.unused = unused
+        self.catalog = catalog
+        self.folded_unused = folded_unused
+        self.unused_by_service = by_service
+        self.unused_services = sorted(fold(s) for s in unused.services)
+
+    def is_unused(self, folded: str) -> bool:
+        return folded in self.folded_unused or folded.split(":", 1)[0] in self.unused_services
+
+    def add(self, stmt: Statement, prop: str, slice_: str, expected: str, body: list[str],
+            ground=(), checks=(), all_of=(), none_of=()):
+        ident = f"s{stmt.index + 1}/{prop}/{slice_}"
+        self.out.obligations.append(Obligation(
+            ident, prop, stmt.index, slice_, expected, query(body), tuple(ground), tuple(checks),
+            tuple(tuple(group) for group in all_of), tuple(none_of)))
+
+    # ------------------------------------------------------------ Action lists
+
+    def action_statement(self, orig: Statement, ref: Statement | None, hints) -> None:
+        originals = [p.text for p in orig.patterns]
+        entries = [] if ref is None else [p.text for p in ref.patterns]
+        origin_of = [h["origin"] for h in hints]
+        verbatim = {fold(t) for t in entries}
+        index = PrefixIndex(entries)
+        self._sound(orig, originals, entries, origin_of)
+        self._removes(orig, index)
+        self._complete(orig, originals, index, [t for t in originals if fold(t) not in verbatim])
+        self._minimal(orig, originals, entries, hints)
+
+    def _sound(self, orig, originals, entries, origin_of):
+        """Literal entries: ground membership in their origin; wildcards: inclusion per origin."""
+        literals, grouped = [], {}
+        for text, k in zip(entries, origin_of):
+            if fold(text) == fold(originals[k]):
+                continue
+            if has_wildcard(text):
+                grouped.setdefault(k, []).append(text)
+            else:
+                literals.append((text, originals[k]))
+        if literals:
+            body = ["(assert (or " + " ".join(
+                f"(not {enc.member(text, enc.regex(origin))})" for text, origin in literals)
+                + "))"]
+            self.add(orig, SOUND, "literals", "unsat", body,
+                     ground=[fold(t) for t, _ in literals],
+                     all_of=[[t for t, _ in literals]], none_of=[])
+        for k in sorted(grouped):
+            for n in range(0, len(grouped[k]), SOUND_CHUNK):
+                chunk = grouped[k][n:n + SOUND_CHUNK]
+                body = ["(declare-const x String)",
+                        f"(assert (str.in_re x (re.inter {enc.union(chunk)} "
+                        f"(re.comp {enc.regex(originals[k])}))))"]
+                label = f"{k + 1}" if len(grouped[k]) <= SOUND_CHUNK else \
+                    f"{k + 1}.{n // SOUND_CHUNK + 1}"
+                self.add(orig, SOUND, label, "unsat", body, all_of=[chunk],
+                         none_of=[originals[k]])
+
+    def _removes(self, orig, index: PrefixIndex):
+        for service, names in sorted(self.unused_by_service.items()):
+            pairs, near = [], set()
+            for u in names:
+                candidates = index.matching_candidates(u)
+                if candidates:
+                    pairs.append((u, enc.union(candidates)))
+                    near.update(candidates)
+            if pairs:
+                body = [f"(assert {ground_membership(pairs)})"]
+                self.add(orig, REMOVES, service, "unsat", body, ground=[u for u, _ in pairs],
+                         all_of=[sorted(near)])
+        for service in self.unused_services:
+            near = index.near(service)
+            if near:
+                body = ["(declare-const x String)",
+                        f"(assert (str.in_re x (re.inter {enc.union(near)} "
+                        f"{enc.starts_with(service + ':')})))"]
+                self.add(orig, REMOVES, f"{service}:*", "unsat", body,
+                         all_of=[near, [service + ":*"]])
+
+    def _complete(self, orig, originals, index: PrefixIndex, changed: list[str]):
+        """Every used catalog action a changed original pattern matches, some entry matches."""
+        if not changed:
+            return  # every original pattern was kept as written
+        reachable = set()
+        for text in changed:
+            reachable.update(self.catalog.with_prefix(fold(literal_head(text))))
+        originals_index = PrefixIndex(originals)
+        by_service: dict[str, list[str]] = {}
+        for action in sorted(reachable):
+            if not self.is_unused(action):
+                by_service.setdefault(action.split(":", 1)[0], []).append(action)
+        for service, actions in sorted(by_service.items()):
+            self.out.services.add(service)
+            parts, inside, outside = [], set(), set()
+            for a in actions:
+                p_a = originals_index.matching_candidates(a)
+                if not p_a:
+                    continue  # no original pattern can match it
+                r_a = index.matching_candidates(a)
+                inside.update(p_a)
+                outside.update(r_a)
+                parts.append(f"(and {enc.member(a, enc.union(p_a))} "
+                             f"(not {enc.member(a, enc.union(r_a))}))")
+            if not parts:
+                continue
+            body = ["(assert (or " + " ".join(parts) + "))"]
+            self.add(orig, COMPLETE, service, "unsat", body, ground=actions,
+                     all_of=[sorted(inside)], none_of=sorted(outside))
+
+    def _minimal(self, orig, originals, entries, hints):
+        """One query per statement: each generated entry's unsafe prefix admits its witness."""
+        body, checks, seen = [], [], set()
+        for text, hint in zip(entries, hints):
+            origin = originals[hint["origin"]]
+            if fold(text) == fold(origin):
+                continue
+            problem = self._node_problem(text, hint, origin)
+            if problem:
+                self.out.problems.append(f"statement {orig.index + 1}: {text}: {problem}")
+                continue
+            key = (origin, hint["unsafe"], hint["witness"])
+            if key in seen:
+                continue
+            seen.add(key)
+            witness, region = hint["witness"], (f"(re.inter {enc.regex(origin)} "
+                                                f"{enc.starts_with(hint['unsafe'])})")
+            if witness.endswith(":*"):  # a whole unused service: the solver finds a string
+                var = f"w{len(checks)}"
+                body += [f"(declare-const {var} String)",
+                         f"(assert (str.in_re {var} (re.inter {region} "
+                         f"{enc.starts_with(witness[:-1])})))"]
+                checks.append(Check(var, origin, hint["unsafe"], "unused"))
+            else:
+                body.append(f"(assert {enc.member(witness, region)})")
+                checks.append(Check("", origin, hint["unsafe"], "unused", fold(witness)))
+        if checks:
+            self.add(orig, MINIMAL, "generated", "sat", body, checks=checks)
+
+    def _node_problem(self, text: str, hint: dict, origin: str) -> str | None:
+        """Why the hint for a generated entry cannot stand, or None (checked by evaluation)."""
+        node, unsafe, witness = hint.get("node"), hint.get("unsafe"), hint.get("witness")
+        if not all(isinstance(v, str) for v in (node, unsafe, witness)) or not node:
+            return "no minimality hint (node, unsafe prefix, witness)"
+        if fold(unsafe) != fold(token_parent(node)) and not (
+                fold(unsafe) == fold(node) == fold(text)):
+            return f"unsafe prefix {unsafe!r} is neither the token parent of {node!r} nor it"
+        if not fold(literal_head(text)).startswith(fold(node)):
+            return f"entry does not lie under its node {node!r}"
+        if not self._is_token_node(node, lambda a: matches(origin, a)):
+            return f"{node!r} is not a token prefix of a catalog action in {origin}"
+        return None
+
+    def _is_token_node(self, node: str, admits) -> bool:
+        self.out.services.add(fold(node).split(":", 1)[0])
+        for action in self.catalog.with_prefix(fold(node)):
+            if admits(action) and fold(node) in _folded_token_prefixes(
+                    self.catalog.canonical(action)):
+                return True
+        return False
+
+    # ------------------------------------------------------------ NotAction lists
+
+    def not_action_statement(self, orig: Statement, ref: Statement | None, hints) -> None:
+        excluded = [p.text for p in orig.patterns]
+        if ref is None:  # removed: everything it allowed must have been unused
+            self._nothing_used_left(orig, excluded)
+            return
+        texts = [p.text for p in ref.patterns]
+        added = texts[len(excluded):]
+        for service, names in sorted(self.unused_by_service.items()):
+            near = [t for t in texts if compatible(t, service)]
+            body = [f"(define-fun N () RegLan {enc.union(near)})",
+                    "(assert (or " + " ".join(f"(not {enc.member(u, 'N')})" for u in names)
+                    + "))"]
+            self.add(orig, REMOVES, service, "unsat", body, ground=names, all_of=[["*"]],
+                     none_of=near)
+        for service in self.unused_services:
+            near = [t for t in texts if compatible(t, service)]
+            body = ["(declare-const x String)",
+                    f"(assert (str.in_re x (re.inter {enc.starts_with(service + ':')} "
+                    f"(re.comp {enc.union(near)}))))"]
+            self.add(orig, REMOVES, f"{service}:*", "unsat", body, all_of=[[service + ":*"]],
+                     none_of=near)
+        reachable = set()
+        for text in added:
+            reachable.update(self.catalog.with_prefix(fold(literal_head(text))))
+        by_service: dict[str, list[str]] = {}
+        for action in sorted(reachable):
+            if not self.is_unused(action):
+                by_service.setdefault(action.split(":", 1)[0], []).append(action)
+        for service, actions in sorted(by_service.items()):
+            self.out.services.add(service)
+            p_s = [t for t in excluded if compatible(t, service)]
+            n_s = [t for t in texts if compatible(t, service)]
+            body = [f"(define-fun P () RegLan {enc.union(p_s)})",
+                    f"(define-fun N () RegLan {enc.union(n_s)})",
+                    "(assert (or " + " ".join(
+                        f"(and (not {enc.member(a, 'P')}) {enc.member(a, 'N')})"
+                        for a in actions) + "))"]
+            self.add(orig, COMPLETE, service, "unsat", body, ground=actions, all_of=[n_s],
+                     none_of=p_s)
+        self._not_action_minimal(orig, excluded, added, hints[len(excluded):])
+
+    def _not_action_minimal(self, orig, excluded, added, hints):
+        body, checks = [], []
+        for n, (text, hint) in enumerate(zip(added, hints)):
+            if not isinstance(hint, dict) or hint.get("node") is None:
+                if has_wildcard(text) or not self.is_unused(fold(text)):
+                    self.out.problems.append(f"statement {orig.index + 1}: {text}: "
+                                             "no minimality hint")
+                continue  # an unused name the catalog does not know, excluded as written
+            node, unsafe, witness = hint.get("node"), hint.get("unsafe"), hint.get("witness")
+            if not all(isinstance(v, str) for v in (node, unsafe, witness)) or not node:
+                self.out.problems.append(f"statement {orig.index + 1}: {text}: bad hint")
+                continue
+            if fold(unsafe) != fold(token_parent(node)) and not (
+                    fold(unsafe) == fold(node) == fold(text)):
+                self.out.problems.append(f"statement {orig.index + 1}: {text}: unsafe prefix "
+                                         f"{unsafe!r} is not the token parent of {node!r}")
+                continue
+            if not fold(literal_head(text)).startswith(fold(node)) or not self._is_token_node(
+                    node, lambda a: True):
+                self.out.problems.append(f"statement {orig.index + 1}: {text}: not under a "
+                                         f"token node {node!r}")
+                continue
+            var = f"w{n}"
+            body += [f"(declare-const {var} String)",
+                     f"(assert (= {var} {enc.string_literal(fold(witness))}))",
+                     f"(assert (str.in_re {var} {enc.starts_with(unsafe)}))",
+                     f"(assert (not (str.in_re {var} {enc.union(excluded)})))"]
+            checks.append(Check(var, "", unsafe, "used"))
+        if checks:
+            self.add(orig, MINIMAL, "added", "sat", body, checks=checks)
+
+    def _nothing_used_left(self, orig, excluded):
+        by_service: dict[str, list[str]] = {}
+        for action in self.catalog.with_prefix(""):
+            if not self.is_unused(action):
+                by_service.setdefault(action.split(":", 1)[0], []).append(action)
+        for service, actions in sorted(by_service.items()):
+            self.out.services.add(service)
+            near = [t for t in excluded if compatible(t, service)]
+            body = [f"(define-fun P () RegLan {enc.union(near)})",
+                    "(assert (or " + " ".join(f"(not {enc.member(a, 'P')})" for a in actions)
+                    + "))"]
+            self.add(orig, COMPLETE, service, "unsat", body, ground=actions, all_of=[["*"]],
+                     none_of=near)

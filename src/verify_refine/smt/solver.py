@@ -1,0 +1,59 @@
+"""The solver wrapper: SMT-LIB2 text in, a three-way verdict out (sat, unsat, unknown); fixed seed, timeout."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import z3
+
+SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
+DEFAULT_TIMEOUT_S = 10.0
+SEED = 0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the solver said, the values of the declared constants when sat, and how long it took."""
+
+    status: str
+    model: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    reason: str = ""
+
+
+def version(solver: str = "z3") -> str:
+    if solver == "cvc5":
+        import cvc5
+
+        return f"cvc5 {cvc5.__version__}" if hasattr(cvc5, "__version__") else "cvc5"
+    return f"z3 {z3.get_version_string()}"
+
+
+def solve(text: str, timeout_s: float = DEFAULT_TIMEOUT_S, solver: str = "z3") -> Verdict:
+    """Decide one standalone SMT-LIB2 query. Anything but a definite answer is unknown."""
+    if solver == "cvc5":
+        from .cvc5_solver import solve as solve_cvc5
+
+        return solve_cvc5(text, timeout_s)
+    start = time.perf_counter()
+    try:
+        s = z3.Solver()
+        s.set("timeout", max(1, int(timeout_s * 1000)))
+        s.set("random_seed", SEED)
+        s.from_string(text)
+        answer = s.check()
+    except z3.Z3Exception as exc:
+        return Verdict(UNKNOWN, {}, time.perf_counter() - start, f"z3 error: {exc}")
+    seconds = time.perf_counter() - start
+    if answer == z3.sat:
+        model = s.model()
+        values = {}
+        for decl in model.decls():
+            value = model[decl]
+            if z3.is_string_value(value):
+                values[decl.name()] = value.as_string()
+        return Verdict(SAT, values, seconds)
+    if answer == z3.unsat:
+        return Verdict(UNSAT, {}, seconds)
+    return Verdict(UNKNOWN, {}, seconds, s.reason_unknown())

@@ -1,0 +1,698 @@
+"""Whole-policy verification of any refinement (`verify`): requests of action and resource
+against Allow and Deny statements of both policies, sliced into small SMT-LIB2 queries.
+
+Semantics (DESIGN.md section 4, `verify`). A request is a pair (action a, resource r). A
+statement applies to it when its action element admits a (Action: a matches some entry,
+NotAction: none; case-insensitive globs), its resource element admits r (Resource: some entry
+matches, NotResource: none; case-SENSITIVE globs; no resource element: every r), and its
+condition context holds. A condition context is the canonical JSON of the statement's
+Condition together with its Principal/NotPrincipal: one opaque boolean shared by both
+policies (none at all: true). A policy allows a request when some Allow statement applies and
+no Deny statement does. The properties:
+
+- sound: every request REFINED allows, ORIGINAL allows (all action strings, all resources,
+  all condition values);
+- removes: REFINED allows no request whose action is unused (an unused name, or any string
+  starting with `svc:` for an unused service);
+- complete: every request ORIGINAL allows whose action is a catalog action not unused,
+  REFINED allows too.
+
+Slicing, so that every query is small and the union of the queries is exactly the property:
+
+- complete and removes over finite action sets: each action enters only through "statement
+  group g admits a", computed here with the matcher; actions with the same membership vector
+  share one query in which those memberships are constants and r and the condition booleans
+  stay symbolic (the slice names the group's members, the first being the one reported);
+- removes for an unused service `svc`: one query with a symbolic a in `svc:`·Σ*;
+- sound: one query per service prefix s that a REFINED Allow entry can reach (a in `s:`·Σ*,
+  with only the patterns whose literal head can overlap `s:`), plus one query for the action
+  strings that start with none of those prefixes. The prefixes `s:` are pairwise disjoint and,
+  with the rest, cover every string.
+
+Statements with the same policy, effect, resource element and condition context are merged
+into one group (the union of their action languages), which is exact.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from .. import jsonout
+from ..catalog import Catalog
+from ..findings import UnusedSet
+from ..glob import ONE, STAR, closure, fold, has_wildcard, literal_head, matches, step
+from ..globops import fast_match
+from ..model import Policy, Statement
+from . import encode, solver
+
+SOUND, REMOVES, COMPLETE = "sound", "removes", "complete"
+PROPERTIES = (SOUND, REMOVES, COMPLETE)
+PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
+ORIGINAL, REFINED = "original", "refined"
+EXPECTED = solver.UNSAT
+DEFAULT_RESOURCE = "*"  # reported when no statement involved constrains the resource
+BRUTE_FORCE_CONTEXTS = 10  # condition assignments are searched by evaluation up to 2**10
+
+_TRUE, _FALSE = "true", "false"
+_ALL, _NONE = "re.all", "re.none"
+_CONTEXT_KEYS = ("Condition", "Principal", "NotPrincipal")
+
+
+@dataclass(frozen=True)
+class QueryRecord:
+    """One standalone SMT-LIB2 query: what it proves, its text, and what the solver said."""
+
+    property: str  # sound, removes or complete
+    slice: str  # which part of the property this query covers
+    expected: str  # "unsat"
+    smt: str  # standalone SMT-LIB2 text ending in (check-sat)
+    status: str  # sat, unsat or unknown
+    seconds: float
+    reason: str = ""  # why the solver said unknown
+    actions: tuple[str, ...] = ()  # finite slices: the actions this query stands for
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """proved, refuted (with a re-checked counterexample) or unknown (naming the query)."""
+
+    status: str
+    queries: tuple[QueryRecord, ...]
+    property: str | None = None
+    action: str | None = None
+    resource: str | None = None
+    explanation: str = ""
+    conditions: tuple[tuple[str, bool], ...] = ()  # relevant condition contexts and values
+
+
+class CounterexampleError(RuntimeError):
+    """The solver's counterexample did not survive re-checking by evaluation: a bug."""
+
+
+# --- statements, groups and their semantics ------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Stmt:
+    policy: str
+    index: int
+    effect: str
+    negated: bool  # NotAction
+    raw_patterns: tuple[str, ...]  # as written
+    patterns: tuple[str, ...]  # folded, without duplicates
+    resource: tuple[str, tuple[str, ...]] | None  # (Resource|NotResource, sorted patterns)
+    context: int | None  # condition context id, None when unconditional
+    group: int = -1
+
+
+@dataclass
+class _Group:
+    id: int
+    policy: str
+    effect: str
+    resource: tuple[str, tuple[str, ...]] | None
+    context: int | None
+    members: list[_Stmt] = field(default_factory=list)
+
+
+def _resource_key(st: Statement):
+    """The resource element as a comparable key; None when it admits every resource; False
+    when it admits none (NotResource "*")."""
+    for kind in ("Resource", "NotResource"):
+        value = st.member(kind)
+        if value is None:
+            continue
+        values = (value,) if isinstance(value, str) else tuple(value)
+        everything = any(v and set(v) == {STAR} for v in values)
+        if kind == "Resource":
+            return None if everything else (kind, tuple(sorted(set(values))))
+        return False if everything else (kind, tuple(sorted(set(values))))
+    return None
+
+
+def _context_text(st: Statement) -> str | None:
+    parts = {k: v for k, v in st.members if k in _CONTEXT_KEYS}
+    return jsonout.canonical(parts).decode("utf-8") if parts else None
+
+
+class _Model:
+    """Both policies as statements and groups, with the shared condition contexts."""
+
+    def __init__(self, original: Policy, refined: Policy):
+        self.contexts: list[str] = []
+        context_ids: dict[str, int] = {}
+        self.statements: list[_Stmt] = []
+        self.groups: list[_Group] = []
+        group_ids: dict[tuple, int] = {}
+        for name, policy in ((ORIGINAL, original), (REFINED, refined)):
+            for st in policy.statements:
+                resource = _resource_key(st)
+                if resource is False:
+                    continue  # NotResource "*": applies to no request
+                text = _context_text(st)
+                ctx = None
+                if text is not None:
+                    ctx = context_ids.setdefault(text, len(context_ids))
+                    if ctx == len(self.contexts):
+                        self.contexts.append(text)
+                raw = tuple(p.text for p in st.patterns)
+                folded = tuple(dict.fromkeys(fold(p) for p in raw))
+                key = (name, st.effect, resource, ctx)
+                gid = group_ids.get(key)
+                if gid is None:
+                    gid = group_ids[key] = len(self.groups)
+                    self.groups.append(_Group(gid, name, st.effect, resource, ctx))
+                s = _Stmt(name, st.index, st.effect, st.action_key == "NotAction", raw, folded,
+                          resource, ctx, gid)
+                self.statements.append(s)
+                self.groups[gid].members.append(s)
+
+    def groups_of(self, policy: str) -> list[_Group]:
+        return [g for g in self.groups if g.policy == policy]
+
+
+def resource_matches(pattern: str, text: str) -> bool:
+    """Case-sensitive glob matching for resources (`*` any run, `?` one character)."""
+    states = closure(pattern, {0})
+    for ch in text:
+        if not states:
+            return False
+        states = step(pattern, states, ch)
+    return len(pattern) in states
+
+
+def _applies(st: _Stmt, action: str, resource: str, assignment: dict[int, bool]) -> bool:
+    hit = any(matches(p, action) for p in st.raw_patterns)
+    if hit == st.negated:
+        return False
+    if st.resource is not None:
+        kind, patterns = st.resource
+        hit = any(resource_matches(p, resource) for p in patterns)
+        if hit != (kind == "Resource"):
+            return False
+    return st.context is None or assignment.get(st.context, False)
+
+
+def _allows(model: _Model, policy: str, action: str, resource: str,
+            assignment: dict[int, bool]) -> bool:
+    stmts = [s for s in model.statements if s.policy == policy]
+    allowed = any(_applies(s, action, resource, assignment) for s in stmts if s.effect == "Allow")
+    denied = any(_applies(s, action, resource, assignment) for s in stmts if s.effect == "Deny")
+    return allowed and not denied
+
+
+# --- SMT-LIB2 text with constant folding ----------------------------------------------------------
+
+def _and(*xs: str) -> str:
+    xs = tuple(dict.fromkeys(x for x in xs if x != _TRUE))
+    if _FALSE in xs:
+        return _FALSE
+    if not xs:
+        return _TRUE
+    return xs[0] if len(xs) == 1 else f"(and {' '.join(xs)})"
+
+
+def _or(*xs: str) -> str:
+    xs = tuple(dict.fromkeys(x for x in xs if x != _FALSE))
+    if _TRUE in xs:
+        return _TRUE
+    if not xs:
+        return _FALSE
+    return xs[0] if len(xs) == 1 else f"(or {' '.join(xs)})"
+
+
+def _not(x: str) -> str:
+    if x == _TRUE:
+        return _FALSE
+    if x == _FALSE:
+        return _TRUE
+    return f"(not {x})"
+
+
+def _re_union(xs) -> str:
+    xs = tuple(dict.fromkeys(x for x in xs if x != _NONE))
+    if _ALL in xs:
+        return _ALL
+    if not xs:
+        return _NONE
+    return xs[0] if len(xs) == 1 else f"(re.union {' '.join(xs)})"
+
+
+def _re_inter(xs) -> str:
+    xs = tuple(dict.fromkeys(x for x in xs if x != _ALL))
+    if _NONE in xs:
+        return _NONE
+    if not xs:
+        return _ALL
+    return xs[0] if len(xs) == 1 else f"(re.inter {' '.join(xs)})"
+
+
+def _re_comp(x: str) -> str:
+    if x == _ALL:
+        return _NONE
+    if x == _NONE:
+        return _ALL
+    return f"(re.comp {x})"
+
+
+def resource_regex(pattern: str) -> str:
+    """The regex of a resource pattern, case kept (ARNs are case-sensitive)."""
+    parts, run = [], []
+    for ch in pattern:
+        if ch in (STAR, ONE):
+            if run:
+                parts.append(f"(str.to_re {encode.string_literal(''.join(run))})")
+                run = []
+            parts.append(_ALL if ch == STAR else "re.allchar")
+        else:
+            run.append(ch)
+    if run:
+        parts.append(f"(str.to_re {encode.string_literal(''.join(run))})")
+    if not parts:
+        return '(str.to_re "")'
+    return parts[0] if len(parts) == 1 else f"(re.++ {' '.join(parts)})"
+
+
+def _action_regex(patterns, negated: bool) -> str:
+    if not patterns:
+        positive = _NONE
+    elif any(p and set(p) == {STAR} for p in patterns):
+        positive = _ALL
+    else:
+        positive = _re_union(encode.regex(p) for p in patterns)
+    return _re_comp(positive) if negated else positive
+
+
+def _comment(text: str) -> str:
+    return "; " + text.encode("ascii", "backslashreplace").decode("ascii").replace("\n", " ")
+
+
+class _Query:
+    """Builds one query: records the condition booleans it uses and whether it names a."""
+
+    def __init__(self, model: _Model):
+        self.model = model
+        self.used: set[int] = set()
+
+    def resource_atom(self, g: _Group) -> str:
+        if g.resource is None:
+            return _TRUE
+        kind, patterns = g.resource
+        atom = f"(str.in_re r {_re_union(resource_regex(p) for p in patterns)})"
+        return atom if kind == "Resource" else _not(atom)
+
+    def context_atom(self, g: _Group) -> str:
+        if g.context is None:
+            return _TRUE
+        self.used.add(g.context)
+        return f"c{g.context}"
+
+    def allows(self, groups: list[_Group], admits) -> str:
+        """The formula "the policy of these groups allows (a, r)", given each group's action
+        admission (a formula over a, or a constant)."""
+        def applies(g):
+            x = admits(g)
+            if x == _FALSE:
+                return _FALSE
+            return _and(x, self.resource_atom(g), self.context_atom(g))
+        allow = _or(*(applies(g) for g in groups if g.effect == "Allow"))
+        if allow == _FALSE:
+            return _FALSE
+        deny = _or(*(applies(g) for g in groups if g.effect == "Deny"))
+        return _and(allow, _not(deny))
+
+    def text(self, prop: str, slice_text: str, formula: str, uses_action: bool,
+             notes: list[str] = ()) -> str:
+        lines = [_comment(f"verify-refine whole-policy query: {prop}; expected unsat"),
+                 _comment(f"slice: {slice_text}")]
+        lines += [_comment(n) for n in notes]
+        lines.append(encode.LOGIC.strip())
+        if uses_action:
+            lines.append("(declare-const a String)")
+        lines.append("(declare-const r String)")
+        for ctx in sorted(self.used):
+            lines.append(f"(declare-const c{ctx} Bool) "
+                         + _comment(f"condition context {self.model.contexts[ctx]}"))
+        lines.append(f"(assert {formula})")
+        lines.append("(check-sat)")
+        return "\n".join(lines) + "\n"
+
+
+# --- pattern slices --------------------------------------------------------------------------------
+
+class _Buckets:
+    """Each statement's folded patterns by the service of their literal head (wild: no `:`)."""
+
+    def __init__(self, model: _Model):
+        self.by_service: dict[int, dict[str, list[str]]] = {}
+        self.wild: dict[int, list[tuple[str, str]]] = {}
+        for i, st in enumerate(model.statements):
+            by, wild = {}, []
+            for p in st.patterns:
+                head = literal_head(p)
+                if ":" in head:
+                    by.setdefault(head.split(":", 1)[0], []).append(p)
+                else:
+                    wild.append((head, p))
+            self.by_service[i], self.wild[i] = by, wild
+
+    def in_service(self, i: int, service: str) -> list[str]:
+        """The patterns of statement i whose language can meet `service:`·Σ*."""
+        prefix = service + ":"
+        return (self.by_service[i].get(service, [])
+                + [p for head, p in self.wild[i] if prefix.startswith(head)])
+
+    def in_rest(self, i: int, known: set[str]) -> list[str]:
+        """The patterns of statement i that can match a string starting with no known `s:`."""
+        return ([p for svc, ps in self.by_service[i].items() if svc not in known for p in ps]
+                + [p for _, p in self.wild[i]])
+
+
+def _group_regexes(model: _Model, buckets: _Buckets, policies, select) -> dict[int, str]:
+    """Each group's action language within a slice (only groups of the given policies)."""
+    out: dict[int, list[str]] = {}
+    for i, st in enumerate(model.statements):
+        if st.policy not in policies:
+            continue
+        patterns = select(i)
+        if not patterns and not st.negated:
+            continue
+        out.setdefault(st.group, []).append(_action_regex(patterns, st.negated))
+    return {gid: _re_union(parts) for gid, parts in out.items()}
+
+
+def _trivial(g: _Group) -> bool:
+    return g.resource is None and g.context is None
+
+
+def _symbolic_formula(q: _Query, model: _Model, regexes: dict[int, str], slice_re: str,
+                      prop: str) -> str:
+    """sound: a in slice, REFINED allows, ORIGINAL does not; removes: a in slice, REFINED
+    allows. When no group involved has a resource or condition, one combined membership."""
+    groups = [model.groups[gid] for gid in sorted(regexes)]
+    refined = [g for g in groups if g.policy == REFINED]
+    original = [g for g in groups if g.policy == ORIGINAL]
+    if all(_trivial(g) for g in groups):
+        def allowed(gs):
+            allow = _re_union(regexes[g.id] for g in gs if g.effect == "Allow")
+            deny = _re_union(regexes[g.id] for g in gs if g.effect == "Deny")
+            return _re_inter([allow, _re_comp(deny)])
+        parts = [slice_re, allowed(refined)]
+        if prop == SOUND:
+            parts.append(_re_comp(allowed(original)))
+        combined = _re_inter(parts)
+        if combined == _NONE:
+            return _FALSE
+        return f"(str.in_re a {combined})"
+
+    def admits(g):
+        return f"(str.in_re a {regexes[g.id]})" if regexes[g.id] != _ALL else _TRUE
+    formula = _and(f"(str.in_re a {slice_re})", q.allows(refined, admits))
+    if prop == SOUND:
+        formula = _and(formula, _not(q.allows(original, admits)))
+    return formula
+
+
+# --- finite action sets ----------------------------------------------------------------------------
+
+class _Names:
+    """A sorted list of folded names, matched by pattern through their literal heads."""
+
+    def __init__(self, names):
+        self.sorted = sorted(set(names))
+        self.set = set(self.sorted)
+
+    def matching(self, pattern: str) -> set[str]:
+        if not has_wildcard(pattern):
+            return {pattern} if pattern in self.set else set()
+        head = literal_head(pattern)
+        lo = bisect.bisect_left(self.sorted, head)
+        hi = bisect.bisect_left(self.sorted, head + "\U0010ffff")
+        return {n for n in self.sorted[lo:hi] if fast_match(pattern, n)}
+
+
+def _admitted(model: _Model, names: _Names, policies) -> dict[int, set[str]]:
+    """Per group (of the given policies), the names its action elements admit."""
+    out: dict[int, set[str]] = {}
+    for st in model.statements:
+        if st.policy not in policies:
+            continue
+        hit: set[str] = set()
+        for p in st.patterns:
+            hit |= names.matching(p)
+        if st.negated:
+            hit = names.set - hit
+        out.setdefault(st.group, set()).update(hit)
+    return out
+
+
+def _vectors(candidates, admitted: dict[int, set[str]]) -> dict[tuple[int, ...], list[str]]:
+    vec: dict[str, list[int]] = {n: [] for n in candidates}
+    for gid in sorted(admitted):
+        for n in admitted[gid]:
+            if n in vec:
+                vec[n].append(gid)
+    out: dict[tuple[int, ...], list[str]] = {}
+    for n in sorted(vec):
+        out.setdefault(tuple(vec[n]), []).append(n)
+    return out
+
+
+# --- the verifier ----------------------------------------------------------------------------------
+
+class _Verifier:
+    def __init__(self, original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
+                 timeout_s: float):
+        self.model = _Model(original, refined)
+        self.unused = unused
+        self.catalog = catalog
+        self.timeout_s = timeout_s
+        self.records: list[QueryRecord] = []
+        self.unused_names = {fold(a): a for a in unused.actions}
+        self.unused_services = sorted({fold(s) for s in unused.services})
+        self.buckets = _Buckets(self.model)
+
+    # evaluation -----------------------------------------------------------------------------
+    def is_unused(self, action: str) -> bool:
+        f = fold(action)
+        return f in self.unused_names or any(f.startswith(s + ":") for s in self.unused_services)
+
+    def violates(self, prop: str, action: str, resource: str, assignment) -> bool:
+        allows_r = _allows(self.model, REFINED, action, resource, assignment)
+        if prop == SOUND:
+            return allows_r and not _allows(self.model, ORIGINAL, action, resource, assignment)
+        if prop == REMOVES:
+            return allows_r and self.is_unused(action)
+        return (self.catalog.canonical(action) is not None and not self.is_unused(action)
+                and _allows(self.model, ORIGINAL, action, resource, assignment) and not allows_r)
+
+    # running queries ------------------------------------------------------------------------
+    def run(self, prop: str, slice_text: str, q: _Query, formula: str, uses_action: bool,
+            actions: tuple[str, ...] = (), notes=()) -> VerifyResult | None:
+        text = q.text(prop, slice_text, formula, uses_action, list(notes))
+        verdict = solver.solve(text, self.timeout_s)
+        self.records.append(QueryRecord(prop, slice_text, EXPECTED, text, verdict.status,
+                                        verdict.seconds, verdict.reason, actions))
+        if verdict.status != solver.SAT:
+            return None
+        action = actions[0] if actions else _decode(verdict.model.get("a", ""))
+        resource = _decode(verdict.model["r"]) if "r" in verdict.model else DEFAULT_RESOURCE
+        return self.counterexample(prop, slice_text, text, action, resource, uses_action,
+                                   sorted(q.used))
+
+    def counterexample(self, prop, slice_text, text, action, resource, uses_action,
+                       used) -> VerifyResult:
+        if uses_action:
+            action = self.fold_stable(action)
+        relevant = self.relevant_contexts(action, resource)
+        assignment = self.find_assignment(prop, action, resource, relevant, text, uses_action,
+                                          used)
+        if assignment is None or not self.violates(prop, action, resource, assignment):
+            raise CounterexampleError(
+                f"{prop} query [{slice_text}] gave action {action!r}, resource {resource!r}, "
+                "which does not violate the property when evaluated: a bug in the encoding")
+        shown = self.catalog.canonical(action) or self.unused_names.get(fold(action)) or action
+        conditions = tuple((self.model.contexts[c], assignment.get(c, False)) for c in relevant)
+        return VerifyResult(REFUTED, tuple(self.records), prop, shown, resource,
+                            _explain(prop, shown, resource, conditions), conditions)
+
+    def fold_stable(self, action: str) -> str:
+        """Replace characters that case folding changes (the solver may pick them, as `?` and
+        `*` match them) by a character no pattern mentions: every membership is unchanged, and
+        the reference matcher, which folds, agrees with the solver on the result."""
+        if fold(action) == action:
+            return action
+        used = {ch for st in self.model.statements for p in st.patterns for ch in p}
+        used |= {ch for name in self.unused_names for ch in name}
+        used |= {ch for s in self.unused_services for ch in s}
+        candidates = itertools.chain("~_-0123456789abcdefghijklmnopqrstuvwxyz",
+                                     map(chr, range(0xA1, 0x3000)))
+        fresh = next(ch for ch in candidates
+                     if ch not in used and fold(ch) == ch and ch.isprintable())
+        return "".join(ch if fold(ch) == ch else fresh for ch in action)
+
+    def relevant_contexts(self, action: str, resource: str) -> list[int]:
+        everything = {c: True for c in range(len(self.model.contexts))}
+        return sorted({s.context for s in self.model.statements if s.context is not None
+                       and _applies(s, action, resource, everything)})
+
+    def find_assignment(self, prop, action, resource, relevant, text, uses_action, used):
+        if len(relevant) <= BRUTE_FORCE_CONTEXTS:
+            for values in itertools.product((False, True), repeat=len(relevant)):
+                assignment = dict(zip(relevant, values))
+                if self.violates(prop, action, resource, assignment):
+                    return assignment
+            return None
+        # Many contexts: ask the solver for the booleans, spelled as a string of 0s and 1s.
+        body = text.rsplit("(check-sat)", 1)[0]
+        extra = [f"(assert (= r {encode.string_literal(resource)}))"]
+        if uses_action:
+            extra.append(f"(assert (= a {encode.string_literal(action)}))")
+        bits = " ".join(f'(ite c{c} "1" "0")' for c in used)
+        extra += ["(declare-const cw String)", f'(assert (= cw (str.++ "" {bits} "")))',
+                  "(check-sat)"]
+        verdict = solver.solve(body + "\n".join(extra) + "\n", self.timeout_s)
+        if verdict.status != solver.SAT:
+            return None
+        word = _decode(verdict.model.get("cw", ""))
+        return {c: word[i:i + 1] == "1" for i, c in enumerate(used)}
+
+    # the three properties -------------------------------------------------------------------
+    def sound(self) -> VerifyResult | None:
+        model, buckets = self.model, self.buckets
+        known: set[str] = set()
+        negated_allow = False
+        for i, st in enumerate(model.statements):
+            if st.policy == REFINED and st.effect == "Allow":
+                if st.negated:
+                    negated_allow = True
+                known.update(buckets.by_service[i])
+        for service in sorted(known):
+            regexes = _group_regexes(model, buckets, (ORIGINAL, REFINED),
+                                     lambda i: buckets.in_service(i, service))
+            q = _Query(model)
+            formula = _symbolic_formula(q, model, regexes, encode.starts_with(service + ":"),
+                                        SOUND)
+            found = self.run(SOUND, f'actions starting with "{service}:"', q, formula, True)
+            if found:
+                return found
+        rest_needed = negated_allow or any(
+            buckets.wild[i] for i, st in enumerate(model.statements)
+            if st.policy == REFINED and st.effect == "Allow")
+        if rest_needed:
+            regexes = _group_regexes(model, buckets, (ORIGINAL, REFINED),
+                                     lambda i: buckets.in_rest(i, known))
+            slice_re = _re_comp(_re_union(encode.starts_with(s + ":") for s in sorted(known)))
+            q = _Query(model)
+            formula = _symbolic_formula(q, model, regexes, slice_re, SOUND)
+            found = self.run(SOUND, f"actions starting with none of the {len(known)} service "
+                             "prefixes above", q, formula, True)
+            if found:
+                return found
+        return None
+
+    def removes(self) -> VerifyResult | None:
+        model, buckets = self.model, self.buckets
+        refined_allows = [g for g in model.groups_of(REFINED) if g.effect == "Allow"]
+        for service in self.unused_services:
+            regexes = _group_regexes(model, buckets, (REFINED,),
+                                     lambda i: buckets.in_service(i, service))
+            if not any(gid in regexes for gid in (g.id for g in refined_allows)):
+                continue  # no REFINED Allow entry can meet service:*
+            q = _Query(model)
+            formula = _symbolic_formula(q, model, regexes, encode.starts_with(service + ":"),
+                                        REMOVES)
+            found = self.run(REMOVES, f'unused service: actions starting with "{service}:"',
+                             q, formula, True)
+            if found:
+                return found
+        names = _Names(self.unused_names)
+        admitted = _admitted(model, names, (REFINED,))
+        allow_ids = {g.id for g in refined_allows}
+        candidates = {n for gid in allow_ids for n in admitted.get(gid, ())}
+        return self.finite(REMOVES, "unused actions", candidates, admitted,
+                           model.groups_of(REFINED))
+
+    def complete(self) -> VerifyResult | None:
+        model = self.model
+        universe = [n for n in self.catalog.with_prefix("") if not self.is_unused(n)]
+        names = _Names(universe)
+        admitted = _admitted(model, names, (ORIGINAL, REFINED))
+        allow_ids = {g.id for g in model.groups_of(ORIGINAL) if g.effect == "Allow"}
+        candidates = {n for gid in allow_ids for n in admitted.get(gid, ())}
+        return self.finite(COMPLETE, "used catalog actions", candidates, admitted, model.groups)
+
+    def finite(self, prop, what, candidates, admitted, groups) -> VerifyResult | None:
+        original = [g for g in groups if g.policy == ORIGINAL]
+        refined = [g for g in groups if g.policy == REFINED]
+        for vector, members in _vectors(candidates, admitted).items():
+            inside = set(vector)
+            actions = tuple(self.catalog.canonical(n) or self.unused_names.get(n, n)
+                            for n in members)
+            q = _Query(self.model)
+
+            def admits(g):
+                return _TRUE if g.id in inside else _FALSE
+            if prop == COMPLETE:
+                formula = _and(q.allows(original, admits), _not(q.allows(refined, admits)))
+            else:
+                formula = q.allows(refined, admits)
+            where = "; ".join(_describe(g) for g in groups if g.id in inside) or "no statement"
+            slice_text = (f"{len(members)} {what} admitted by exactly: {where} "
+                          f"(first: {actions[0]})")
+            notes = ["the action is any of: " + ", ".join(actions[:20])
+                     + (f", ... ({len(actions)} in all)" if len(actions) > 20 else "")]
+            found = self.run(prop, slice_text, q, formula, False, actions, notes)
+            if found:
+                return found
+        return None
+
+
+def _decode(value: str) -> str:
+    """Z3 model strings spell some characters as \\u{hex} (a backslash before `u{` too)."""
+    return re.sub(r"\\u\{([0-9a-fA-F]{1,6})\}", lambda m: chr(int(m.group(1), 16)), value)
+
+
+def _describe(g: _Group) -> str:
+    numbers = ",".join(f"#{s.index}" for s in g.members)
+    return f"{g.policy.upper()} {g.effect} statement{'s' if len(g.members) > 1 else ''} {numbers}"
+
+
+def _short(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _explain(prop, action, resource, conditions) -> str:
+    res = f'resource "{resource}"'
+    if prop == SOUND:
+        line = f"sound: REFINED allows {action} on {res}, which ORIGINAL does not allow"
+    elif prop == REMOVES:
+        line = f"removes: REFINED still allows the unused action {action} on {res}"
+    else:
+        line = f"complete: ORIGINAL allows {action} on {res} (a used catalog action), " \
+               "which REFINED no longer allows"
+    if conditions:
+        line += " when " + ", ".join(f"condition context {_short(c)} is "
+                                     f"{'true' if v else 'false'}" for c, v in conditions)
+    return line
+
+
+def verify_policies(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
+                    timeout_s: float = solver.DEFAULT_TIMEOUT_S) -> VerifyResult:
+    """Prove or refute that REFINED is a refinement of ORIGINAL (sound, removes, complete) at
+    whole-policy level. Unknown on any query makes the result unknown, never proved."""
+    v = _Verifier(original, refined, unused, catalog, timeout_s)
+    for check in (v.sound, v.removes, v.complete):
+        found = check()
+        if found is not None:
+            return found
+    records = tuple(v.records)
+    unknown = next((r for r in records if r.status != solver.UNSAT), None)
+    if unknown is not None:
+        reason = f" ({unknown.reason})" if unknown.reason else ""
+        return VerifyResult(UNKNOWN, records, unknown.property, explanation=(
+            f"unknown: the solver gave no answer for the {unknown.property} query "
+            f"[{unknown.slice}]{reason}; nothing is proved"))
+    return VerifyResult(PROVED, records, explanation="proved: sound, removes and complete")
