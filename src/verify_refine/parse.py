@@ -411,6 +411,9 @@ def _actions(name: str, node: _Node) -> tuple[_Node, ...]:
         text = item.value
         if not text or (":" not in text and text.strip("*?")):
             raise _Problem.at(f"{_quote(text)} is not an action (service:Action)", item.span)
+        if any(ord(ch) > 0x2FFFF for ch in text):  # beyond what SMT-LIB strings can hold
+            raise _Problem.at(f"{_quote(text)} holds a character above U+2FFFF; no action "
+                              "name does", item.span)
     return items
 
 

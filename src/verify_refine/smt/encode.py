@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from ..glob import ONE, STAR, fold
 
 LOGIC = "(set-logic QF_S)\n"
 NOTHING = "re.none"
+MAX_CODE_POINT = 0x2FFFF  # SMT-LIB strings hold code points up to here
+_PLAIN = re.compile(r'[\x20-\x21\x23-\x5b\x5d-\x7e]*')
 
 
 def string_literal(text: str) -> str:
     """An SMT-LIB2 string literal: `"` doubled, everything but printable ASCII as \\u{hex}."""
+    if _PLAIN.fullmatch(text):
+        return f'"{text}"'
     out = []
     for ch in text:
         code = ord(ch)
@@ -17,8 +23,10 @@ def string_literal(text: str) -> str:
             out.append('""')
         elif 0x20 <= code <= 0x7E and ch != "\\":
             out.append(ch)
-        else:
+        elif code <= MAX_CODE_POINT:
             out.append("\\u{%x}" % code)
+        else:
+            raise ValueError(f"U+{code:X} is outside the SMT-LIB string alphabet")
     return '"' + "".join(out) + '"'
 
 

@@ -21,7 +21,8 @@ from functools import lru_cache
 
 from ..catalog import Catalog
 from ..findings import UnusedSet
-from ..glob import fold, has_wildcard, literal_head, matches
+from ..glob import STAR, fold, has_wildcard, literal_head
+from ..globops import fast_match
 from ..jsonout import canonical
 from ..model import Policy, Statement
 from ..tokens import token_parent, token_prefixes
@@ -30,7 +31,8 @@ from . import encode as enc
 SOUND, REMOVES, COMPLETE, MINIMAL, STRUCTURE = "sound", "removes", "complete", "minimal", \
     "structure"
 PROPERTIES = (SOUND, REMOVES, COMPLETE, MINIMAL)
-SOUND_CHUNK = 8  # wildcard entries per inclusion query: small unions keep Z3 fast
+SOUND_CHUNK = 40  # origins per inclusion query: one membership in a union of differences
+GROUND_CHUNK = 1500  # ground memberships per query: fewer, larger queries cost less overhead
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Obligation:
     # A counterexample lies in some pattern of each group of all_of, and in none of none_of.
     all_of: tuple[tuple[str, ...], ...] = ()
     none_of: tuple[str, ...] = ()
+    # Or, for inclusion queries: the counterexample is in some entry and outside its origin.
+    differences: tuple[tuple[tuple[str, ...], str], ...] = ()
 
 
 @dataclass
@@ -72,12 +76,6 @@ class Plan:
 
 def query(body: list[str]) -> str:
     return enc.LOGIC + "".join(line + "\n" for line in body) + "(check-sat)\n"
-
-
-def compatible(pattern: str, service: str) -> bool:
-    """Can lang(pattern) hold a string starting with `service:`? (its literal head decides)"""
-    head, start = fold(literal_head(pattern)), fold(service) + ":"
-    return head.startswith(start) or start.startswith(head)
 
 
 class PrefixIndex:
@@ -112,12 +110,6 @@ class PrefixIndex:
 @lru_cache(maxsize=None)
 def _folded_token_prefixes(action: str) -> frozenset[str]:
     return frozenset(fold(p) for p in token_prefixes(action))
-
-
-def ground_membership(pairs) -> str:
-    """`(or ...)` over (string, regex-text) pairs; false when there are none."""
-    parts = [f"(str.in_re {enc.string_literal(s)} {r})" for s, r in pairs]
-    return "(or " + " ".join(parts) + ")" if parts else "false"
 
 
 def is_unused(unused: UnusedSet, action: str) -> bool:
@@ -226,12 +218,39 @@ class _Context:
     def is_unused(self, folded: str) -> bool:
         return folded in self.folded_unused or folded.split(":", 1)[0] in self.unused_services
 
+    def add_ground(self, stmt: Statement, prop: str, groups) -> None:
+        """Ground disjunctions, services packed into chunks; each group is
+        (service, disjuncts, ground strings, patterns a culprit lies in, patterns it avoids)."""
+        chunk: list = []
+
+        def flush():
+            if not chunk:
+                return
+            first, last = chunk[0][0], chunk[-1][0]
+            label = first if first == last else f"{first}..{last}"
+            parts = [d for g in chunk for d in g[1]]
+            body = ["(assert (or " + " ".join(parts) + "))"]
+            self.add(stmt, prop, label, "unsat", body,
+                     ground=[s for g in chunk for s in g[2]],
+                     all_of=[sorted({p for g in chunk for p in g[3]})],
+                     none_of=sorted({p for g in chunk for p in g[4]}))
+            chunk.clear()
+
+        for group in groups:
+            if not group[1]:
+                continue
+            chunk.append(group)
+            if sum(len(g[1]) for g in chunk) >= GROUND_CHUNK:
+                flush()
+        flush()
+
     def add(self, stmt: Statement, prop: str, slice_: str, expected: str, body: list[str],
-            ground=(), checks=(), all_of=(), none_of=()):
+            ground=(), checks=(), all_of=(), none_of=(), differences=()):
         ident = f"s{stmt.index + 1}/{prop}/{slice_}"
         self.out.obligations.append(Obligation(
             ident, prop, stmt.index, slice_, expected, query(body), tuple(ground), tuple(checks),
-            tuple(tuple(group) for group in all_of), tuple(none_of)))
+            tuple(tuple(group) for group in all_of), tuple(none_of),
+            tuple((tuple(es), o) for es, o in differences)))
 
     # ------------------------------------------------------------ Action lists
 
@@ -250,42 +269,44 @@ class _Context:
         """Literal entries: ground membership in their origin; wildcards: inclusion per origin."""
         literals, grouped = [], {}
         for text, k in zip(entries, origin_of):
-            if fold(text) == fold(originals[k]):
-                continue
+            if fold(text) == fold(originals[k]) or originals[k].strip(STAR) == "":
+                continue  # same language, or an origin made of `*` alone, which allows anything
             if has_wildcard(text):
                 grouped.setdefault(k, []).append(text)
             else:
                 literals.append((text, originals[k]))
         if literals:
-            body = ["(assert (or " + " ".join(
-                f"(not {enc.member(text, enc.regex(origin))})" for text, origin in literals)
-                + "))"]
+            names = {origin: f"O{n}" for n, origin in enumerate(dict.fromkeys(
+                origin for _, origin in literals))}
+            body = [f"(define-fun {name} () RegLan {enc.regex(origin)})"
+                    for origin, name in names.items()]
+            body.append("(assert (or " + " ".join(
+                f"(not {enc.member(text, names[origin])})" for text, origin in literals) + "))")
             self.add(orig, SOUND, "literals", "unsat", body,
                      ground=[fold(t) for t, _ in literals],
                      all_of=[[t for t, _ in literals]], none_of=[])
-        for k in sorted(grouped):
-            for n in range(0, len(grouped[k]), SOUND_CHUNK):
-                chunk = grouped[k][n:n + SOUND_CHUNK]
-                body = ["(declare-const x String)",
-                        f"(assert (str.in_re x (re.inter {enc.union(chunk)} "
-                        f"(re.comp {enc.regex(originals[k])}))))"]
-                label = f"{k + 1}" if len(grouped[k]) <= SOUND_CHUNK else \
-                    f"{k + 1}.{n // SOUND_CHUNK + 1}"
-                self.add(orig, SOUND, label, "unsat", body, all_of=[chunk],
-                         none_of=[originals[k]])
+        origins = sorted(grouped)
+        for n in range(0, len(origins), SOUND_CHUNK):
+            chunk = [(grouped[k], originals[k]) for k in origins[n:n + SOUND_CHUNK]]
+            parts = [f"(re.inter {enc.union(es)} (re.comp {enc.regex(o)}))" for es, o in chunk]
+            regex = parts[0] if len(parts) == 1 else f"(re.union {' '.join(parts)})"
+            body = ["(declare-const x String)", f"(assert (str.in_re x {regex}))"]
+            label = "wildcards" if len(origins) <= SOUND_CHUNK else \
+                f"wildcards.{n // SOUND_CHUNK + 1}"
+            self.add(orig, SOUND, label, "unsat", body, differences=chunk)
 
     def _removes(self, orig, index: PrefixIndex):
+        groups = []
         for service, names in sorted(self.unused_by_service.items()):
-            pairs, near = [], set()
+            parts, ground, near = [], [], set()
             for u in names:
                 candidates = index.matching_candidates(u)
                 if candidates:
-                    pairs.append((u, enc.union(candidates)))
+                    parts.append(enc.member(u, enc.union(candidates)))
+                    ground.append(u)
                     near.update(candidates)
-            if pairs:
-                body = [f"(assert {ground_membership(pairs)})"]
-                self.add(orig, REMOVES, service, "unsat", body, ground=[u for u, _ in pairs],
-                         all_of=[sorted(near)])
+            groups.append((service, parts, ground, near, ()))
+        self.add_ground(orig, REMOVES, groups)
         for service in self.unused_services:
             near = index.near(service)
             if near:
@@ -307,6 +328,7 @@ class _Context:
         for action in sorted(reachable):
             if not self.is_unused(action):
                 by_service.setdefault(action.split(":", 1)[0], []).append(action)
+        groups = []
         for service, actions in sorted(by_service.items()):
             self.out.services.add(service)
             parts, inside, outside = [], set(), set()
@@ -319,15 +341,12 @@ class _Context:
                 outside.update(r_a)
                 parts.append(f"(and {enc.member(a, enc.union(p_a))} "
                              f"(not {enc.member(a, enc.union(r_a))}))")
-            if not parts:
-                continue
-            body = ["(assert (or " + " ".join(parts) + "))"]
-            self.add(orig, COMPLETE, service, "unsat", body, ground=actions,
-                     all_of=[sorted(inside)], none_of=sorted(outside))
+            groups.append((service, parts, actions, inside, outside))
+        self.add_ground(orig, COMPLETE, groups)
 
     def _minimal(self, orig, originals, entries, hints):
         """One query per statement: each generated entry's unsafe prefix admits its witness."""
-        body, checks, seen = [], [], set()
+        body, checks, seen, names = [], [], set(), {}
         for text, hint in zip(entries, hints):
             origin = originals[hint["origin"]]
             if fold(text) == fold(origin):
@@ -340,16 +359,21 @@ class _Context:
             if key in seen:
                 continue
             seen.add(key)
-            witness, region = hint["witness"], (f"(re.inter {enc.regex(origin)} "
-                                                f"{enc.starts_with(hint['unsafe'])})")
+            if origin not in names:
+                names[origin] = f"O{len(names)}"
+                body.append(f"(define-fun {names[origin]} () RegLan {enc.regex(origin)})")
+            witness, unsafe = hint["witness"], enc.string_literal(fold(hint["unsafe"]))
             if witness.endswith(":*"):  # a whole unused service: the solver finds a string
                 var = f"w{len(checks)}"
+                service = enc.string_literal(fold(witness[:-1]))
                 body += [f"(declare-const {var} String)",
-                         f"(assert (str.in_re {var} (re.inter {region} "
-                         f"{enc.starts_with(witness[:-1])})))"]
+                         f"(assert (and (str.prefixof {unsafe} {var}) "
+                         f"(str.prefixof {service} {var}) (str.in_re {var} {names[origin]})))"]
                 checks.append(Check(var, origin, hint["unsafe"], "unused"))
             else:
-                body.append(f"(assert {enc.member(witness, region)})")
+                value = enc.string_literal(fold(witness))
+                body.append(f"(assert (and (str.prefixof {unsafe} {value}) "
+                            f"(str.in_re {value} {names[origin]})))")
                 checks.append(Check("", origin, hint["unsafe"], "unused", fold(witness)))
         if checks:
             self.add(orig, MINIMAL, "generated", "sat", body, checks=checks)
@@ -364,7 +388,7 @@ class _Context:
             return f"unsafe prefix {unsafe!r} is neither the token parent of {node!r} nor it"
         if not fold(literal_head(text)).startswith(fold(node)):
             return f"entry does not lie under its node {node!r}"
-        if not self._is_token_node(node, lambda a: matches(origin, a)):
+        if not self._is_token_node(node, lambda a: fast_match(origin, a)):
             return f"{node!r} is not a token prefix of a catalog action in {origin}"
         return None
 
@@ -385,15 +409,18 @@ class _Context:
             return
         texts = [p.text for p in ref.patterns]
         added = texts[len(excluded):]
+        index, before = PrefixIndex(texts), PrefixIndex(excluded)
+        groups = []
         for service, names in sorted(self.unused_by_service.items()):
-            near = [t for t in texts if compatible(t, service)]
-            body = [f"(define-fun N () RegLan {enc.union(near)})",
-                    "(assert (or " + " ".join(f"(not {enc.member(u, 'N')})" for u in names)
-                    + "))"]
-            self.add(orig, REMOVES, service, "unsat", body, ground=names, all_of=[["*"]],
-                     none_of=near)
+            parts, near = [], set()
+            for u in names:
+                candidates = index.matching_candidates(u)
+                near.update(candidates)
+                parts.append(f"(not {enc.member(u, enc.union(candidates))})")
+            groups.append((service, parts, names, ["*"], near))
+        self.add_ground(orig, REMOVES, groups)
         for service in self.unused_services:
-            near = [t for t in texts if compatible(t, service)]
+            near = index.near(service)
             body = ["(declare-const x String)",
                     f"(assert (str.in_re x (re.inter {enc.starts_with(service + ':')} "
                     f"(re.comp {enc.union(near)}))))"]
@@ -406,17 +433,18 @@ class _Context:
         for action in sorted(reachable):
             if not self.is_unused(action):
                 by_service.setdefault(action.split(":", 1)[0], []).append(action)
+        groups = []
         for service, actions in sorted(by_service.items()):
             self.out.services.add(service)
-            p_s = [t for t in excluded if compatible(t, service)]
-            n_s = [t for t in texts if compatible(t, service)]
-            body = [f"(define-fun P () RegLan {enc.union(p_s)})",
-                    f"(define-fun N () RegLan {enc.union(n_s)})",
-                    "(assert (or " + " ".join(
-                        f"(and (not {enc.member(a, 'P')}) {enc.member(a, 'N')})"
-                        for a in actions) + "))"]
-            self.add(orig, COMPLETE, service, "unsat", body, ground=actions, all_of=[n_s],
-                     none_of=p_s)
+            parts, inside, outside = [], set(), set()
+            for a in actions:
+                n_a, p_a = index.matching_candidates(a), before.matching_candidates(a)
+                inside.update(n_a)
+                outside.update(p_a)
+                parts.append(f"(and (not {enc.member(a, enc.union(p_a))}) "
+                             f"{enc.member(a, enc.union(n_a))})")
+            groups.append((service, parts, actions, inside, outside))
+        self.add_ground(orig, COMPLETE, groups)
         self._not_action_minimal(orig, excluded, added, hints[len(excluded):])
 
     def _not_action_minimal(self, orig, excluded, added, hints):
@@ -451,15 +479,17 @@ class _Context:
             self.add(orig, MINIMAL, "added", "sat", body, checks=checks)
 
     def _nothing_used_left(self, orig, excluded):
+        index, groups = PrefixIndex(excluded), []
         by_service: dict[str, list[str]] = {}
         for action in self.catalog.with_prefix(""):
             if not self.is_unused(action):
                 by_service.setdefault(action.split(":", 1)[0], []).append(action)
         for service, actions in sorted(by_service.items()):
             self.out.services.add(service)
-            near = [t for t in excluded if compatible(t, service)]
-            body = [f"(define-fun P () RegLan {enc.union(near)})",
-                    "(assert (or " + " ".join(f"(not {enc.member(a, 'P')})" for a in actions)
-                    + "))"]
-            self.add(orig, COMPLETE, service, "unsat", body, ground=actions, all_of=[["*"]],
-                     none_of=near)
+            parts, near = [], set()
+            for a in actions:
+                candidates = index.matching_candidates(a)
+                near.update(candidates)
+                parts.append(f"(not {enc.member(a, enc.union(candidates))})")
+            groups.append((service, parts, actions, ["*"], near))
+        self.add_ground(orig, COMPLETE, groups)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -20,6 +21,14 @@ class Verdict:
     model: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     reason: str = ""
+
+
+_ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,5})\}")
+
+
+def decode(text: str) -> str:
+    """z3 prints string values with \\u{hex} escapes (a backslash itself is \\u{5c})."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def version(solver: str = "z3") -> str:
@@ -52,7 +61,7 @@ def solve(text: str, timeout_s: float = DEFAULT_TIMEOUT_S, solver: str = "z3") -
         for decl in model.decls():
             value = model[decl]
             if z3.is_string_value(value):
-                values[decl.name()] = value.as_string()
+                values[decl.name()] = decode(value.as_string())
         return Verdict(SAT, values, seconds)
     if answer == z3.unsat:
         return Verdict(UNSAT, {}, seconds)

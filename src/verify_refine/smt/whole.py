@@ -183,7 +183,8 @@ def resource_matches(pattern: str, text: str) -> bool:
     return len(pattern) in states
 
 
-def _applies(st: _Stmt, action: str, resource: str, assignment: dict[int, bool]) -> bool:
+def _matches_request(st: _Stmt, action: str, resource: str) -> bool:
+    """The statement's action and resource elements admit the request (its condition aside)."""
     hit = any(matches(p, action) for p in st.raw_patterns)
     if hit == st.negated:
         return False
@@ -192,15 +193,16 @@ def _applies(st: _Stmt, action: str, resource: str, assignment: dict[int, bool])
         hit = any(resource_matches(p, resource) for p in patterns)
         if hit != (kind == "Resource"):
             return False
-    return st.context is None or assignment.get(st.context, False)
+    return True
 
 
-def _allows(model: _Model, policy: str, action: str, resource: str,
-            assignment: dict[int, bool]) -> bool:
-    stmts = [s for s in model.statements if s.policy == policy]
-    allowed = any(_applies(s, action, resource, assignment) for s in stmts if s.effect == "Allow")
-    denied = any(_applies(s, action, resource, assignment) for s in stmts if s.effect == "Deny")
-    return allowed and not denied
+def _allows(matching: list[_Stmt], policy: str, assignment: dict[int, bool]) -> bool:
+    """The policy allows the request, given its statements whose action and resource elements
+    admit it and the value of each condition context: some Allow applies and no Deny."""
+    live = [s for s in matching if s.policy == policy
+            and (s.context is None or assignment.get(s.context, False))]
+    return (any(s.effect == "Allow" for s in live)
+            and not any(s.effect == "Deny" for s in live))
 
 
 # --- SMT-LIB2 text with constant folding ----------------------------------------------------------
@@ -271,17 +273,49 @@ def resource_regex(pattern: str) -> str:
     if run:
         parts.append(f"(str.to_re {encode.string_literal(''.join(run))})")
     if not parts:
-        return '(str.to_re "")'
+        return _EMPTY
     return parts[0] if len(parts) == 1 else f"(re.++ {' '.join(parts)})"
 
 
+_EMPTY = '(str.to_re "")'
+
+
+def trie_union(patterns, to_regex) -> str:
+    """The union of the patterns' languages, shaped as a trie of their literal heads: each
+    pattern is its head followed by the rest (empty, or starting with a wildcard), and heads
+    sharing a prefix share it once. Z3 decides membership in a flat union of many literals
+    slowly, in a trie fast. `to_regex` turns a pattern's rest into a regex (folding or not)."""
+    entries = sorted({(literal_head(p), p[len(literal_head(p)):]) for p in patterns})
+    if not entries:
+        return _NONE
+    if any(head == "" and rest and set(rest) == {STAR} for head, rest in entries):
+        return _ALL
+    return _trie(entries, 0, to_regex)
+
+
+def _trie(entries, depth: int, to_regex) -> str:
+    """entries: sorted (head, rest) pairs whose heads share their first `depth` characters."""
+    alts = [to_regex(rest) if rest else _EMPTY for head, rest in entries if len(head) == depth]
+    longer = [e for e in entries if len(e[0]) > depth]
+    for _, run in itertools.groupby(longer, key=lambda e: e[0][depth]):
+        run = list(run)
+        end = depth + 1  # extend the shared prefix as far as every head in the run goes
+        while all(len(h) > end for h, _ in run) and len({h[end] for h, _ in run}) == 1:
+            end += 1
+        shared = encode.string_literal(run[0][0][depth:end])
+        below = _trie(run, end, to_regex)
+        alts.append(f"(str.to_re {shared})" if below == _EMPTY
+                    else f"(re.++ (str.to_re {shared}) {below})")
+    return _re_union(alts)
+
+
+def _action_union(patterns) -> str:
+    """The union of (folded) action patterns, as a trie."""
+    return trie_union([fold(p) for p in patterns], encode.regex)
+
+
 def _action_regex(patterns, negated: bool) -> str:
-    if not patterns:
-        positive = _NONE
-    elif any(p and set(p) == {STAR} for p in patterns):
-        positive = _ALL
-    else:
-        positive = _re_union(encode.regex(p) for p in patterns)
+    positive = _action_union(patterns)
     return _re_comp(positive) if negated else positive
 
 
@@ -300,7 +334,7 @@ class _Query:
         if g.resource is None:
             return _TRUE
         kind, patterns = g.resource
-        atom = f"(str.in_re r {_re_union(resource_regex(p) for p in patterns)})"
+        atom = f"(str.in_re r {trie_union(patterns, resource_regex)})"
         return atom if kind == "Resource" else _not(atom)
 
     def context_atom(self, g: _Group) -> str:
@@ -371,16 +405,20 @@ class _Buckets:
 
 
 def _group_regexes(model: _Model, buckets: _Buckets, policies, select) -> dict[int, str]:
-    """Each group's action language within a slice (only groups of the given policies)."""
-    out: dict[int, list[str]] = {}
+    """Each group's action language within a slice (only groups of the given policies): one
+    trie for the entries of its Action statements, a complement for each NotAction one."""
+    positive: dict[int, list[str]] = {}
+    negative: dict[int, list[str]] = {}
     for i, st in enumerate(model.statements):
         if st.policy not in policies:
             continue
         patterns = select(i)
-        if not patterns and not st.negated:
-            continue
-        out.setdefault(st.group, []).append(_action_regex(patterns, st.negated))
-    return {gid: _re_union(parts) for gid, parts in out.items()}
+        if st.negated:
+            negative.setdefault(st.group, []).append(_action_regex(patterns, True))
+        elif patterns:
+            positive.setdefault(st.group, []).extend(patterns)
+    return {gid: _re_union([_action_union(positive.get(gid, ()))] + negative.get(gid, []))
+            for gid in sorted(set(positive) | set(negative))}
 
 
 def _trivial(g: _Group) -> bool:
@@ -479,14 +517,21 @@ class _Verifier:
         f = fold(action)
         return f in self.unused_names or any(f.startswith(s + ":") for s in self.unused_services)
 
-    def violates(self, prop: str, action: str, resource: str, assignment) -> bool:
-        allows_r = _allows(self.model, REFINED, action, resource, assignment)
+    def matching(self, action: str, resource: str) -> list[_Stmt]:
+        return [s for s in self.model.statements if _matches_request(s, action, resource)]
+
+    def violates(self, prop: str, action: str, resource: str, assignment,
+                 matching: list[_Stmt] | None = None) -> bool:
+        """Direct evaluation of the property on one request, with the reference matcher."""
+        if matching is None:
+            matching = self.matching(action, resource)
+        allows_r = _allows(matching, REFINED, assignment)
         if prop == SOUND:
-            return allows_r and not _allows(self.model, ORIGINAL, action, resource, assignment)
+            return allows_r and not _allows(matching, ORIGINAL, assignment)
         if prop == REMOVES:
             return allows_r and self.is_unused(action)
         return (self.catalog.canonical(action) is not None and not self.is_unused(action)
-                and _allows(self.model, ORIGINAL, action, resource, assignment) and not allows_r)
+                and _allows(matching, ORIGINAL, assignment) and not allows_r)
 
     # running queries ------------------------------------------------------------------------
     def run(self, prop: str, slice_text: str, q: _Query, formula: str, uses_action: bool,
@@ -513,10 +558,36 @@ class _Verifier:
             raise CounterexampleError(
                 f"{prop} query [{slice_text}] gave action {action!r}, resource {resource!r}, "
                 "which does not violate the property when evaluated: a bug in the encoding")
+        if uses_action and self.catalog.canonical(action) is None:
+            better = self.catalog_witness(prop, action, resource, assignment)
+            if better is not None:
+                action = better
+                relevant = self.relevant_contexts(action, resource)
         shown = self.catalog.canonical(action) or self.unused_names.get(fold(action)) or action
         conditions = tuple((self.model.contexts[c], assignment.get(c, False)) for c in relevant)
         return VerifyResult(REFUTED, tuple(self.records), prop, shown, resource,
                             _explain(prop, shown, resource, conditions), conditions)
+
+    def catalog_witness(self, prop, action, resource, assignment, limit: int = 200):
+        """A catalog action that violates the property on the same resource with the same
+        condition values, when the REFINED entries that admit the solver's string admit one:
+        easier to read than the solver's string, and just as re-checked."""
+        tried = 0
+        for st in self.matching(action, resource):
+            if st.policy != REFINED or st.effect != "Allow" or st.negated:
+                continue
+            if st.context is not None and not assignment.get(st.context, False):
+                continue
+            for pattern in st.raw_patterns:
+                if not matches(pattern, action):
+                    continue
+                for name in self.catalog.matching(pattern):
+                    if tried >= limit:
+                        return None
+                    tried += 1
+                    if self.violates(prop, name, resource, assignment):
+                        return name
+        return None
 
     def fold_stable(self, action: str) -> str:
         """Replace characters that case folding changes (the solver may pick them, as `?` and
@@ -534,15 +605,15 @@ class _Verifier:
         return "".join(ch if fold(ch) == ch else fresh for ch in action)
 
     def relevant_contexts(self, action: str, resource: str) -> list[int]:
-        everything = {c: True for c in range(len(self.model.contexts))}
-        return sorted({s.context for s in self.model.statements if s.context is not None
-                       and _applies(s, action, resource, everything)})
+        return sorted({s.context for s in self.matching(action, resource)
+                       if s.context is not None})
 
     def find_assignment(self, prop, action, resource, relevant, text, uses_action, used):
         if len(relevant) <= BRUTE_FORCE_CONTEXTS:
+            matching = self.matching(action, resource)
             for values in itertools.product((False, True), repeat=len(relevant)):
                 assignment = dict(zip(relevant, values))
-                if self.violates(prop, action, resource, assignment):
+                if self.violates(prop, action, resource, assignment, matching):
                     return assignment
             return None
         # Many contexts: ask the solver for the booleans, spelled as a string of 0s and 1s.
@@ -584,11 +655,12 @@ class _Verifier:
         if rest_needed:
             regexes = _group_regexes(model, buckets, (ORIGINAL, REFINED),
                                      lambda i: buckets.in_rest(i, known))
-            slice_re = _re_comp(_re_union(encode.starts_with(s + ":") for s in sorted(known)))
+            slice_re = _re_comp(_action_union(s + ":*" for s in known))
             q = _Query(model)
             formula = _symbolic_formula(q, model, regexes, slice_re, SOUND)
-            found = self.run(SOUND, f"actions starting with none of the {len(known)} service "
-                             "prefixes above", q, formula, True)
+            where = (f"actions starting with none of the {len(known)} service prefixes above"
+                     if known else "all action strings")
+            found = self.run(SOUND, where, q, formula, True)
             if found:
                 return found
         return None

@@ -1,0 +1,110 @@
+"""Refine, prove and certify every AWS managed policy with a random fraction unused, in parallel.
+
+    python benchmarks/prove_corpus.py [--fraction 0.3] [--jobs 2] [--seed 1] [--limit N]
+
+Each worker loads the catalog once, then per policy: parse, draw the unused set (seeded by
+policy name), refine, build every obligation, solve them, and serialise the certificate. Prints
+the total wall time, per-policy p50/p90/p99/max, the slowest policies, and any policy that was
+not proved (refuted, unknown or crashed). Reads ../shared/corpus/aws-managed-policies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "aws-managed-policies"
+_CATALOG = None
+
+
+def _init(catalog_spec):
+    global _CATALOG
+    from verify_refine import catalog
+
+    _CATALOG = catalog.load(catalog_spec)
+
+
+def prove_one(job):
+    path, fraction, seed, timeout = job
+    from verify_refine import certificate
+    from verify_refine.findings import UnusedSet
+    from verify_refine.hints import hints
+    from verify_refine.jsonout import dumps
+    from verify_refine.parse import parse_policy
+    from verify_refine.refine import refine
+    from verify_refine.report import refined_document
+    from verify_refine.smt import obligations, prover
+
+    start = time.perf_counter()
+    try:
+        cat = _CATALOG
+        policy = parse_policy(Path(path).read_bytes(), path)
+        matched = sorted({a for s in policy.statements for p in s.patterns
+                          for a in cat.matching(p.text)})
+        rng = random.Random(f"{seed}:{Path(path).name}")
+        unused = UnusedSet(tuple(cat.canonical(a) for a in matched if rng.random() < fraction),
+                           (), ())
+        result = refine(policy, cat, unused)
+        text = dumps(refined_document(result))
+        refined = parse_policy(text.encode(), "refined.json", allow_empty=True)
+        h = hints(result)
+        plan = obligations.plan(policy, refined, unused, cat, h)
+        proof = prover.run(plan, unused, cat, timeout)
+        if proof.verdict == prover.PROVED:
+            cert = certificate.build(
+                cert_path="c.cert.json", original_path=path, unused_path="u.json",
+                refined_path="r.json", catalog_path=None, original=policy, refined=refined,
+                unused=unused, catalog=cat, hints=h, plan=plan, proof=proof,
+                timeout_s=timeout)
+            json.dumps(cert)
+        detail = "" if proof.verdict == prover.PROVED else (
+            "; ".join(proof.problems) or f"{proof.failure.obligation.id}: {proof.failure.reason}")
+        return Path(path).name, proof.verdict, time.perf_counter() - start, len(plan.obligations), detail
+    except Exception as exc:  # a crash is a finding, reported with the rest
+        return Path(path).name, "crashed", time.perf_counter() - start, 0, repr(exc)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fraction", type=float, default=0.3)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--catalog", default=None)
+    args = ap.parse_args()
+    if not CORPUS.is_dir():
+        print(f"corpus not found at {CORPUS}; nothing to measure", file=sys.stderr)
+        return 2
+    files = sorted(str(p) for p in CORPUS.glob("*.json") if p.name != "INDEX.json")
+    files = files[: args.limit] if args.limit else files
+    jobs = [(f, args.fraction, args.seed, args.timeout) for f in files]
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(args.jobs, _init, (args.catalog,)) as pool:
+        rows = pool.map(prove_one, jobs, chunksize=4)
+    wall = time.perf_counter() - start
+    times = sorted(r[2] for r in rows)
+    q = statistics.quantiles(times, n=100)
+    verdicts = {}
+    for r in rows:
+        verdicts[r[1]] = verdicts.get(r[1], 0) + 1
+    print(f"{len(rows)} policies, {args.fraction:.0%} unused, {args.jobs} jobs: wall {wall:.1f} s; "
+          f"per policy p50 {q[49]:.3f} s, p90 {q[89]:.3f} s, p99 {q[98]:.3f} s, "
+          f"max {times[-1]:.3f} s; obligations {sum(r[3] for r in rows)}; verdicts {verdicts}")
+    for name, verdict, seconds, count, detail in sorted(rows, key=lambda r: -r[2])[:5]:
+        print(f"  slowest: {name} {seconds:.2f} s ({count} obligations)")
+    for name, verdict, seconds, count, detail in rows:
+        if verdict != "proved":
+            print(f"  NOT PROVED: {name}: {verdict}: {detail}")
+    return 0 if set(verdicts) == {"proved"} else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
