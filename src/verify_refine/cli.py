@@ -65,6 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="re-solve with z3 (default) or cvc5, an independent second solver")
     _timeout_option(chk)
 
+    ver = commands.add_parser(
+        "verify", help="prove or refute any refinement of a policy (whole-policy level)",
+        description="Prove or refute that REFINED is a refinement of ORIGINAL by the unused "
+                    "set: sound, removes and complete over requests (action, resource) against "
+                    "Allow and Deny statements. Statements may be merged, split, reordered or "
+                    "lower-cased. Identical condition blocks share one boolean; different "
+                    "blocks are independent (a conservative check).")
+    ver.add_argument("original", metavar="ORIGINAL")
+    ver.add_argument("refined", metavar="REFINED")
+    ver.add_argument("--unused", metavar="FINDINGS", required=True)
+    _catalog_option(ver)
+    _timeout_option(ver)
+
     cat = commands.add_parser("catalog", help="inspect the action catalog",
                               description="Inspect the action catalog.")
     cat_commands = cat.add_subparsers(dest="catalog_command", metavar="SUBCOMMAND",
@@ -100,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_refine(args)
         if args.command == "check":
             return run_check(args)
+        if args.command == "verify":
+            return run_verify(args)
         if args.command == "catalog" and args.catalog_command == "export":
             return run_catalog_export(args)
         if args.command == "catalog" and args.catalog_command == "info":
@@ -202,6 +217,32 @@ def run_check(args) -> int:
     print(f"{args.cert}: valid: {result.obligations} obligations re-checked with "
           f"{args.solver}; catalog {cat.label}")
     return EXIT_OK
+
+
+def run_verify(args) -> int:
+    from .parse import parse_json, parse_policy
+    from .smt import whole
+
+    original = parse_policy(_read_input(args.original, "policy"), args.original)
+    refined = parse_policy(_read_input(args.refined, "policy"), args.refined, allow_empty=True)
+    cat = catalog_mod.load(args.catalog)
+    unused, warnings = findings.load(args.unused, cat, parse_json)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        result = whole.verify_policies(original, refined, unused, cat, args.timeout)
+    except whole.CounterexampleError as exc:
+        print(f"unknown: the solver's counterexample did not re-check ({exc})", file=sys.stderr)
+        return EXIT_UNKNOWN
+    queries = len(result.queries)
+    if result.status == "proved":
+        print(f"proved: sound, removes, complete ({queries} queries); catalog {cat.label}")
+        return EXIT_OK
+    if result.status == "refuted":
+        print(f"refuted: {result.explanation}")
+        return EXIT_REFUTED
+    print(f"unknown: {result.explanation}", file=sys.stderr)
+    return EXIT_UNKNOWN
 
 
 def run_catalog_export(args) -> int:
