@@ -41,8 +41,9 @@ def strings_to_try(catalog, unused, texts, out, rng: random.Random) -> list[str]
 
 
 def _check_removes(catalog, unused, out, not_action=False):
-    """removes: no unused action (catalog or listed) is allowed by the output."""
-    for action in catalog_actions(catalog) + list(unused.actions):
+    """removes: no unused action (catalog, listed, or any string of an unused service)."""
+    probes = [f"{s}:NotInTheCatalog" for s in unused.services]
+    for action in catalog_actions(catalog) + list(unused.actions) + probes:
         if is_unused(unused, action):
             assert not allows(out, action, not_action), f"unused {action} still allowed"
 
@@ -134,3 +135,35 @@ def test_not_action_properties(case):
         used_under = [a for a in used_allowed if fold(a).startswith(fold(parent))]
         used_own = [a for a in used_allowed if fold(a).startswith(fold(entry.prefix))]
         assert used_under or (own and used_own), f"{entry.text}: a shorter prefix was safe"
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.sampled_from(["Action", "NotAction"]).flatmap(cases))
+def test_prover_proves_what_the_oracle_accepts(case):
+    """The refiner's output, checked by the oracle above, is also proved by the prover."""
+    import json as _json
+
+    from verify_refine.hints import hints
+    from verify_refine.jsonout import dumps
+    from verify_refine.parse import parse_policy
+    from verify_refine.report import refined_document
+    from verify_refine.smt import obligations, prover
+
+    catalog, texts, unused, result, out, rng = case
+    stmt = result.statement
+    policy = Policy(members=(("Statement", [dict(stmt.members)]),), statements=(stmt,),
+                    statement_is_list=True)
+    from hypothesis import assume
+
+    from verify_refine.errors import InputError
+
+    try:
+        original = parse_policy(_json.dumps(dict(policy.members)).encode(), "o.json")
+    except InputError:
+        assume(False)  # not a policy IAM would accept (e.g. an action without a colon)
+    ref = refine(original, catalog, unused)
+    refined = parse_policy(dumps(refined_document(ref)).encode(), "r.json", allow_empty=True)
+    plan = obligations.plan(original, refined, unused, catalog, hints(ref))
+    proof = prover.run(plan, unused, catalog, 10.0)
+    assert proof.verdict == "proved", (proof.problems, proof.failure)

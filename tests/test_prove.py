@@ -247,3 +247,31 @@ def test_refine_refuses_to_write_an_unproved_result(tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err
     assert code == 1 and not out.exists()
     assert "refuted: removes, statement 2" in err and "s3:getbucketacl" in err
+
+
+def test_unknown_is_exit_3_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    from verify_refine.smt import solver
+
+    monkeypatch.setattr(prover, "solve", lambda text, timeout_s, name="z3": solver.Verdict(
+        "unknown", {}, 0.0, "timeout"))
+    out, cert = tmp_path / "out.json", tmp_path / "out.cert.json"
+    code = main(["refine", str(BLOG / "policy.json"), "--unused", str(BLOG / "unused.json"),
+                 "--catalog", str(BLOG / "catalog-2024-10-24.json"), "-o", str(out),
+                 "--certificate", str(cert)])
+    err = capsys.readouterr().err
+    assert code == 3 and not out.exists() and not cert.exists()
+    assert "unknown: " in err and "obligation s" in err and "nothing written" in err
+
+
+def test_no_prove_says_unproved(tmp_path, capsys):
+    code = main(["refine", str(BLOG / "policy.json"), "--unused", str(BLOG / "unused.json"),
+                 "--catalog", str(BLOG / "catalog-2024-10-24.json"), "--no-prove"])
+    captured = capsys.readouterr()
+    assert code == 0 and "unproved: --no-prove" in captured.err
+    assert json.loads(captured.out)["Statement"][1]["Action"][0] == "s3:GetAccess*"
+
+
+def test_certificate_needs_an_output_file(capsys):
+    code = main(["refine", str(BLOG / "policy.json"), "--unused", str(BLOG / "unused.json"),
+                 "--catalog", str(BLOG / "catalog-2024-10-24.json"), "--certificate", "x.json"])
+    assert code == 2 and "--certificate needs -o" in capsys.readouterr().err

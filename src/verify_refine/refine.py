@@ -220,7 +220,7 @@ def _refine_not_action(stmt: Statement, catalog: Catalog, index: UnusedIndex) ->
         return any(fast_match(n, folded_action) for n in existing)
 
     allowed = [a for a in catalog.with_prefix("") if not excluded(a)]
-    if allowed and all(index.is_unused(a) for a in allowed):
+    if all(index.is_unused(a) for a in allowed):  # no used catalog action is left to allow
         return StatementResult(stmt, (), (), None, True)
     literals = [u for u in index.literals if not excluded(u)]
     services = [s for s in index.services
@@ -277,7 +277,9 @@ class _NotActionWalker:
             return
         used = self.used_under(folded)
         if node.prefix and used is None:
-            text = self.catalog.canonical(under[0]) if len(under) == 1 else node.prefix + STAR
+            whole_service = fold(node.prefix)[:-1] in self.index.services
+            single = len(under) == 1 and not whole_service  # a wholly unused service: every
+            text = self.catalog.canonical(under[0]) if single else node.prefix + STAR  # string
             self.add(text, parent_used, (parent_prefix + STAR,), node.prefix, parent_prefix)
             return
         if node.action is not None and self.index.is_unused(node.action):

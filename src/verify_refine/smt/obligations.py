@@ -451,7 +451,11 @@ class _Context:
         body, checks = [], []
         for n, (text, hint) in enumerate(zip(added, hints)):
             if not isinstance(hint, dict) or hint.get("node") is None:
-                if has_wildcard(text) or not self.is_unused(fold(text)):
+                # Exempt: an unused name excluded as written, or `svc:*` for a wholly unused
+                # service (the only shorter prefix, `*`, would exclude everything).
+                whole_service = fold(text).endswith(":*") and fold(text)[:-2] in \
+                    self.unused_services
+                if not whole_service and (has_wildcard(text) or not self.is_unused(fold(text))):
                     self.out.problems.append(f"statement {orig.index + 1}: {text}: "
                                              "no minimality hint")
                 continue  # an unused name the catalog does not know, excluded as written

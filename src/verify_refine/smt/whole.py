@@ -56,7 +56,6 @@ EXPECTED = solver.UNSAT
 DEFAULT_RESOURCE = "*"  # reported when no statement involved constrains the resource
 BRUTE_FORCE_CONTEXTS = 10  # condition assignments are searched by evaluation up to 2**10
 
-_TRUE, _FALSE = "true", "false"
 _ALL, _NONE = "re.all", "re.none"
 _CONTEXT_KEYS = ("Condition", "Principal", "NotPrincipal")
 
@@ -205,32 +204,133 @@ def _allows(matching: list[_Stmt], policy: str, assignment: dict[int, bool]) -> 
             and not any(s.effect == "Deny" for s in live))
 
 
-# --- SMT-LIB2 text with constant folding ----------------------------------------------------------
+# --- formulas: a small AST with constant folding, written out as SMT-LIB2 --------------------------
+#
+# A formula is True, False, ("a", regex) for `a` in regex, ("r", regex) for `r` in regex,
+# ("c", id) for a condition boolean, or ("not", f), ("and", f...), ("or", f...).
 
-def _and(*xs: str) -> str:
-    xs = tuple(dict.fromkeys(x for x in xs if x != _TRUE))
-    if _FALSE in xs:
-        return _FALSE
-    if not xs:
-        return _TRUE
-    return xs[0] if len(xs) == 1 else f"(and {' '.join(xs)})"
+CELL_ATOMS = 6  # formulas with at most this many resource/condition atoms are split in cells
 
 
-def _or(*xs: str) -> str:
-    xs = tuple(dict.fromkeys(x for x in xs if x != _FALSE))
-    if _TRUE in xs:
-        return _TRUE
-    if not xs:
-        return _FALSE
-    return xs[0] if len(xs) == 1 else f"(or {' '.join(xs)})"
+def _a(regex: str):
+    return True if regex == _ALL else False if regex == _NONE else ("a", regex)
 
 
-def _not(x: str) -> str:
-    if x == _TRUE:
-        return _FALSE
-    if x == _FALSE:
-        return _TRUE
-    return f"(not {x})"
+def _r(regex: str):
+    return True if regex == _ALL else False if regex == _NONE else ("r", regex)
+
+
+def _and(*xs):
+    out = []
+    for x in xs:
+        if x is False:
+            return False
+        if x is True:
+            continue
+        out.extend(x[1:] if x[0] == "and" else (x,))
+    out = list(dict.fromkeys(out))
+    return True if not out else out[0] if len(out) == 1 else ("and", *out)
+
+
+def _or(*xs):
+    out = []
+    for x in xs:
+        if x is True:
+            return True
+        if x is False:
+            continue
+        out.extend(x[1:] if x[0] == "or" else (x,))
+    out = list(dict.fromkeys(out))
+    return False if not out else out[0] if len(out) == 1 else ("or", *out)
+
+
+def _not(x):
+    if isinstance(x, bool):
+        return not x
+    return x[1] if x[0] == "not" else ("not", x)
+
+
+def _atoms(f, out: dict) -> dict:
+    """The resource and condition atoms of a formula, in order of appearance."""
+    if isinstance(f, bool):
+        return out
+    if f[0] in ("r", "c"):
+        out.setdefault(f, None)
+    elif f[0] in ("not", "and", "or"):
+        for x in f[1:]:
+            _atoms(x, out)
+    return out
+
+
+def _substitute(f, values: dict):
+    if isinstance(f, bool) or f[0] == "a":
+        return f
+    if f[0] in ("r", "c"):
+        return values[f]
+    parts = [_substitute(x, values) for x in f[1:]]
+    return _not(parts[0]) if f[0] == "not" else _and(*parts) if f[0] == "and" else _or(*parts)
+
+
+def _to_regex(f) -> str:
+    """A formula over `a` alone as the regex of the strings satisfying it."""
+    if f is True:
+        return _ALL
+    if f is False:
+        return _NONE
+    if f[0] == "a":
+        return f[1]
+    parts = [_to_regex(x) for x in f[1:]]
+    if f[0] == "not":
+        return _re_comp(parts[0])
+    return _re_inter(parts) if f[0] == "and" else _re_union(parts)
+
+
+def _smt(f) -> str:
+    if f is True:
+        return "true"
+    if f is False:
+        return "false"
+    if f[0] == "a":
+        return f"(str.in_re a {f[1]})"
+    if f[0] == "r":
+        return f"(str.in_re r {f[1]})"
+    if f[0] == "c":
+        return f"c{f[1]}"
+    return f"({f[0]} {' '.join(_smt(x) for x in f[1:])})"
+
+
+def _cells(f):
+    """An equivalent formula in which each variable meets one regex per disjunct.
+
+    Z3 is slow on several memberships of one string joined by and/or, and fast on one
+    membership of a combined regex. For every assignment of the resource and condition atoms
+    (a cell), what remains is a formula over `a` alone, i.e. one regex; the resource atoms of
+    the cell intersect to one regex for `r`. The disjunction over cells is equivalent to f:
+    every (a, r, c) lies in exactly one cell. Disjuncts that differ only in one variable's
+    regex are merged by union."""
+    atoms = list(_atoms(f, {}))
+    if len(atoms) > CELL_ATOMS:
+        return f
+    cells = []
+    for values in itertools.product((True, False), repeat=len(atoms)):
+        assignment = dict(zip(atoms, values))
+        a_regex = _to_regex(_substitute(f, assignment))
+        r_regex = _re_inter([atom[1] if v else _re_comp(atom[1])
+                             for atom, v in assignment.items() if atom[0] == "r"])
+        if a_regex == _NONE or r_regex == _NONE:
+            continue
+        literals = tuple((atom[1], v) for atom, v in assignment.items() if atom[0] == "c")
+        cells.append((a_regex, r_regex, literals))
+    for merge in (0, 1):  # merge on a's regex, then on r's
+        merged: dict = {}
+        for cell in cells:
+            key = (cell[1 - merge], cell[2])
+            merged.setdefault(key, []).append(cell[merge])
+        cells = [((_re_union(v), k[0]) if merge == 0 else (k[0], _re_union(v))) + (k[1],)
+                 for k, v in merged.items()]
+    return _or(*(_and(_a(a_regex), _r(r_regex),
+                      *((("c", c) if v else _not(("c", c))) for c, v in literals))
+                 for a_regex, r_regex, literals in cells))
 
 
 def _re_union(xs) -> str:
@@ -323,55 +423,48 @@ def _comment(text: str) -> str:
     return "; " + text.encode("ascii", "backslashreplace").decode("ascii").replace("\n", " ")
 
 
-class _Query:
-    """Builds one query: records the condition booleans it uses and whether it names a."""
+def _resource_atom(g: _Group):
+    if g.resource is None:
+        return True
+    kind, patterns = g.resource
+    atom = _r(trie_union(patterns, resource_regex))
+    return atom if kind == "Resource" else _not(atom)
 
-    def __init__(self, model: _Model):
-        self.model = model
-        self.used: set[int] = set()
 
-    def resource_atom(self, g: _Group) -> str:
-        if g.resource is None:
-            return _TRUE
-        kind, patterns = g.resource
-        atom = f"(str.in_re r {trie_union(patterns, resource_regex)})"
-        return atom if kind == "Resource" else _not(atom)
+def _context_atom(g: _Group):
+    return True if g.context is None else ("c", g.context)
 
-    def context_atom(self, g: _Group) -> str:
-        if g.context is None:
-            return _TRUE
-        self.used.add(g.context)
-        return f"c{g.context}"
 
-    def allows(self, groups: list[_Group], admits) -> str:
-        """The formula "the policy of these groups allows (a, r)", given each group's action
-        admission (a formula over a, or a constant)."""
-        def applies(g):
-            x = admits(g)
-            if x == _FALSE:
-                return _FALSE
-            return _and(x, self.resource_atom(g), self.context_atom(g))
-        allow = _or(*(applies(g) for g in groups if g.effect == "Allow"))
-        if allow == _FALSE:
-            return _FALSE
-        deny = _or(*(applies(g) for g in groups if g.effect == "Deny"))
-        return _and(allow, _not(deny))
+def _allows_formula(groups: list[_Group], admits):
+    """"The policy of these groups allows (a, r)", given each group's action admission (a
+    formula over a, or a constant): some Allow group applies and no Deny group does."""
+    def applies(g):
+        x = admits(g)
+        return False if x is False else _and(x, _resource_atom(g), _context_atom(g))
+    allow = _or(*(applies(g) for g in groups if g.effect == "Allow"))
+    if allow is False:
+        return False
+    return _and(allow, _not(_or(*(applies(g) for g in groups if g.effect == "Deny"))))
 
-    def text(self, prop: str, slice_text: str, formula: str, uses_action: bool,
-             notes: list[str] = ()) -> str:
-        lines = [_comment(f"verify-refine whole-policy query: {prop}; expected unsat"),
-                 _comment(f"slice: {slice_text}")]
-        lines += [_comment(n) for n in notes]
-        lines.append(encode.LOGIC.strip())
-        if uses_action:
-            lines.append("(declare-const a String)")
-        lines.append("(declare-const r String)")
-        for ctx in sorted(self.used):
-            lines.append(f"(declare-const c{ctx} Bool) "
-                         + _comment(f"condition context {self.model.contexts[ctx]}"))
-        lines.append(f"(assert {formula})")
-        lines.append("(check-sat)")
-        return "\n".join(lines) + "\n"
+
+def _query_text(model: _Model, prop: str, slice_text: str, formula, uses_action: bool,
+                notes=()) -> tuple[str, list[int]]:
+    """The standalone SMT-LIB2 text of one query, and the condition booleans it declares."""
+    formula = _cells(formula)
+    contexts = sorted(atom[1] for atom in _atoms(formula, {}) if atom[0] == "c")
+    lines = [_comment(f"verify-refine whole-policy query: {prop}; expected unsat"),
+             _comment(f"slice: {slice_text}")]
+    lines += [_comment(n) for n in notes]
+    lines.append(encode.LOGIC.strip())
+    if uses_action:
+        lines.append("(declare-const a String)")
+    lines.append("(declare-const r String)")
+    for ctx in contexts:
+        lines.append(f"(declare-const c{ctx} Bool) "
+                     + _comment(f"condition context {model.contexts[ctx]}"))
+    lines.append(f"(assert {_smt(formula)})")
+    lines.append("(check-sat)")
+    return "\n".join(lines) + "\n", contexts
 
 
 # --- pattern slices --------------------------------------------------------------------------------
@@ -404,7 +497,7 @@ class _Buckets:
                 + [p for _, p in self.wild[i]])
 
 
-def _group_regexes(model: _Model, buckets: _Buckets, policies, select) -> dict[int, str]:
+def _group_regexes(model: _Model, policies, select) -> dict[int, str]:
     """Each group's action language within a slice (only groups of the given policies): one
     trie for the entries of its Action statements, a complement for each NotAction one."""
     positive: dict[int, list[str]] = {}
@@ -421,35 +514,18 @@ def _group_regexes(model: _Model, buckets: _Buckets, policies, select) -> dict[i
             for gid in sorted(set(positive) | set(negative))}
 
 
-def _trivial(g: _Group) -> bool:
-    return g.resource is None and g.context is None
-
-
-def _symbolic_formula(q: _Query, model: _Model, regexes: dict[int, str], slice_re: str,
-                      prop: str) -> str:
-    """sound: a in slice, REFINED allows, ORIGINAL does not; removes: a in slice, REFINED
-    allows. When no group involved has a resource or condition, one combined membership."""
+def _symbolic_formula(model: _Model, regexes: dict[int, str], slice_re: str, prop: str):
+    """sound: a in the slice, REFINED allows (a, r), ORIGINAL does not; removes: a in the
+    slice, REFINED allows (a, r)."""
     groups = [model.groups[gid] for gid in sorted(regexes)]
     refined = [g for g in groups if g.policy == REFINED]
     original = [g for g in groups if g.policy == ORIGINAL]
-    if all(_trivial(g) for g in groups):
-        def allowed(gs):
-            allow = _re_union(regexes[g.id] for g in gs if g.effect == "Allow")
-            deny = _re_union(regexes[g.id] for g in gs if g.effect == "Deny")
-            return _re_inter([allow, _re_comp(deny)])
-        parts = [slice_re, allowed(refined)]
-        if prop == SOUND:
-            parts.append(_re_comp(allowed(original)))
-        combined = _re_inter(parts)
-        if combined == _NONE:
-            return _FALSE
-        return f"(str.in_re a {combined})"
 
     def admits(g):
-        return f"(str.in_re a {regexes[g.id]})" if regexes[g.id] != _ALL else _TRUE
-    formula = _and(f"(str.in_re a {slice_re})", q.allows(refined, admits))
-    if prop == SOUND:
-        formula = _and(formula, _not(q.allows(original, admits)))
+        return _a(regexes[g.id])
+    formula = _and(_a(slice_re), _allows_formula(refined, admits))
+    if prop == SOUND and formula is not False:
+        formula = _and(formula, _not(_allows_formula(original, admits)))
     return formula
 
 
@@ -534,9 +610,9 @@ class _Verifier:
                 and _allows(matching, ORIGINAL, assignment) and not allows_r)
 
     # running queries ------------------------------------------------------------------------
-    def run(self, prop: str, slice_text: str, q: _Query, formula: str, uses_action: bool,
+    def run(self, prop: str, slice_text: str, formula, uses_action: bool,
             actions: tuple[str, ...] = (), notes=()) -> VerifyResult | None:
-        text = q.text(prop, slice_text, formula, uses_action, list(notes))
+        text, used = _query_text(self.model, prop, slice_text, formula, uses_action, notes)
         verdict = solver.solve(text, self.timeout_s)
         self.records.append(QueryRecord(prop, slice_text, EXPECTED, text, verdict.status,
                                         verdict.seconds, verdict.reason, actions))
@@ -545,7 +621,7 @@ class _Verifier:
         action = actions[0] if actions else _decode(verdict.model.get("a", ""))
         resource = _decode(verdict.model["r"]) if "r" in verdict.model else DEFAULT_RESOURCE
         return self.counterexample(prop, slice_text, text, action, resource, uses_action,
-                                   sorted(q.used))
+                                   used)
 
     def counterexample(self, prop, slice_text, text, action, resource, uses_action,
                        used) -> VerifyResult:
@@ -632,91 +708,114 @@ class _Verifier:
 
     # the three properties -------------------------------------------------------------------
     def sound(self) -> VerifyResult | None:
+        """Every request REFINED allows, ORIGINAL allows. A request REFINED allows is allowed
+        through a literal entry of an Allow statement (a finite set of actions: ground
+        memberships, one query per membership vector) or through a wildcard entry or a
+        NotAction statement (symbolic queries per service slice, in which REFINED's Allow
+        statements keep only those entries). Both parts are exact, and so is their union."""
         model, buckets = self.model, self.buckets
-        known: set[str] = set()
-        negated_allow = False
-        for i, st in enumerate(model.statements):
-            if st.policy == REFINED and st.effect == "Allow":
-                if st.negated:
-                    negated_allow = True
-                known.update(buckets.by_service[i])
-        for service in sorted(known):
-            regexes = _group_regexes(model, buckets, (ORIGINAL, REFINED),
-                                     lambda i: buckets.in_service(i, service))
-            q = _Query(model)
-            formula = _symbolic_formula(q, model, regexes, encode.starts_with(service + ":"),
-                                        SOUND)
-            found = self.run(SOUND, f'actions starting with "{service}:"', q, formula, True)
+        literal_allow = [st for st in model.statements if st.policy == REFINED
+                         and st.effect == "Allow" and not st.negated]
+        written = {}
+        for st in literal_allow:
+            for raw in st.raw_patterns:
+                if not has_wildcard(raw):
+                    written.setdefault(fold(raw), raw)
+        if written:
+            admitted = _admitted(model, _Names(written), (ORIGINAL, REFINED))
+            found = self.finite(SOUND, "literal actions of REFINED Allow statements",
+                                written, admitted, model.groups, written)
             if found:
                 return found
-        rest_needed = negated_allow or any(
-            buckets.wild[i] for i, st in enumerate(model.statements)
-            if st.policy == REFINED and st.effect == "Allow")
+
+        def select(i, patterns):
+            st = model.statements[i]
+            if st.policy == REFINED and st.effect == "Allow" and not st.negated:
+                return [p for p in patterns if has_wildcard(p)]
+            return patterns
+
+        known: set[str] = set()
+        rest_needed = False
+        for i, st in enumerate(model.statements):
+            if st.policy == REFINED and st.effect == "Allow":
+                rest_needed |= st.negated or any(has_wildcard(p) for _, p in buckets.wild[i])
+                known.update(svc for svc, ps in buckets.by_service[i].items()
+                             if any(has_wildcard(p) for p in ps))
+        for service in sorted(known):
+            regexes = _group_regexes(model, (ORIGINAL, REFINED),
+                                     lambda i: select(i, buckets.in_service(i, service)))
+            formula = _symbolic_formula(model, regexes, encode.starts_with(service + ":"), SOUND)
+            found = self.run(SOUND, f'actions starting with "{service}:" (wildcard entries)',
+                             formula, True)
+            if found:
+                return found
         if rest_needed:
-            regexes = _group_regexes(model, buckets, (ORIGINAL, REFINED),
-                                     lambda i: buckets.in_rest(i, known))
+            regexes = _group_regexes(model, (ORIGINAL, REFINED),
+                                     lambda i: select(i, buckets.in_rest(i, known)))
             slice_re = _re_comp(_action_union(s + ":*" for s in known))
-            q = _Query(model)
-            formula = _symbolic_formula(q, model, regexes, slice_re, SOUND)
+            formula = _symbolic_formula(model, regexes, slice_re, SOUND)
             where = (f"actions starting with none of the {len(known)} service prefixes above"
-                     if known else "all action strings")
-            found = self.run(SOUND, where, q, formula, True)
+                     if known else "all action strings") + " (wildcard entries)"
+            found = self.run(SOUND, where, formula, True)
             if found:
                 return found
         return None
 
     def removes(self) -> VerifyResult | None:
+        """REFINED allows no unused request: a symbolic query per unused service, and ground
+        memberships for the unused action names."""
         model, buckets = self.model, self.buckets
-        refined_allows = [g for g in model.groups_of(REFINED) if g.effect == "Allow"]
+        refined_allows = {g.id for g in model.groups_of(REFINED) if g.effect == "Allow"}
         for service in self.unused_services:
-            regexes = _group_regexes(model, buckets, (REFINED,),
+            regexes = _group_regexes(model, (REFINED,),
                                      lambda i: buckets.in_service(i, service))
-            if not any(gid in regexes for gid in (g.id for g in refined_allows)):
+            if not refined_allows.intersection(regexes):
                 continue  # no REFINED Allow entry can meet service:*
-            q = _Query(model)
-            formula = _symbolic_formula(q, model, regexes, encode.starts_with(service + ":"),
+            formula = _symbolic_formula(model, regexes, encode.starts_with(service + ":"),
                                         REMOVES)
             found = self.run(REMOVES, f'unused service: actions starting with "{service}:"',
-                             q, formula, True)
+                             formula, True)
             if found:
                 return found
-        names = _Names(self.unused_names)
-        admitted = _admitted(model, names, (REFINED,))
-        allow_ids = {g.id for g in refined_allows}
-        candidates = {n for gid in allow_ids for n in admitted.get(gid, ())}
+        admitted = _admitted(model, _Names(self.unused_names), (REFINED,))
+        candidates = {n for gid in refined_allows for n in admitted.get(gid, ())}
         return self.finite(REMOVES, "unused actions", candidates, admitted,
-                           model.groups_of(REFINED))
+                           model.groups_of(REFINED), self.unused_names)
 
     def complete(self) -> VerifyResult | None:
+        """Every used catalog action ORIGINAL allows, REFINED allows: ground memberships."""
         model = self.model
         universe = [n for n in self.catalog.with_prefix("") if not self.is_unused(n)]
-        names = _Names(universe)
-        admitted = _admitted(model, names, (ORIGINAL, REFINED))
+        admitted = _admitted(model, _Names(universe), (ORIGINAL, REFINED))
         allow_ids = {g.id for g in model.groups_of(ORIGINAL) if g.effect == "Allow"}
         candidates = {n for gid in allow_ids for n in admitted.get(gid, ())}
-        return self.finite(COMPLETE, "used catalog actions", candidates, admitted, model.groups)
+        return self.finite(COMPLETE, "used catalog actions", candidates, admitted, model.groups,
+                           {})
 
-    def finite(self, prop, what, candidates, admitted, groups) -> VerifyResult | None:
+    def finite(self, prop, what, candidates, admitted, groups, spelling) -> VerifyResult | None:
+        """One query per membership vector: the memberships are constants, the resource and
+        the condition booleans stay symbolic."""
         original = [g for g in groups if g.policy == ORIGINAL]
         refined = [g for g in groups if g.policy == REFINED]
         for vector, members in _vectors(candidates, admitted).items():
             inside = set(vector)
-            actions = tuple(self.catalog.canonical(n) or self.unused_names.get(n, n)
-                            for n in members)
-            q = _Query(self.model)
+            actions = tuple(self.catalog.canonical(n) or spelling.get(n, n) for n in members)
 
             def admits(g):
-                return _TRUE if g.id in inside else _FALSE
-            if prop == COMPLETE:
-                formula = _and(q.allows(original, admits), _not(q.allows(refined, admits)))
+                return g.id in inside
+            if prop == REMOVES:
+                formula = _allows_formula(refined, admits)
             else:
-                formula = q.allows(refined, admits)
+                formula = _and(_allows_formula(original if prop == COMPLETE else refined,
+                                               admits),
+                               _not(_allows_formula(refined if prop == COMPLETE else original,
+                                                    admits)))
             where = "; ".join(_describe(g) for g in groups if g.id in inside) or "no statement"
             slice_text = (f"{len(members)} {what} admitted by exactly: {where} "
                           f"(first: {actions[0]})")
             notes = ["the action is any of: " + ", ".join(actions[:20])
                      + (f", ... ({len(actions)} in all)" if len(actions) > 20 else "")]
-            found = self.run(prop, slice_text, q, formula, False, actions, notes)
+            found = self.run(prop, slice_text, formula, False, actions, notes)
             if found:
                 return found
         return None
