@@ -218,6 +218,19 @@ class _Context:
     def is_unused(self, folded: str) -> bool:
         return folded in self.folded_unused or folded.split(":", 1)[0] in self.unused_services
 
+    def used_reachable(self, patterns) -> list[tuple[str, list[str]]]:
+        """Used catalog actions whose name starts with some pattern's literal head, by service
+        (no other catalog action can be in those patterns); their services join the slice."""
+        reachable = set()
+        for text in patterns:
+            reachable.update(self.catalog.with_prefix(fold(literal_head(text))))
+        by_service: dict[str, list[str]] = {}
+        for action in sorted(reachable):
+            if not self.is_unused(action):
+                by_service.setdefault(action.split(":", 1)[0], []).append(action)
+        self.out.services.update(by_service)
+        return sorted(by_service.items())
+
     def add_ground(self, stmt: Statement, prop: str, groups) -> None:
         """Ground disjunctions, services packed into chunks; each group is
         (service, disjuncts, ground strings, patterns a culprit lies in, patterns it avoids)."""
@@ -320,17 +333,9 @@ class _Context:
         """Every used catalog action a changed original pattern matches, some entry matches."""
         if not changed:
             return  # every original pattern was kept as written
-        reachable = set()
-        for text in changed:
-            reachable.update(self.catalog.with_prefix(fold(literal_head(text))))
         originals_index = PrefixIndex(originals)
-        by_service: dict[str, list[str]] = {}
-        for action in sorted(reachable):
-            if not self.is_unused(action):
-                by_service.setdefault(action.split(":", 1)[0], []).append(action)
         groups = []
-        for service, actions in sorted(by_service.items()):
-            self.out.services.add(service)
+        for service, actions in self.used_reachable(changed):
             parts, inside, outside = [], set(), set()
             for a in actions:
                 p_a = originals_index.matching_candidates(a)
@@ -426,16 +431,8 @@ class _Context:
                     f"(re.comp {enc.union(near)}))))"]
             self.add(orig, REMOVES, f"{service}:*", "unsat", body, all_of=[[service + ":*"]],
                      none_of=near)
-        reachable = set()
-        for text in added:
-            reachable.update(self.catalog.with_prefix(fold(literal_head(text))))
-        by_service: dict[str, list[str]] = {}
-        for action in sorted(reachable):
-            if not self.is_unused(action):
-                by_service.setdefault(action.split(":", 1)[0], []).append(action)
         groups = []
-        for service, actions in sorted(by_service.items()):
-            self.out.services.add(service)
+        for service, actions in self.used_reachable(added):
             parts, inside, outside = [], set(), set()
             for a in actions:
                 n_a, p_a = index.matching_candidates(a), before.matching_candidates(a)
@@ -484,12 +481,7 @@ class _Context:
 
     def _nothing_used_left(self, orig, excluded):
         index, groups = PrefixIndex(excluded), []
-        by_service: dict[str, list[str]] = {}
-        for action in self.catalog.with_prefix(""):
-            if not self.is_unused(action):
-                by_service.setdefault(action.split(":", 1)[0], []).append(action)
-        for service, actions in sorted(by_service.items()):
-            self.out.services.add(service)
+        for service, actions in self.used_reachable([STAR]):
             parts, near = [], set()
             for a in actions:
                 candidates = index.matching_candidates(a)
