@@ -1,4 +1,4 @@
-"""The cvc5 back end: it agrees with z3 and the reference matcher, models are real characters, it fails closed."""
+"""The cvc5 back end: agrees with z3 and the reference matcher, real characters, fails closed."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("cvc5")
 
-from verify_refine.globops import includes  # noqa: E402
 from verify_refine.glob import fold, matches  # noqa: E402
+from verify_refine.globops import includes  # noqa: E402
 from verify_refine.smt import cvc5_solver  # noqa: E402
 from verify_refine.smt.encode import LOGIC, member, regex, string_literal, union  # noqa: E402
 from verify_refine.smt.solver import SAT, UNKNOWN, UNSAT, solve  # noqa: E402
@@ -29,14 +29,16 @@ POOL = [
 
 
 def _exact(pattern: str) -> re.Pattern[str]:
-    """The language of regex(pattern) over raw strings: folded literals, no case folding of the text."""
-    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in fold(pattern))
+    """The language of regex(pattern) over raw strings: folded literals, the text not folded."""
+    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch)
+                   for ch in fold(pattern))
     return re.compile(body, re.DOTALL)
 
 
 def _difference(a: str, b: str) -> str:
     """Sat iff some string is in lang(a) and not in lang(b)."""
-    return LOGIC + X + f"(assert (str.in_re x (re.inter {regex(a)} (re.comp {regex(b)}))))\n(check-sat)\n"
+    body = f"(re.inter {regex(a)} (re.comp {regex(b)}))"
+    return LOGIC + X + f"(assert (str.in_re x {body}))\n(check-sat)\n"
 
 
 def _pairs(count: int, seed: int = 7) -> list[tuple[str, str]]:
@@ -55,7 +57,8 @@ def test_difference_agrees_with_z3_and_reference(a, b):
         witness = got.model["x"]
         assert _exact(a).fullmatch(witness) and not _exact(b).fullmatch(witness)
         # the witness, re-encoded and pinned, is accepted by the other solver
-        pinned = text.replace("(check-sat)", f"(assert (= x {string_literal(witness)}))\n(check-sat)")
+        pin = f"(assert (= x {string_literal(witness)}))\n(check-sat)"
+        pinned = text.replace("(check-sat)", pin)
         assert solve(pinned, TIMEOUT_S, "z3").status == SAT
 
 
@@ -73,21 +76,26 @@ def test_ground_membership_agrees_with_z3_and_reference(pattern):
 
 
 def test_ground_disjunction_over_a_defined_union():
-    patterns = POOL[:12]
+    patterns = ["s3:Get*", "s3:?et*", 'a"b*', "x\\y?", "x\\u{41}*", "é*", "日本:*", "emoji😀*",
+                "tab\tx*"]
     hits = [t for t in TEXTS if any(matches(p, t) for p in patterns)]
     misses = [t for t in TEXTS if t not in hits]
+    assert hits and misses
     head = LOGIC + f"(define-fun R () RegLan {union(patterns)})\n"
     for texts, expected in ((TEXTS, SAT), (misses, UNSAT)):
-        query = head + "(assert (or " + " ".join(member(t, "R") for t in texts) + "))\n(check-sat)\n"
+        disjuncts = " ".join(member(t, "R") for t in texts)
+        query = head + f"(assert (or {disjuncts}))\n(check-sat)\n"
         assert cvc5_solver.solve(query, TIMEOUT_S).status == expected
         assert solve(query, TIMEOUT_S, "z3").status == expected
     empty = LOGIC + X + f"(assert (str.in_re x {union([])}))\n(check-sat)\n"
     assert cvc5_solver.solve(empty, TIMEOUT_S).status == UNSAT
 
 
-@pytest.mark.parametrize("value", ['a"b', '""', "x\\y", "x\\u{41}", "é😀日", "\x00\x01\x7f", "tab\tnl\n", ""])
+@pytest.mark.parametrize("value", ['a"b', '""', "x\\y", "x\\u{41}", "é😀日", "\x00\x01\x7f",
+                                   "tab\tnl\n", ""])
 def test_sat_model_is_the_real_characters(value):
-    query = LOGIC + X + "(declare-const y String)\n" + f"(assert (= x {string_literal(value)}))\n(check-sat)\n"
+    query = (LOGIC + X + "(declare-const y String)\n"
+             + f"(assert (= x {string_literal(value)}))\n(check-sat)\n")
     got = cvc5_solver.solve(query, TIMEOUT_S)
     assert got.status == SAT
     assert got.model["x"] == value
@@ -109,7 +117,9 @@ def test_dispatch_through_solver_and_version():
     "(set-logic QF_S)(declare-const x String)(assert (str.in_re x x))(check-sat)",  # ill-sorted
     "(set-logic QF_S)(assert (str.in_re y re.all))(check-sat)",                   # undeclared
     '(set-logic QF_S)(declare-const x String)(assert (= x "open))(check-sat)',
-    "(set-logic QF_S)(declare-const x String)(declare-const x String)(check-sat)",
+    # a one-argument re.union: z3 takes it, cvc5 rejects it
+    "(set-logic QF_S)(declare-const x String)(assert (str.in_re x (re.union re.all)))(check-sat)",
+    "(set-logic QF_S)(assert (or))(check-sat)",
     "(set-logic NOT_A_LOGIC)(check-sat)",
     "))(((",
     "\x00\xff garbage",
@@ -123,7 +133,8 @@ def _slow_for_cvc5(n: int = 150) -> str:
     """A flat union of literals minus patterns covering them: unsat, but cvc5 needs seconds."""
     literals = [f"svc{i % 7}:action{i}x" for i in range(n)]
     covering = union(f"svc{k}:action{d}*" for k in range(7) for d in range(10))
-    return LOGIC + X + f"(assert (str.in_re x (re.inter {union(literals)} (re.comp {covering}))))\n(check-sat)\n"
+    body = f"(re.inter {union(literals)} (re.comp {covering}))"
+    return LOGIC + X + f"(assert (str.in_re x {body}))\n(check-sat)\n"
 
 
 @pytest.mark.parametrize("timeout_s", [0, 0.001, 0.05])

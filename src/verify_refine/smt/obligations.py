@@ -16,6 +16,7 @@ This module writes text only; the solver is elsewhere.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -212,11 +213,21 @@ class _Context:
         self.unused = unused
         self.catalog = catalog
         self.folded_unused = folded_unused
+        self.sorted_unused = sorted(folded_unused)
         self.unused_by_service = by_service
         self.unused_services = sorted(fold(s) for s in unused.services)
 
     def is_unused(self, folded: str) -> bool:
         return folded in self.folded_unused or folded.split(":", 1)[0] in self.unused_services
+
+    def unused_under(self, heads) -> set[str]:
+        """Unused names that start with one of the (folded) literal heads."""
+        out = set()
+        for head in heads:
+            lo = bisect.bisect_left(self.sorted_unused, head)
+            hi = bisect.bisect_left(self.sorted_unused, head + "\U0010ffff")
+            out.update(self.sorted_unused[lo:hi])
+        return out
 
     def used_reachable(self, patterns) -> list[tuple[str, list[str]]]:
         """Used catalog actions whose name starts with some pattern's literal head, by service
@@ -310,9 +321,12 @@ class _Context:
 
     def _removes(self, orig, index: PrefixIndex):
         groups = []
+        reachable = self.unused_under(index.by_head)
         for service, names in sorted(self.unused_by_service.items()):
             parts, ground, near = [], [], set()
             for u in names:
+                if u not in reachable:
+                    continue  # no entry's literal head is a prefix of it: none can match it
                 candidates = index.matching_candidates(u)
                 if candidates:
                     parts.append(enc.member(u, enc.union(candidates)))

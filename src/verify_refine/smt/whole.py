@@ -19,15 +19,28 @@ no Deny statement does. The properties:
 
 Slicing, so that every query is small and the union of the queries is exactly the property:
 
-- complete and removes over finite action sets: each action enters only through "statement
-  group g admits a", computed here with the matcher; actions with the same membership vector
-  share one query in which those memberships are constants and r and the condition booleans
-  stay symbolic (the slice names the group's members, the first being the one reported);
-- removes for an unused service `svc`: one query with a symbolic a in `svc:`·Σ*;
-- sound: one query per service prefix s that a REFINED Allow entry can reach (a in `s:`·Σ*,
-  with only the patterns whose literal head can overlap `s:`), plus one query for the action
-  strings that start with none of those prefixes. The prefixes `s:` are pairwise disjoint and,
-  with the rest, cover every string.
+- complete and removes range over finite action sets (used catalog actions; unused names).
+  An action enters a query only through "statement group g admits a", computed here with the
+  matcher; actions with the same membership vector share one query in which those
+  memberships are constants while r and the condition booleans stay symbolic (the record
+  lists the actions; the first one is reported). Actions that no Allow statement of the
+  policy under test admits need no query.
+- removes for an unused service `svc`: one query with a symbolic a in `svc:`·Σ*, with only
+  the patterns that can overlap `svc:`.
+- sound ranges over all strings. A request REFINED allows is allowed through a literal entry
+  of one of its Allow statements, or through a wildcard entry or a NotAction statement.
+  Literal entries form a finite set, checked like complete (ground memberships of every
+  statement, one query per vector). For the rest, one query per service prefix s of a
+  wildcard entry (a in `s:`·Σ*, REFINED's Allow statements reduced to their wildcard entries
+  and NotAction, every other statement to the patterns whose literal head can overlap `s:`),
+  plus one query for the strings that start with none of those prefixes. The prefixes `s:`
+  are pairwise disjoint and with the rest cover every string; a slice whose query would be
+  large is split further, one query per wildcard entry (and per NotAction statement).
+
+Each formula is split in "cells" (see `_cells`), each solved as its own query: one regex
+membership per string variable, which Z3 decides fast, where and/or of many memberships of
+one variable is slow.
+Sets of patterns are written as tries of their literal heads (see `trie_union`).
 
 Statements with the same policy, effect, resource element and condition context are merged
 into one group (the union of their action languages), which is exact.
@@ -36,6 +49,7 @@ into one group (the union of their action languages), which is exact.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -44,7 +58,7 @@ from .. import jsonout
 from ..catalog import Catalog
 from ..findings import UnusedSet
 from ..glob import ONE, STAR, closure, fold, has_wildcard, literal_head, matches, step
-from ..globops import fast_match
+from ..globops import fast_match, literal_tail
 from ..model import Policy, Statement
 from . import encode, solver
 
@@ -209,7 +223,7 @@ def _allows(matching: list[_Stmt], policy: str, assignment: dict[int, bool]) -> 
 # A formula is True, False, ("a", regex) for `a` in regex, ("r", regex) for `r` in regex,
 # ("c", id) for a condition boolean, or ("not", f), ("and", f...), ("or", f...).
 
-CELL_ATOMS = 6  # formulas with at most this many resource/condition atoms are split in cells
+CELL_LIMIT = 64  # a formula is split in at most this many cells (else: one query)
 
 
 def _a(regex: str):
@@ -220,28 +234,30 @@ def _r(regex: str):
     return True if regex == _ALL else False if regex == _NONE else ("r", regex)
 
 
-def _and(*xs):
-    out = []
+def _junction(op: str, xs, unit: bool):
+    """and/or of formulas, flattened, without duplicates, in a canonical order (so that
+    equal sets of conjuncts are equal formulas), folding constants and x with (not x)."""
+    out = set()
     for x in xs:
-        if x is False:
-            return False
-        if x is True:
+        if x is (not unit):
+            return not unit
+        if x is unit:
             continue
-        out.extend(x[1:] if x[0] == "and" else (x,))
-    out = list(dict.fromkeys(out))
-    return True if not out else out[0] if len(out) == 1 else ("and", *out)
+        out.update(x[1:] if x[0] == op else (x,))
+    if any(_not(x) in out for x in out):
+        return not unit
+    if not out:
+        return unit
+    ordered = sorted(out, key=repr)
+    return ordered[0] if len(ordered) == 1 else (op, *ordered)
+
+
+def _and(*xs):
+    return _junction("and", xs, True)
 
 
 def _or(*xs):
-    out = []
-    for x in xs:
-        if x is True:
-            return True
-        if x is False:
-            continue
-        out.extend(x[1:] if x[0] == "or" else (x,))
-    out = list(dict.fromkeys(out))
-    return False if not out else out[0] if len(out) == 1 else ("or", *out)
+    return _junction("or", xs, False)
 
 
 def _not(x):
@@ -250,34 +266,34 @@ def _not(x):
     return x[1] if x[0] == "not" else ("not", x)
 
 
-def _atoms(f, out: dict) -> dict:
-    """The resource and condition atoms of a formula, in order of appearance."""
+def _atoms(f, out: dict, kinds=("r", "c")) -> dict:
+    """The atoms of the given kinds in a formula, in order of appearance."""
     if isinstance(f, bool):
         return out
-    if f[0] in ("r", "c"):
+    if f[0] in kinds:
         out.setdefault(f, None)
     elif f[0] in ("not", "and", "or"):
         for x in f[1:]:
-            _atoms(x, out)
+            _atoms(x, out, kinds)
     return out
 
 
 def _substitute(f, values: dict):
-    if isinstance(f, bool) or f[0] == "a":
+    if isinstance(f, bool):
         return f
-    if f[0] in ("r", "c"):
-        return values[f]
+    if f[0] in ("a", "r", "c"):
+        return values.get(f, f)
     parts = [_substitute(x, values) for x in f[1:]]
     return _not(parts[0]) if f[0] == "not" else _and(*parts) if f[0] == "and" else _or(*parts)
 
 
 def _to_regex(f) -> str:
-    """A formula over `a` alone as the regex of the strings satisfying it."""
+    """A formula over one string variable alone as the regex of the strings satisfying it."""
     if f is True:
         return _ALL
     if f is False:
         return _NONE
-    if f[0] == "a":
+    if f[0] in ("a", "r"):
         return f[1]
     parts = [_to_regex(x) for x in f[1:]]
     if f[0] == "not":
@@ -300,26 +316,45 @@ def _smt(f) -> str:
 
 
 def _cells(f):
-    """An equivalent formula in which each variable meets one regex per disjunct.
+    """The formula as a list of cells whose disjunction is equivalent to it, or None when
+    there would be more than CELL_LIMIT of them.
 
-    Z3 is slow on several memberships of one string joined by and/or, and fast on one
-    membership of a combined regex. For every assignment of the resource and condition atoms
-    (a cell), what remains is a formula over `a` alone, i.e. one regex; the resource atoms of
-    the cell intersect to one regex for `r`. The disjunction over cells is equivalent to f:
-    every (a, r, c) lies in exactly one cell. Disjuncts that differ only in one variable's
-    regex are merged by union."""
-    atoms = list(_atoms(f, {}))
-    if len(atoms) > CELL_ATOMS:
-        return f
+    Z3 is slow on several memberships of one string joined by and/or (it must reconcile the
+    negated ones too), and fast on one membership of a combined regex. So split the formula
+    on the condition atoms and on the atoms of one string variable (the one with fewer
+    atoms), one atom at a time (Shannon expansion), simplifying as it goes and dropping the
+    branches that become false. In a leaf, the expanded variable's atoms intersect to one
+    regex and what remains of the formula is over the other variable alone, i.e. one regex
+    too: a cell is the conjunction of the two memberships and the condition literals. The
+    disjunction of the leaves is equivalent to f; each cell is solved as a query of its own.
+    Cells that differ only in one variable's regex are merged by union."""
+    on_a = list(_atoms(f, {}, ("a",)))
+    on_r = list(_atoms(f, {}, ("r",)))
+    expanded_kind = "r" if len(on_r) <= len(on_a) else "a"
+    leaves = []
+
+    def split(g, assignment):
+        if g is False:
+            return True
+        pending = list(_atoms(g, {}, ("c", expanded_kind)))
+        if not pending:
+            leaves.append((g, assignment))
+            return len(leaves) <= CELL_LIMIT
+        atom = pending[0]
+        return all(split(_substitute(g, {atom: v}), {**assignment, atom: v})
+                   for v in (True, False))
+    if not split(f, {}):
+        return None
     cells = []
-    for values in itertools.product((True, False), repeat=len(atoms)):
-        assignment = dict(zip(atoms, values))
-        a_regex = _to_regex(_substitute(f, assignment))
-        r_regex = _re_inter([atom[1] if v else _re_comp(atom[1])
-                             for atom, v in assignment.items() if atom[0] == "r"])
+    for g, assignment in leaves:
+        kept = _to_regex(g)
+        fixed = _re_inter([atom[1] if v else _re_comp(atom[1])
+                           for atom, v in assignment.items() if atom[0] == expanded_kind])
+        a_regex, r_regex = (kept, fixed) if expanded_kind == "r" else (fixed, kept)
         if a_regex == _NONE or r_regex == _NONE:
             continue
-        literals = tuple((atom[1], v) for atom, v in assignment.items() if atom[0] == "c")
+        literals = tuple(sorted((atom[1], v) for atom, v in assignment.items()
+                                if atom[0] == "c"))
         cells.append((a_regex, r_regex, literals))
     for merge in (0, 1):  # merge on a's regex, then on r's
         merged: dict = {}
@@ -328,9 +363,9 @@ def _cells(f):
             merged.setdefault(key, []).append(cell[merge])
         cells = [((_re_union(v), k[0]) if merge == 0 else (k[0], _re_union(v))) + (k[1],)
                  for k, v in merged.items()]
-    return _or(*(_and(_a(a_regex), _r(r_regex),
-                      *((("c", c) if v else _not(("c", c))) for c, v in literals))
-                 for a_regex, r_regex, literals in cells))
+    return [_and(_a(a_regex), _r(r_regex),
+                 *((("c", c) if v else _not(("c", c))) for c, v in literals))
+            for a_regex, r_regex, literals in cells]
 
 
 def _re_union(xs) -> str:
@@ -423,11 +458,16 @@ def _comment(text: str) -> str:
     return "; " + text.encode("ascii", "backslashreplace").decode("ascii").replace("\n", " ")
 
 
+@functools.lru_cache(maxsize=4096)
+def _resource_union(patterns: tuple[str, ...]) -> str:
+    return trie_union(patterns, resource_regex)
+
+
 def _resource_atom(g: _Group):
     if g.resource is None:
         return True
     kind, patterns = g.resource
-    atom = _r(trie_union(patterns, resource_regex))
+    atom = _r(_resource_union(patterns))
     return atom if kind == "Resource" else _not(atom)
 
 
@@ -450,7 +490,6 @@ def _allows_formula(groups: list[_Group], admits):
 def _query_text(model: _Model, prop: str, slice_text: str, formula, uses_action: bool,
                 notes=()) -> tuple[str, list[int]]:
     """The standalone SMT-LIB2 text of one query, and the condition booleans it declares."""
-    formula = _cells(formula)
     contexts = sorted(atom[1] for atom in _atoms(formula, {}) if atom[0] == "c")
     lines = [_comment(f"verify-refine whole-policy query: {prop}; expected unsat"),
              _comment(f"slice: {slice_text}")]
@@ -512,6 +551,25 @@ def _group_regexes(model: _Model, policies, select) -> dict[int, str]:
             positive.setdefault(st.group, []).extend(patterns)
     return {gid: _re_union([_action_union(positive.get(gid, ()))] + negative.get(gid, []))
             for gid in sorted(set(positive) | set(negative))}
+
+
+SPLIT_CHARS = 20000  # a sound slice whose query is longer is split per REFINED entry
+
+
+def _small(formula) -> bool:
+    if isinstance(formula, bool):
+        return True
+    cells = _cells(formula)
+    return cells is not None and sum(len(_smt(c)) for c in cells) <= SPLIT_CHARS
+
+
+def _may_overlap(pattern: str, entry: str) -> bool:
+    """False only when lang(pattern) and lang(entry) are disjoint: their literal heads (or
+    tails) differ at a position both fix."""
+    hp, he = literal_head(pattern), literal_head(entry)
+    tp, te = literal_tail(pattern), literal_tail(entry)
+    return ((hp.startswith(he) or he.startswith(hp))
+            and (tp.endswith(te) or te.endswith(tp)))
 
 
 def _symbolic_formula(model: _Model, regexes: dict[int, str], slice_re: str, prop: str):
@@ -612,21 +670,29 @@ class _Verifier:
     # running queries ------------------------------------------------------------------------
     def run(self, prop: str, slice_text: str, formula, uses_action: bool,
             actions: tuple[str, ...] = (), notes=()) -> VerifyResult | None:
-        text, used = _query_text(self.model, prop, slice_text, formula, uses_action, notes)
-        verdict = solver.solve(text, self.timeout_s)
-        self.records.append(QueryRecord(prop, slice_text, EXPECTED, text, verdict.status,
-                                        verdict.seconds, verdict.reason, actions))
-        if verdict.status != solver.SAT:
-            return None
-        action = actions[0] if actions else _decode(verdict.model.get("a", ""))
-        resource = _decode(verdict.model["r"]) if "r" in verdict.model else DEFAULT_RESOURCE
-        return self.counterexample(prop, slice_text, text, action, resource, uses_action,
-                                   used)
+        """Solve the formula: one query per cell (or the whole formula as one query when it
+        has too many atoms to enumerate, or folds to a constant)."""
+        cells = _cells(formula) if not isinstance(formula, bool) else None
+        if not cells:
+            cells = [formula if cells is None else False]
+        for k, cell in enumerate(cells):
+            where = slice_text if len(cells) == 1 else f"{slice_text}; cell {k + 1}/{len(cells)}"
+            text, used = _query_text(self.model, prop, where, cell, uses_action, notes)
+            verdict = solver.solve(text, self.timeout_s)
+            self.records.append(QueryRecord(prop, where, EXPECTED, text, verdict.status,
+                                            verdict.seconds, verdict.reason, actions))
+            if verdict.status != solver.SAT:
+                continue
+            action = actions[0] if actions else _decode(verdict.model.get("a", ""))
+            resource = _decode(verdict.model["r"]) if "r" in verdict.model else DEFAULT_RESOURCE
+            return self.counterexample(prop, where, text, action, resource, uses_action, used)
+        return None
 
     def counterexample(self, prop, slice_text, text, action, resource, uses_action,
                        used) -> VerifyResult:
+        readable_action, resource = self.readable(action if uses_action else None, resource)
         if uses_action:
-            action = self.fold_stable(action)
+            action = readable_action
         relevant = self.relevant_contexts(action, resource)
         assignment = self.find_assignment(prop, action, resource, relevant, text, uses_action,
                                           used)
@@ -665,20 +731,20 @@ class _Verifier:
                         return name
         return None
 
-    def fold_stable(self, action: str) -> str:
-        """Replace characters that case folding changes (the solver may pick them, as `?` and
-        `*` match them) by a character no pattern mentions: every membership is unchanged, and
-        the reference matcher, which folds, agrees with the solver on the result."""
-        if fold(action) == action:
-            return action
-        used = {ch for st in self.model.statements for p in st.patterns for ch in p}
-        used |= {ch for name in self.unused_names for ch in name}
-        used |= {ch for s in self.unused_services for ch in s}
-        candidates = itertools.chain("~_-0123456789abcdefghijklmnopqrstuvwxyz",
-                                     map(chr, range(0xA1, 0x3000)))
-        fresh = next(ch for ch in candidates
-                     if ch not in used and fold(ch) == ch and ch.isprintable())
-        return "".join(ch if fold(ch) == ch else fresh for ch in action)
+    def readable(self, action: str | None, resource: str) -> tuple[str | None, str]:
+        """The solver's strings with each odd character (one case folding changes, in the
+        action; a control or non-ASCII one) that no pattern mentions replaced by a plain one
+        that no pattern mentions either: as `?` and `*` alone can match such characters,
+        every membership stays the same. For the action this is also what makes the
+        reference matcher, which folds, agree with the solver, which does not fold `a`."""
+        if action is not None:
+            used = {ch for st in self.model.statements for p in st.patterns for ch in p}
+            used |= {ch for name in self.unused_names for ch in name}
+            used |= {ch for s in self.unused_services for ch in s + ":"}
+            action = _replace_odd(action, used, True)
+        used = {ch for st in self.model.statements if st.resource is not None
+                for p in st.resource[1] for ch in p}
+        return action, _replace_odd(resource, used, False)
 
     def relevant_contexts(self, action: str, resource: str) -> list[int]:
         return sorted({s.context for s in self.matching(action, resource)
@@ -728,12 +794,6 @@ class _Verifier:
             if found:
                 return found
 
-        def select(i, patterns):
-            st = model.statements[i]
-            if st.policy == REFINED and st.effect == "Allow" and not st.negated:
-                return [p for p in patterns if has_wildcard(p)]
-            return patterns
-
         known: set[str] = set()
         rest_needed = False
         for i, st in enumerate(model.statements):
@@ -742,21 +802,71 @@ class _Verifier:
                 known.update(svc for svc, ps in buckets.by_service[i].items()
                              if any(has_wildcard(p) for p in ps))
         for service in sorted(known):
-            regexes = _group_regexes(model, (ORIGINAL, REFINED),
-                                     lambda i: select(i, buckets.in_service(i, service)))
-            formula = _symbolic_formula(model, regexes, encode.starts_with(service + ":"), SOUND)
-            found = self.run(SOUND, f'actions starting with "{service}:" (wildcard entries)',
-                             formula, True)
+            found = self.sound_slice(f'actions starting with "{service}:"',
+                                     encode.starts_with(service + ":"),
+                                     lambda i: buckets.in_service(i, service))
             if found:
                 return found
         if rest_needed:
-            regexes = _group_regexes(model, (ORIGINAL, REFINED),
-                                     lambda i: select(i, buckets.in_rest(i, known)))
-            slice_re = _re_comp(_action_union(s + ":*" for s in known))
-            formula = _symbolic_formula(model, regexes, slice_re, SOUND)
             where = (f"actions starting with none of the {len(known)} service prefixes above"
-                     if known else "all action strings") + " (wildcard entries)"
-            found = self.run(SOUND, where, formula, True)
+                     if known else "all action strings")
+            found = self.sound_slice(where, _re_comp(_action_union(s + ":*" for s in known)),
+                                     lambda i: buckets.in_rest(i, known))
+            if found:
+                return found
+        return None
+
+    def sound_slice(self, where: str, slice_re: str, overlapping) -> VerifyResult | None:
+        """The symbolic part of sound in one slice of the action strings: REFINED's Allow
+        statements keep their wildcard entries (and NotAction), the rest every entry that can
+        overlap the slice. One query; when it is large, one query per REFINED entry instead
+        (a in the slice and in that entry's language, with only the patterns that can
+        overlap the entry), whose union is the same set of requests."""
+        model = self.model
+
+        def refined_allow(i):
+            st = model.statements[i]
+            return st.policy == REFINED and st.effect == "Allow"
+
+        def select(i):
+            patterns = overlapping(i)
+            if refined_allow(i) and not model.statements[i].negated:
+                return [p for p in patterns if has_wildcard(p)]
+            return patterns
+        regexes = _group_regexes(model, (ORIGINAL, REFINED), select)
+        formula = _symbolic_formula(model, regexes, slice_re, SOUND)
+        if _small(formula):
+            return self.run(SOUND, f"{where} (wildcard entries)", formula, True)
+        entries: dict[str, list[int]] = {}  # wildcard entry -> REFINED Allow groups with it
+        negated = []
+        for i, st in enumerate(model.statements):
+            if refined_allow(i):
+                if st.negated:
+                    negated.append(i)
+                for p in select(i) if not st.negated else ():
+                    entries.setdefault(p, []).append(st.group)
+        for entry, gids in entries.items():
+            def near(i, entry=entry):
+                return [p for p in overlapping(i) if _may_overlap(p, entry)]
+            regexes = {gid: x for gid, x in _group_regexes(model, (ORIGINAL, REFINED),
+                                                           near).items()
+                       if not (model.groups[gid].policy == REFINED
+                               and model.groups[gid].effect == "Allow")}
+            regexes.update({gid: _action_union([entry]) for gid in gids})
+            formula = _symbolic_formula(model, regexes, slice_re, SOUND)
+            found = self.run(SOUND, f'{where}, entry "{entry}"', formula, True)
+            if found:
+                return found
+        for i in negated:
+            st = model.statements[i]
+            regexes = {gid: x for gid, x in _group_regexes(model, (ORIGINAL, REFINED),
+                                                           overlapping).items()
+                       if not (model.groups[gid].policy == REFINED
+                               and model.groups[gid].effect == "Allow")}
+            regexes[st.group] = _action_regex(overlapping(i), True)
+            formula = _symbolic_formula(model, regexes, slice_re, SOUND)
+            found = self.run(SOUND, f"{where}, REFINED NotAction statement #{st.index}",
+                             formula, True)
             if found:
                 return found
         return None
@@ -819,6 +929,19 @@ class _Verifier:
             if found:
                 return found
         return None
+
+
+def _replace_odd(text: str, used: set[str], folding: bool) -> str:
+    def odd(ch):
+        return ch not in used and (not (ch.isascii() and ch.isprintable())
+                                   or (folding and fold(ch) != ch))
+    if not any(odd(ch) for ch in text):
+        return text
+    fresh = next((ch for ch in "xyzqjkvw0123456789-_~abcdefghilmnoprstu" if ch not in used),
+                 None)
+    if fresh is None:
+        return text
+    return "".join(fresh if odd(ch) else ch for ch in text)
 
 
 def _decode(value: str) -> str:
