@@ -50,9 +50,23 @@ def test_whole_corpus_refines_at_30_percent_unused():
         refined_document(result)
         summary(result)
         _check_removes_and_complete(result, cat, set(unused))
+        if refined % 8 == 0:  # a sample is also proved (the benchmark proves them all)
+            _prove(policy, result, cat)
         refined += 1
     assert rejected == REJECTED
     assert refined == len(files) - len(REJECTED) >= 1600
+
+
+def _prove(policy, result, cat) -> None:
+    from verify_refine.hints import hints
+    from verify_refine.jsonout import dumps
+    from verify_refine.smt import obligations, prover
+
+    refined = parse_policy(dumps(refined_document(result)).encode(), "refined.json",
+                           allow_empty=True)
+    plan = obligations.plan(policy, refined, result.unused, cat, hints(result))
+    proof = prover.run(plan, result.unused, cat, 10.0)
+    assert proof.verdict == "proved", (policy.source, proof.problems, proof.failure)
 
 
 def _check_removes_and_complete(result, cat, unused: set[str]) -> None:

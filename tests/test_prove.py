@@ -246,7 +246,7 @@ def test_refine_refuses_to_write_an_unproved_result(tmp_path, capsys, monkeypatc
                  "--catalog", str(BLOG / "catalog-2024-10-24.json"), "-o", str(out)])
     err = capsys.readouterr().err
     assert code == 1 and not out.exists()
-    assert "refuted: removes, statement 2" in err and "s3:getbucketacl" in err
+    assert "refuted: removes, statement 2" in err and "counterexample s3:GetBucketAcl" in err
 
 
 def test_unknown_is_exit_3_and_writes_nothing(tmp_path, capsys, monkeypatch):

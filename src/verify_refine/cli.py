@@ -157,7 +157,7 @@ def run_refine(args) -> int:
         plan = obligations.plan(policy, refined, unused, cat, hint_data)
         proof = prover.run(plan, unused, cat, args.timeout)
         if proof.verdict != prover.PROVED:
-            print(report.proof_failure(proof), file=sys.stderr)
+            print(report.proof_failure(proof, cat), file=sys.stderr)
             print("nothing written", file=sys.stderr)
             return EXIT_UNKNOWN if proof.verdict == prover.UNKNOWN_VERDICT else EXIT_REFUTED
     if args.output:

@@ -111,14 +111,17 @@ def proof_line(proof) -> str:
     return (f"proved: {', '.join(parts)}; {count} obligations in {proof.seconds:.2f} s")
 
 
-def proof_failure(proof) -> str:
+def proof_failure(proof, catalog=None) -> str:
     """One line per reason a proof failed: the property, the statement, a counterexample."""
     if proof.problems:
         return "\n".join(f"refuted: structure: {p}" for p in proof.problems)
     ob = proof.failure.obligation
     word = "unknown" if proof.verdict == "unknown" else "refuted"
-    return (f"{word}: {ob.property}, statement {ob.statement + 1} (obligation {ob.id}): "
-            f"{proof.failure.reason}")
+    reason = proof.failure.reason
+    value = proof.failure.witness.get("x") if word == "refuted" else None
+    if value is not None and catalog is not None and catalog.canonical(value):
+        reason = f"counterexample {catalog.canonical(value)}"
+    return f"{word}: {ob.property}, statement {ob.statement + 1} (obligation {ob.id}): {reason}"
 
 
 def summary(ref: Refinement, proof=None) -> str:
