@@ -218,7 +218,7 @@ def _allows(matching: list[_Stmt], policy: str, assignment: dict[int, bool]) -> 
             and not any(s.effect == "Deny" for s in live))
 
 
-# --- formulas: a small AST with constant folding, written out as SMT-LIB2 --------------------------
+# --- formulas: a small AST with constant folding, written out as SMT-LIB2 ------------------------
 #
 # A formula is True, False, ("a", regex) for `a` in regex, ("r", regex) for `r` in regex,
 # ("c", id) for a condition boolean, or ("not", f), ("and", f...), ("or", f...).
@@ -315,6 +315,36 @@ def _smt(f) -> str:
     return f"({f[0]} {' '.join(_smt(x) for x in f[1:])})"
 
 
+SEARCH_BUDGET = 2000  # branches tried by _satisfiable, and by _cells, before giving up
+
+
+def _first_atom(f):
+    if isinstance(f, bool):
+        return None
+    if f[0] in ("a", "r", "c"):
+        return f
+    for x in f[1:]:
+        atom = _first_atom(x)
+        if atom is not None:
+            return atom
+    return None
+
+
+def _satisfiable(f, budget: list[int] | None = None) -> bool:
+    """False when no truth values of f's atoms, taken as independent booleans, satisfy it:
+    then no (a, r, c) does. True when some do, or when the search runs out of budget."""
+    budget = [SEARCH_BUDGET] if budget is None else budget
+    if isinstance(f, bool):
+        return f
+    if budget[0] <= 0:
+        return True
+    budget[0] -= 1
+    atom = _first_atom(f)
+    return (_satisfiable(_substitute(f, {atom: True}), budget)
+            or _satisfiable(_substitute(f, {atom: False}), budget))
+
+
+@functools.lru_cache(maxsize=64)
 def _cells(f):
     """The formula as a list of cells whose disjunction is equivalent to it, or None when
     there would be more than CELL_LIMIT of them.
@@ -330,19 +360,26 @@ def _cells(f):
     Cells that differ only in one variable's regex are merged by union."""
     on_a = list(_atoms(f, {}, ("a",)))
     on_r = list(_atoms(f, {}, ("r",)))
-    expanded_kind = "r" if len(on_r) <= len(on_a) else "a"
+    expanded_kind = "r" if len(on_r) <= len(on_a) or not on_a else "a"
     leaves = []
+    budget = [SEARCH_BUDGET]
 
     def split(g, assignment):
         if g is False:
             return True
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
         pending = list(_atoms(g, {}, ("c", expanded_kind)))
         if not pending:
-            leaves.append((g, assignment))
+            if _satisfiable(g):
+                leaves.append((g, assignment))
             return len(leaves) <= CELL_LIMIT
         atom = pending[0]
         return all(split(_substitute(g, {atom: v}), {**assignment, atom: v})
                    for v in (True, False))
+    if not _satisfiable(f):
+        return []
     if not split(f, {}):
         return None
     cells = []
@@ -506,7 +543,7 @@ def _query_text(model: _Model, prop: str, slice_text: str, formula, uses_action:
     return "\n".join(lines) + "\n", contexts
 
 
-# --- pattern slices --------------------------------------------------------------------------------
+# --- pattern slices ------------------------------------------------------------------------------
 
 class _Buckets:
     """Each statement's folded patterns by the service of their literal head (wild: no `:`)."""
@@ -587,7 +624,7 @@ def _symbolic_formula(model: _Model, regexes: dict[int, str], slice_re: str, pro
     return formula
 
 
-# --- finite action sets ----------------------------------------------------------------------------
+# --- finite action sets --------------------------------------------------------------------------
 
 class _Names:
     """A sorted list of folded names, matched by pattern through their literal heads."""
@@ -632,7 +669,7 @@ def _vectors(candidates, admitted: dict[int, set[str]]) -> dict[tuple[int, ...],
     return out
 
 
-# --- the verifier ----------------------------------------------------------------------------------
+# --- the verifier --------------------------------------------------------------------------------
 
 class _Verifier:
     def __init__(self, original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
