@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import __version__, catalog as catalog_mod, certificate, exposure, findings, report, size
+from . import __version__, catalog as catalog_mod, certificate, exposure, findings, gate, report, size
 from .errors import InputError, UsageError
 from .jsonout import dumps
 from .refine import refine
@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     info = cat_commands.add_parser("info", help="print the catalog's name, version and size",
                                    description="Print the catalog's name, version and size.")
     _catalog_option(info)
+    gate.add_parser(commands)
     return parser
 
 
@@ -119,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_check(args)
         if args.command == "verify":
             return run_verify(args)
+        if args.command == "gate":
+            return gate.run(args)
         if args.command == "catalog" and args.catalog_command == "export":
             return run_catalog_export(args)
         if args.command == "catalog" and args.catalog_command == "info":

