@@ -9,7 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import __version__, catalog as catalog_mod, certificate, exposure, findings, gate, report, size
+from . import (__version__, awsformats, batch, catalog as catalog_mod, certificate,
+               exposure, findings, gate, report, size)
 from .errors import InputError, UsageError
 from .jsonout import dumps
 from .refine import refine
@@ -77,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "lower-cased. Identical condition blocks share one boolean; different "
                     "blocks are independent (a conservative check).")
     ver.add_argument("original", metavar="ORIGINAL")
-    ver.add_argument("refined", metavar="REFINED")
+    ver.add_argument("refined", metavar="REFINED", nargs="?",
+                     help="the refined policy; or give --aws-recommendation instead")
+    awsformats.add_verify_options(ver)
     ver.add_argument("--unused", metavar="FINDINGS", required=True)
     _catalog_option(ver)
     _timeout_option(ver)
@@ -96,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    description="Print the catalog's name, version and size.")
     _catalog_option(info)
     gate.add_parser(commands)
+    batch.add_parser(commands)
     return parser
 
 
@@ -113,7 +117,11 @@ def _catalog_option(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra and args.command == "verify":
+            extra = awsformats.late_refined(args, extra)
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command == "refine":
             return run_refine(args)
         if args.command == "check":
@@ -122,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_verify(args)
         if args.command == "gate":
             return gate.run(args)
+        if args.command == "batch":
+            return batch.run(args)
         if args.command == "catalog" and args.catalog_command == "export":
             return run_catalog_export(args)
         if args.command == "catalog" and args.catalog_command == "info":
@@ -145,7 +155,7 @@ def run_refine(args) -> int:
     from .parse import parse_json, parse_policy
     from .smt import obligations, prover
 
-    policy = parse_policy(_read_input(args.policy, "policy"), args.policy)
+    policy = awsformats.load_policy(_read_input(args.policy, "policy"), args.policy)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
     if args.certificate and not args.output:
@@ -220,7 +230,8 @@ def run_check(args) -> int:
         if not paths[name]:
             raise UsageError(f"check: the certificate records no {name} file; give --{name}")
     cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
-    original = parse_policy(_read_input(paths["original"], "policy"), paths["original"])
+    original = awsformats.load_policy(_read_input(paths["original"], "policy"),
+                                      paths["original"])
     refined = parse_policy(_read_input(paths["refined"], "policy"), paths["refined"],
                            allow_empty=True)
     unused, _ = findings.load(paths["unused"], cat, parse_json)
@@ -240,15 +251,19 @@ def run_check(args) -> int:
 
 
 def run_verify(args) -> int:
-    from .parse import parse_json, parse_policy
+    from .parse import parse_json
     from .smt import whole
 
-    original = parse_policy(_read_input(args.original, "policy"), args.original)
-    refined = parse_policy(_read_input(args.refined, "policy"), args.refined, allow_empty=True)
+    awsformats.check_verify_args(args)
+    original = awsformats.load_policy(_read_input(args.original, "policy"), args.original)
+    refined = None if args.refined is None else awsformats.load_policy(
+        _read_input(args.refined, "policy"), args.refined, allow_empty=True)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if refined is None:
+        return awsformats.run_verify_recommendation(args, original, unused, cat)
     try:
         result = whole.verify_policies(original, refined, unused, cat, args.timeout)
     except whole.CounterexampleError as exc:

@@ -313,7 +313,8 @@ class _Context:
         return out
 
     def _policy(self, path: str):
-        return self.parse_policy(_read_input(path, "policy"), path)
+        from .awsformats import load_policy
+        return load_policy(_read_input(path, "policy"), path)
 
     def _refined(self, path: str):
         return self.parse_policy(_read_input(path, "policy"), path, allow_empty=True)
