@@ -17,6 +17,7 @@ from pathlib import Path
 from . import awsformats, certificate, findings, report, size
 from . import catalog as catalog_mod
 from .errors import InputError, UsageError
+from .files import write_atomically
 from .findings import UnusedSet
 from .jsonout import canonical, dumps
 from .parse import parse_json, parse_policy
@@ -268,7 +269,6 @@ def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, cata
     """Refine, prove and certify one policy as `verify-refine refine -o --certificate` does;
     writes the refined policy and its certificate only when proved. Returns the row's figures,
     verdict and error (an InputError becomes verdict "error")."""
-    from .cli import write_atomically
     from .hints import hints
     from .smt import obligations, prover
 
@@ -421,7 +421,6 @@ class _Progress:
 
 def run(args) -> int:
     """verify-refine batch: exit 0 all proved, 1 any refuted or failed, 3 unknown, 2 bad input."""
-    from .cli import write_atomically
 
     auth = Path(args.auth)
     try:

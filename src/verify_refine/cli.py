@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from . import (__version__, awsformats, batch, catalog as catalog_mod, certificate,
                exposure, findings, gate, report, size)
 from .errors import InputError, UsageError
+from .files import check_writable, read_input, write_atomically
 from .jsonout import dumps
 from .refine import refine
 
@@ -155,13 +153,13 @@ def run_refine(args) -> int:
     from .parse import parse_json, parse_policy
     from .smt import obligations, prover
 
-    policy = awsformats.load_policy(_read_input(args.policy, "policy"), args.policy)
+    policy = awsformats.load_policy(read_input(args.policy, "policy"), args.policy)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
     if args.certificate and not args.output:
         raise UsageError("--certificate needs -o OUT: the certificate names the refined file")
     for path in filter(None, (args.output, args.certificate)):
-        _check_writable(path)
+        check_writable(path)
     old_catalog = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
     result = refine(policy, cat, unused)
     refined_text = dumps(report.refined_document(result)) + "\n"
@@ -230,9 +228,9 @@ def run_check(args) -> int:
         if not paths[name]:
             raise UsageError(f"check: the certificate records no {name} file; give --{name}")
     cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
-    original = awsformats.load_policy(_read_input(paths["original"], "policy"),
+    original = awsformats.load_policy(read_input(paths["original"], "policy"),
                                       paths["original"])
-    refined = parse_policy(_read_input(paths["refined"], "policy"), paths["refined"],
+    refined = parse_policy(read_input(paths["refined"], "policy"), paths["refined"],
                            allow_empty=True)
     unused, _ = findings.load(paths["unused"], cat, parse_json)
     result = certificate.check(cert, original=original, refined=refined, unused=unused,
@@ -255,9 +253,9 @@ def run_verify(args) -> int:
     from .smt import whole
 
     awsformats.check_verify_args(args)
-    original = awsformats.load_policy(_read_input(args.original, "policy"), args.original)
+    original = awsformats.load_policy(read_input(args.original, "policy"), args.original)
     refined = None if args.refined is None else awsformats.load_policy(
-        _read_input(args.refined, "policy"), args.refined, allow_empty=True)
+        read_input(args.refined, "policy"), args.refined, allow_empty=True)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
     for warning in warnings:
@@ -292,56 +290,6 @@ def run_catalog_export(args) -> int:
         export = {s: export[s] for s in sorted(wanted)}
     sys.stdout.write(catalog_mod.canonical_export_bytes(export).decode("utf-8"))
     return EXIT_OK
-
-
-def _read_input(path: str, what: str) -> bytes:
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"is a directory; expected a {what} file", path)
-    try:
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", path) from None
-
-
-def _check_writable(path: str) -> None:
-    target = Path(path)
-    if target.is_dir():
-        raise InputError("is a directory; expected an output file name", path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write: folder {folder} does not exist", path)
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"cannot write: folder {folder} is not writable", path)
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Write a file so that readers see the old content or the whole new one, never a part."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(target))
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write: {exc.strerror}", path) from None
-
-
-def _mode_for(target: Path) -> int:
-    """An existing file keeps its mode; a new one gets the default the umask allows."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def entry_point() -> None:

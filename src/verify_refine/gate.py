@@ -6,12 +6,12 @@ import json
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, catalog as catalog_mod, certificate, findings as findings_mod, sarif
 from .errors import InputError, UsageError
+from .files import check_writable, read_input, write_atomically
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 REPORT_FORMAT = "verify-refine/gate-report"
@@ -96,7 +96,7 @@ def run(args) -> int:
         raise UsageError("gate: --timeout must be a positive number of seconds")
     patterns = [_glob_regex(g) for g in require]
     if args.output:
-        _check_writable(args.output)
+        check_writable(args.output)
     certs, required = _collect(roots, patterns)
     loader = _Catalogs(args.catalog)
     context = _Context(parse_json, parse_policy, loader, args)
@@ -166,7 +166,7 @@ def run(args) -> int:
         report = json.dumps(sarif.log(all_findings, exit_code=code, notes=notes),
                             indent=2, ensure_ascii=False) + "\n"
     if args.output:
-        _write_atomically(args.output, report)
+        write_atomically(args.output, report)
         sys.stderr.write(text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
@@ -314,10 +314,10 @@ class _Context:
 
     def _policy(self, path: str):
         from .awsformats import load_policy
-        return load_policy(_read_input(path, "policy"), path)
+        return load_policy(read_input(path, "policy"), path)
 
     def _refined(self, path: str):
-        return self.parse_policy(_read_input(path, "policy"), path, allow_empty=True)
+        return self.parse_policy(read_input(path, "policy"), path, allow_empty=True)
 
     def _unused(self, path: str, cat):
         unused, _warnings = findings_mod.load(path, cat, self.parse_json)
@@ -411,7 +411,7 @@ def _position_of(cert_path: str, text: str | None, key: bool = False) -> tuple[i
 def _policy_position(path: str, parse_policy) -> tuple[int, int]:
     """The first statement of a policy file, or where it fails to parse; 1:1 when neither."""
     try:
-        policy = parse_policy(_read_input(path, "policy"), path, allow_empty=True)
+        policy = parse_policy(read_input(path, "policy"), path, allow_empty=True)
     except InputError as exc:
         return exc.line or 1, exc.column or 1
     span = policy.statements[0].span if policy.statements else policy.statement_span
@@ -540,50 +540,3 @@ def _json_report(outcomes, required_rows, all_findings, summary, notes) -> dict:
     }
 
 
-def _read_input(path: str, what: str) -> bytes:
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"is a directory; expected a {what} file", path)
-    try:
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", path) from None
-
-
-def _check_writable(path: str) -> Path:
-    """The folder the report goes to, checked before any work is done."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise InputError("is a directory; expected an output file name", path)
-    if not folder.is_dir():
-        raise InputError(f"cannot write: folder {folder} does not exist", path)
-    return folder
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Readers see the old report or the whole new one, never a part."""
-    target = Path(path)
-    folder = _check_writable(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            mode = target.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write: {exc.strerror}", path) from None
