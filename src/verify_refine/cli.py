@@ -8,6 +8,7 @@ import sys
 
 from . import (__version__, awsformats, batch, catalog as catalog_mod, certificate,
                exposure, findings, gate, report, size)
+from .compare import cli as compare_cli
 from .errors import InputError, UsageError
 from .files import check_writable, read_input, write_atomically
 from .jsonout import dumps
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _catalog_option(info)
     gate.add_parser(commands)
     batch.add_parser(commands)
+    compare_cli.add_parser(commands)
     return parser
 
 
@@ -130,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             return gate.run(args)
         if args.command == "batch":
             return batch.run(args)
+        if args.command == "compare":
+            return compare_cli.run(args)
         if args.command == "catalog" and args.catalog_command == "export":
             return run_catalog_export(args)
         if args.command == "catalog" and args.catalog_command == "info":

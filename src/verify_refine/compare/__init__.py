@@ -1,0 +1,1 @@
+"""Research comparisons: refinement strategies side by side, judged by the same prover."""
