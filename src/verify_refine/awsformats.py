@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import InputError, UsageError
+from .files import read_input
 from .model import Policy
 from .parse import _parse_tree, decode, parse_policy
 
@@ -297,7 +297,7 @@ def check_verify_args(args) -> None:
 def run_verify_recommendation(args, original_policy: Policy, unused, catalog) -> int:
     """Print one line per step; exit 0 when every step holds, 1 when one is refuted, 3 unknown."""
     path = args.aws_recommendation
-    rec = recommendation(_read(path), path)
+    rec = recommendation(read_input(path, "get-finding-recommendation"), path)
     for warning in rec.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     results = verify_recommendation(original_policy, rec, unused, catalog, args.timeout,
@@ -306,14 +306,3 @@ def run_verify_recommendation(args, original_policy: Policy, unused, catalog) ->
         print(describe(item, catalog))
     return exit_code(results)
 
-
-def _read(path: str) -> bytes:
-    p = Path(path)
-    if p.is_dir():
-        raise InputError("is a directory; expected a get-finding-recommendation file", path)
-    try:
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
