@@ -171,3 +171,12 @@ def test_every_output_lies_inside_its_origin(pattern):
             if matches(e.text, action):
                 assert matches(pattern, action)
                 assert action not in ("s3:GetObjectAcl", "s3:ListBucket")
+
+
+def test_no_piece_that_matches_no_catalog_action():
+    """`s3:*Endpoint*` under `s3:Create` could also go on as `s3:Createndpoint*` (the e of
+    Create read as the E of Endpoint): sound, but it covers no action, only future ones."""
+    cat = Catalog("t", "t", None, {"s3": ("CreateEndpoint", "CreateEndpointConfig",
+                                          "DeleteEndpoint")})
+    result = run([allow("s3:*Endpoint*")], unused("s3:DeleteEndpoint"), cat)
+    assert entries(result) == ["s3:Create*Endpoint*"]

@@ -159,7 +159,9 @@ class _Walker:
         witness = self.unsafe_witness(node.prefix)
         if node.prefix and witness is None:
             covered = self.covered(node.prefix)
-            texts = ((self.catalog.canonical(covered[0]),) if len(covered) == 1 else emitted)
+            # A piece that matches no catalog action here grants nothing but future actions.
+            texts = ((self.catalog.canonical(covered[0]),) if len(covered) == 1 else
+                     tuple(t for t in emitted if any(fast_match(t, a) for a in covered)))
             for text in texts:
                 self.entries.append(Entry(text, self.pattern, self.position, True,
                                           parent, parent_witness, node.prefix, parent_prefix))
