@@ -25,7 +25,8 @@ def write_all(rows: list[dict], strategies, original_sizes: dict[str, int], out:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.boxplot([[float(r["size"]) for r in by[s]] for s in ran] or [[]],
                tick_labels=ran or [""])
-    ax.set_ylabel("refined policy size (IAM characters)")
+    ax.set_yscale("log")  # sizes span four orders of magnitude
+    ax.set_ylabel("refined policy size (IAM characters, log scale)")
     ax.set_title("Size per strategy")
     fig.tight_layout()
     written.append(_save(fig, plt, out / "size.png"))
