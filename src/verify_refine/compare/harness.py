@@ -81,19 +81,16 @@ def draw_unused(policy: Policy, catalog: Catalog, fraction: float, seed, name: s
 def judge(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
           timeout_s: float) -> dict:
     """Each of sound, removes and complete checked on its own: "true", "false" or "unknown"."""
-    v = whole._Verifier(original, refined, unused, catalog, timeout_s)
+    results = whole.verify_each(original, refined, unused, catalog, timeout_s)
     out: dict = {"counterexample": ""}
     for prop in PROPS:
-        before = len(v.records)
-        found = getattr(v, prop)()
-        if found is not None and found.status == whole.REFUTED:
+        found = results[prop]
+        if found.status == whole.REFUTED:
             out[prop] = "false"
             if not out["counterexample"]:
                 out["counterexample"] = f"{prop}: {found.action} on {found.resource}"
-        elif any(r.status != solver.UNSAT for r in v.records[before:]) or found is not None:
-            out[prop] = "unknown"
         else:
-            out[prop] = "true"
+            out[prop] = "true" if found.status == whole.PROVED else "unknown"
     values = [out[p] for p in PROPS]
     out["verdict"] = ("refuted" if "false" in values else
                       "unknown" if "unknown" in values else "proved")

@@ -429,15 +429,7 @@ class _Context:
         texts = [p.text for p in ref.patterns]
         added = texts[len(excluded):]
         index, before = PrefixIndex(texts), PrefixIndex(excluded)
-        groups = []
-        for service, names in sorted(self.unused_by_service.items()):
-            parts, near = [], set()
-            for u in names:
-                candidates = index.matching_candidates(u)
-                near.update(candidates)
-                parts.append(f"(not {enc.member(u, enc.union(candidates))})")
-            groups.append((service, parts, names, ["*"], near))
-        self.add_ground(orig, REMOVES, groups)
+        self.add_ground(orig, REMOVES, _outside_groups(index, self.unused_by_service.items()))
         for service in self.unused_services:
             near = index.near(service)
             body = ["(declare-const x String)",
@@ -494,12 +486,18 @@ class _Context:
             self.add(orig, MINIMAL, "added", "sat", body, checks=checks)
 
     def _nothing_used_left(self, orig, excluded):
-        index, groups = PrefixIndex(excluded), []
-        for service, actions in self.used_reachable([STAR]):
-            parts, near = [], set()
-            for a in actions:
-                candidates = index.matching_candidates(a)
-                near.update(candidates)
-                parts.append(f"(not {enc.member(a, enc.union(candidates))})")
-            groups.append((service, parts, actions, ["*"], near))
-        self.add_ground(orig, COMPLETE, groups)
+        self.add_ground(orig, COMPLETE,
+                        _outside_groups(PrefixIndex(excluded), self.used_reachable([STAR])))
+
+
+def _outside_groups(index: PrefixIndex, strings_by_service) -> list:
+    """Ground groups claiming each string is in none of the indexed patterns (for add_ground)."""
+    groups = []
+    for service, strings in sorted(strings_by_service):
+        parts, near = [], set()
+        for text in strings:
+            candidates = index.matching_candidates(text)
+            near.update(candidates)
+            parts.append(f"(not {enc.member(text, enc.union(candidates))})")
+        groups.append((service, parts, strings, ["*"], near))
+    return groups

@@ -1010,6 +1010,23 @@ def _explain(prop, action, resource, conditions) -> str:
     return line
 
 
+def verify_each(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
+                timeout_s: float = solver.DEFAULT_TIMEOUT_S) -> dict[str, VerifyResult]:
+    """Each of sound, removes and complete on its own: a refutation of one does not stop the
+    others (for comparisons that count failures per property)."""
+    v = _Verifier(original, refined, unused, catalog, timeout_s)
+    out = {}
+    for prop, check in ((SOUND, v.sound), (REMOVES, v.removes), (COMPLETE, v.complete)):
+        before = len(v.records)
+        found = check()
+        records = tuple(v.records[before:])
+        if found is None:
+            unknown = next((r for r in records if r.status != solver.UNSAT), None)
+            found = VerifyResult(UNKNOWN if unknown else PROVED, records, prop)
+        out[prop] = found
+    return out
+
+
 def verify_policies(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
                     timeout_s: float = solver.DEFAULT_TIMEOUT_S) -> VerifyResult:
     """Prove or refute that REFINED is a refinement of ORIGINAL (sound, removes, complete) at
