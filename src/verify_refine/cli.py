@@ -152,12 +152,22 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def kernel_failure(verdict, then: str) -> int:
+    """Report what the proof kernel did not accept; exit 3 when it only could not decide."""
+    for line in verdict.failures + verdict.unknown:
+        print(f"kernel: {line}", file=sys.stderr)
+    print(then, file=sys.stderr)
+    return EXIT_REFUTED if verdict.failures else EXIT_UNKNOWN
+
+
 def run_refine(args) -> int:
+    from . import kernelcheck
     from .hints import hints
     from .parse import parse_json, parse_policy
     from .smt import obligations, prover
 
-    policy = awsformats.load_policy(read_input(args.policy, "policy"), args.policy)
+    raw = read_input(args.policy, "policy")
+    policy = awsformats.load_policy(raw, args.policy)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
     if args.certificate and not args.output:
@@ -185,6 +195,12 @@ def run_refine(args) -> int:
             print(report.proof_failure(proof, cat), file=sys.stderr)
             print("nothing written", file=sys.stderr)
             return EXIT_UNKNOWN if proof.verdict == prover.UNKNOWN_VERDICT else EXIT_REFUTED
+        verdict = kernelcheck.check(kernelcheck.document(policy, raw), json.loads(refined_text),
+                                    unused, cat, hint_data, args.timeout)
+        if verdict.verdict != "proved":
+            return kernel_failure(verdict, "nothing written")
+        extra.append(f"proof kernel: agrees ({verdict.queries} solver "
+                     f"quer{'y' if verdict.queries == 1 else 'ies'})")
     if args.output:
         write_atomically(args.output, refined_text)
     if args.certificate:
@@ -232,13 +248,14 @@ def run_check(args) -> int:
         if not paths[name]:
             raise UsageError(f"check: the certificate records no {name} file; give --{name}")
     cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
-    original = awsformats.load_policy(read_input(paths["original"], "policy"),
-                                      paths["original"])
-    refined = parse_policy(read_input(paths["refined"], "policy"), paths["refined"],
-                           allow_empty=True)
+    raw_original = read_input(paths["original"], "policy")
+    original = awsformats.load_policy(raw_original, paths["original"])
+    raw_refined = read_input(paths["refined"], "policy")
+    refined = parse_policy(raw_refined, paths["refined"], allow_empty=True)
     unused, _ = findings.load(paths["unused"], cat, parse_json)
     result = certificate.check(cert, original=original, refined=refined, unused=unused,
-                               catalog=cat, solver=args.solver, timeout_s=args.timeout)
+                               catalog=cat, solver=args.solver, timeout_s=args.timeout,
+                               raw=(raw_original, raw_refined))
     if result.reasons:
         for reason in result.reasons:
             print(f"{args.cert}: invalid: {reason}", file=sys.stderr)
@@ -248,7 +265,7 @@ def run_check(args) -> int:
             print(f"{args.cert}: unknown: {reason}", file=sys.stderr)
         return EXIT_UNKNOWN
     print(f"{args.cert}: valid: {result.obligations} obligations re-checked with "
-          f"{args.solver}; catalog {cat.label}")
+          f"{args.solver}, and the proof kernel agrees; catalog {cat.label}")
     return EXIT_OK
 
 

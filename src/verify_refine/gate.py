@@ -295,7 +295,9 @@ class _Context:
         try:
             result = certificate.check(cert, original=original, refined=refined, unused=unused,
                                        catalog=cat, solver=self.args.solver,
-                                       timeout_s=self.args.timeout)
+                                       timeout_s=self.args.timeout, raw=(
+                                           read_input(recorded["original"], "policy"),
+                                           read_input(recorded["refined"], "policy")))
         except InputError as exc:
             fail("VR-input", exc.message, exc.source or cert_path, exc.line, exc.column)
             return out

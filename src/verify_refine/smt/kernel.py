@@ -1,0 +1,299 @@
+"""The proof kernel: an independent re-check of a refinement, on plain JSON data, stdlib and z3 only.
+
+This file is the trusted base of a proved refinement (proofs/README.md): it imports nothing else
+from verify-refine, so no bug in the refiner, the parser's model, the obligation builder or the
+certificate code can make it accept a wrong refinement. Inputs: both documents as JSON values,
+the unused names and services, the catalog's action names, and untrusted hints (statement
+pairing; each entry's origin; each generated entry's token node, unsafe prefix and witness).
+For each Allow statement P and its refinement R (empty when removed) it checks
+- sound: every string R allows, P allows (z3, over all strings, not only catalog actions);
+- removes: R allows no unused name and no string at all of a wholly unused service (z3);
+- complete: every catalog action P allows that is not unused, R allows;
+- minimal: a generated entry lies under a token node of a catalog action in its origin, and the
+  prefix one token shorter admits an unused action of the origin (NotAction: would exclude a
+  used action P allows), shown by an evaluated witness;
+- structure: nothing but the action lists changed; Deny statements are untouched.
+Matching is IAM's: `*` any run, `?` one character, case folded character by character.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+
+import z3
+
+STAR, ONE = "*", "?"
+
+
+def fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def head(pattern: str) -> str:
+    """The folded text before the first wildcard: every string the pattern matches starts so."""
+    return re.split(r"[*?]", fold(pattern), maxsplit=1)[0]
+
+
+def compiled(pattern: str, _cache: dict = {}) -> re.Pattern:  # noqa: B006 (a memo)
+    if pattern not in _cache:
+        body = "".join(".*" if c == STAR else "." if c == ONE else re.escape(c)
+                       for c in fold(pattern))
+        _cache[pattern] = re.compile(body, re.DOTALL)
+    return _cache[pattern]
+
+
+def matches(pattern: str, text: str) -> bool:
+    return compiled(pattern).fullmatch(fold(text)) is not None
+
+
+def name_tokens(name: str) -> list[str]:
+    """CamelCase tokens: split before an upper case letter after a lower case letter or digit,
+    before the last capital of an acronym that precedes a word, before any non-alphanumeric."""
+    cuts = [0]
+    for i in range(1, len(name)):
+        a, c, n = name[i - 1], name[i], name[i + 1:i + 2]
+        if not c.isalnum() or (c.isupper() and (a.islower() or a.isdigit()
+                                                 or (a.isupper() and n.islower()))):
+            cuts.append(i)
+    return [name[i:j] for i, j in zip(cuts, cuts[1:] + [len(name)]) if name]
+
+
+def token_prefixes(action: str) -> set[str]:
+    service, _, name = action.partition(":")
+    out, acc = set(), service + ":"
+    out.add(fold(acc))
+    for tok in name_tokens(name):
+        acc += tok
+        out.add(fold(acc))
+    return out
+
+
+def parent(node: str) -> str:
+    """The token prefix one token shorter than `node` (empty above a service prefix)."""
+    service, colon, name = node.partition(":")
+    if not colon or not name:
+        return ""
+    return node[:len(node) - len(name_tokens(name)[-1])]
+
+
+# -- z3, through SMT-LIB2 text so that no string is ever read as an escape sequence ----------
+
+def smt_string(text: str) -> str:
+    return '"' + "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else
+                         '""' if c == '"' else "\\u{%x}" % ord(c) for c in text) + '"'
+
+
+def smt_regex(pattern: str) -> str:
+    parts = ["re.all" if c == STAR else "re.allchar" if c == ONE else
+             f"(str.to_re {smt_string(c)})" for c in re.split(r"([*?])", fold(pattern)) if c]
+    return "(re.++ " + " ".join(parts + ['(str.to_re "")']) + ")"
+
+
+def smt_union(patterns) -> str:
+    return "(re.union re.none " + " ".join(smt_regex(p) for p in patterns) + ")"
+
+
+def exists(regex: str, timeout_ms: int) -> str:
+    """'sat' when some string is in `regex`, 'unsat' when none is, else 'unknown'."""
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.from_string(f"(declare-const x String)(assert (str.in_re x {regex}))")
+    return str(solver.check())
+
+
+class Result:
+    def __init__(self):
+        self.failures: list[str] = []
+        self.unknown: list[str] = []
+        self.queries = 0
+
+    @property
+    def verdict(self) -> str:
+        return "refuted" if self.failures else "unknown" if self.unknown else "proved"
+
+
+class Kernel:
+    def __init__(self, unused_actions, unused_services, catalog_actions, timeout_s: float):
+        self.unused = {fold(a) for a in unused_actions}
+        self.sorted_unused = sorted(self.unused)
+        self.dead = {fold(s) for s in unused_services}
+        self.catalog = {fold(a): a for a in catalog_actions}
+        self.sorted_catalog = sorted(self.catalog)
+        self.timeout_ms = max(1, int(timeout_s * 1000))
+        self.result = Result()
+
+    def is_unused(self, folded: str) -> bool:
+        return folded in self.unused or folded.split(":", 1)[0] in self.dead
+
+    def matched(self, patterns, names: list[str]) -> set[str]:
+        """The (folded, sorted) names some pattern matches, each tested only under its head."""
+        out, known = set(), set(names)
+        for p in patterns:
+            if STAR not in p and ONE not in p:
+                out.update({fold(p)} & known)
+                continue
+            h = head(p)
+            lo, hi = bisect.bisect_left(names, h), bisect.bisect_left(names, h + "\U0010ffff")
+            out.update(n for n in names[lo:hi] if matches(p, n))
+        return out
+
+    def fail(self, where: str, prop: str, message: str) -> None:
+        self.result.failures.append(f"{prop}: {where}: {message}")
+
+    def none_exists(self, where: str, prop: str, regex: str, message: str) -> None:
+        self.result.queries += 1
+        answer = exists(regex, self.timeout_ms)
+        if answer == "sat":
+            self.fail(where, prop, message)
+        elif answer != "unsat":
+            self.result.unknown.append(f"{prop}: {where}: solver: {answer}")
+
+    def none_in_any(self, where: str, prop: str, terms: list[tuple[str, str]]) -> None:
+        """Queries of 40 regexes at a time; on any answer but unsat, each one on its own."""
+        for n in range(0, len(terms), 40):
+            chunk = terms[n:n + 40]
+            self.result.queries += 1
+            if len(chunk) == 1 or exists("(re.union re.none " + " ".join(
+                    r for r, _ in chunk) + ")", self.timeout_ms) != "unsat":
+                for regex, message in chunk:
+                    self.none_exists(where, prop, regex, message)
+
+    def pair(self, where: str, p: dict, r: dict | None, hints: list) -> None:
+        negated = "NotAction" in p
+        key = "NotAction" if negated else "Action"
+        ps, rs = entries(p, key), ([] if r is None else entries(r, key))
+        hints = [h if isinstance(h, dict) else {} for h in hints] + [{}] * len(rs)
+        if negated:
+            if [fold(t) for t in rs[:len(ps)]] != [fold(t) for t in ps] and r is not None:
+                self.fail(where, "sound", "the original NotAction entries are not all kept")
+        else:
+            wide = [t for e, hint in zip(rs, hints) if (t := self.sound(where, e, self.origin(
+                hint, ps) or ps))]
+            self.none_in_any(where, "sound", wide)
+        for u in sorted(self.allowed(rs, negated, self.sorted_unused) if r is not None else []):
+            self.fail(where, "removes", f"{self.catalog.get(u, u)} is still allowed")
+        for svc in sorted(self.dead) if r is not None else []:
+            near = [e for e in rs if head(e).startswith(svc + ":")
+                    or (svc + ":").startswith(head(e))]
+            under = f"(re.++ (str.to_re {smt_string(svc + ':')}) re.all)"
+            if negated or near:
+                self.none_exists(where, "removes", f"(re.inter {under} " + (
+                    f"(re.comp {smt_union(near)})" if negated else smt_union(near)) + ")",
+                    f"a string of {svc}:* is allowed")
+        before = self.allowed(ps, negated, self.sorted_catalog)
+        after = self.allowed(rs, negated, self.sorted_catalog) if r is not None else set()
+        for a in sorted(a for a in before - after if not self.is_unused(a)):
+            self.fail(where, "complete", f"{self.catalog[a]} is no longer allowed")
+        kept = {fold(q) for q in ps}
+        for n, (e, hint) in enumerate(zip(rs, hints)):
+            if (n >= len(ps) if negated else fold(e) not in kept):
+                self.minimal(where, e, hint, ps, negated)
+
+    @staticmethod
+    def origin(hint: dict, ps: list[str]) -> list[str]:
+        k = hint.get("origin")
+        return [ps[k]] if isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(ps) \
+            else []
+
+    def sound(self, where: str, e: str, inside: list[str]) -> tuple[str, str] | None:
+        """Literals are checked here; a wildcard comes back as the regex that must be empty."""
+        if STAR not in e and ONE not in e:
+            if not any(matches(q, e) for q in inside):
+                self.fail(where, "sound", f"{e} is not allowed by the original")
+        elif not any(fold(e) == fold(q) or q.strip(STAR) == "" for q in inside):
+            return (f"(re.inter {smt_regex(e)} (re.comp {smt_union(inside)}))",
+                    f"{e} allows more than {inside}")
+        return None
+
+    def allowed(self, patterns, negated: bool, names: list[str]) -> set[str]:
+        hit = self.matched(patterns, names)
+        return set(names) - hit if negated else hit
+
+    def minimal(self, where: str, e: str, hint: dict, ps: list[str], negated: bool) -> None:
+        node, unsafe, witness = (hint.get(k) for k in ("node", "unsafe", "witness"))
+        if negated and node is None:
+            whole = fold(e).endswith(":*") and fold(e)[:-2] in self.dead
+            if whole or (STAR not in e and ONE not in e and self.is_unused(fold(e))):
+                return  # an unused name, or a dead service, excluded as written
+        origin = self.origin(hint, ps)
+        if not all(isinstance(v, str) for v in (node, unsafe, witness)) or not node or not (
+                negated or origin):
+            return self.fail(where, "minimal", f"{e}: no origin, token node, unsafe prefix "
+                             "and witness")
+        if fold(unsafe) != fold(parent(node)) and not fold(unsafe) == fold(node) == fold(e):
+            return self.fail(where, "minimal", f"{e}: {unsafe!r} is not one token above {node}")
+        lo = bisect.bisect_left(self.sorted_catalog, fold(node))
+        hi = bisect.bisect_left(self.sorted_catalog, fold(node) + "\U0010ffff")
+        if not head(e).startswith(fold(node)) or not any(
+                fold(node) in token_prefixes(self.catalog[a]) and (negated or matches(
+                    origin[0], a)) for a in self.sorted_catalog[lo:hi]):
+            return self.fail(where, "minimal", f"{e}: {node} is not a token node of a catalog "
+                             "action in its origin")
+        w = fold(witness)
+        if not negated and w.endswith(":*") and w[:-2] in self.dead:  # a solver finds one
+            self.result.queries += 1
+            if exists(f"(re.inter {smt_regex(origin[0])} {smt_regex(w)} "
+                      f"{smt_regex(fold(unsafe) + STAR)})", self.timeout_ms) != "sat":
+                self.fail(where, "minimal", f"{e}: {unsafe}* admits no {witness} in {origin}")
+        elif not w.startswith(fold(unsafe)):
+            self.fail(where, "minimal", f"{e}: witness {witness} is not under {unsafe}")
+        elif negated:
+            if any(matches(q, w) for q in ps) or self.is_unused(w) or w not in self.catalog:
+                self.fail(where, "minimal", f"{e}: {witness} is not a used action it allowed")
+        elif not (matches(origin[0], w) and self.is_unused(w)):
+            self.fail(where, "minimal", f"{e}: {witness} is not an unused action in {origin}")
+
+
+def entries(statement: dict, key: str) -> list[str]:
+    value = statement.get(key)
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def same(a, b) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def statements(doc: dict) -> list[dict]:
+    value = doc.get("Statement")
+    return [value] if isinstance(value, dict) else list(value or [])
+
+
+def check(original: dict, refined: dict, unused_actions, unused_services, catalog_actions,
+          hints: dict, timeout_s: float = 10.0) -> Result:
+    """Check that `refined` is a proved refinement of `original`; the hints are not trusted."""
+    k = Kernel(unused_actions, unused_services, catalog_actions, timeout_s)
+    rest = lambda doc: {n: v for n, v in doc.items() if n != "Statement"}  # noqa: E731
+    if not same(rest(original), rest(refined)):
+        k.fail("policy", "structure", "elements other than Statement differ")
+    ps, rs = statements(original), statements(refined)
+    rows = hints.get("statements") if isinstance(hints, dict) else None
+    if not isinstance(rows, list) or len(rows) != len(ps):
+        k.fail("policy", "structure", "the hints do not pair every original statement")
+        return k.result
+    j = 0
+    for i, (p, row) in enumerate(zip(ps, rows)):
+        where = f"statement {i + 1}"
+        target = row.get("refined", j) if isinstance(row, dict) else -1
+        if target is None and p.get("Effect") == "Allow":
+            k.pair(where, p, None, [])
+            continue
+        if target != j or j >= len(rs):
+            k.fail(where, "structure", "removed, reordered or missing in the refinement")
+            return k.result
+        r, j = rs[j], j + 1
+        key = "Action" if "Action" in p else "NotAction"
+        if key not in r or not same({n: v for n, v in p.items() if n != key},
+                                    {n: v for n, v in r.items() if n != key}):
+            k.fail(where, "structure", "an element other than the action list changed")
+        elif p.get("Effect") != "Allow":
+            if not same(p, r):
+                k.fail(where, "structure", f"a {p.get('Effect')} statement changed")
+        else:
+            k.pair(where, p, r, list(row.get("entries") or []))
+    if j != len(rs):
+        k.fail("policy", "structure", "the refinement has statements with no original")
+    return k.result

@@ -1,0 +1,279 @@
+"""The proof kernel (the trusted base): it accepts real refinements and rejects each kind of wrong one."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from verify_refine import catalog as catalog_mod
+from verify_refine import findings, glob, kernelcheck, tokens
+from verify_refine.hints import hints
+from verify_refine.jsonout import dumps
+from verify_refine.parse import parse_json, parse_policy
+from verify_refine.refine import refine
+from verify_refine.report import refined_document
+from verify_refine.smt import kernel
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+CATALOGS = {"blog": "catalog-2024-10-24.json", "deployer": "catalog-2026-10-27.json",
+            "analyst": "catalog-2026-10-27.json"}
+
+
+def case(name: str) -> dict:
+    """An example refined by the real refiner, as the kernel's plain inputs."""
+    folder = EXAMPLES / name
+    cat = catalog_mod.load(str(folder / CATALOGS[name]))
+    policy = parse_policy((folder / "policy.json").read_bytes(), "policy.json")
+    unused, _ = findings.load(str(folder / "unused.json"), cat, parse_json)
+    result = refine(policy, cat, unused)
+    refined = parse_policy(dumps(refined_document(result)).encode(), "r", allow_empty=True)
+    return {"original": kernelcheck.document(policy), "refined": kernelcheck.document(refined),
+            "unused_actions": list(unused.actions), "unused_services": list(unused.services),
+            "catalog_actions": kernelcheck.catalog_actions(cat), "hints": hints(result)}
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict:
+    return {name: case(name) for name in CATALOGS}
+
+
+def run(c: dict, **change) -> kernel.Result:
+    c = {**copy.deepcopy(c), **change}
+    return kernel.check(c["original"], c["refined"], c["unused_actions"],
+                        c["unused_services"], c["catalog_actions"], c["hints"])
+
+
+def properties(result: kernel.Result) -> set[str]:
+    return {f.split(":", 1)[0] for f in result.failures}
+
+
+def edited(c: dict, statement: int, key: str, entries: list[str], hint_rows=None) -> dict:
+    c = copy.deepcopy(c)
+    c["refined"]["Statement"][statement][key] = entries
+    if hint_rows is not None:
+        c["hints"]["statements"][statement]["entries"] = hint_rows
+    return c
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGS))
+def test_kernel_proves_the_refiners_examples(cases, name):
+    result = run(cases[name])
+    assert (result.verdict, result.failures, result.unknown) == ("proved", [], [])
+
+
+def test_sound_rejects_a_wildcard_wider_than_its_origin(cases):
+    c = cases["blog"]
+    entries = c["refined"]["Statement"][1]["Action"]
+    bad = edited(c, 1, "Action", ["s3:G*"] + entries[1:])
+    assert "sound" in properties(run(bad))
+
+
+def test_sound_rejects_a_literal_outside_the_original_and_a_bad_origin(cases):
+    c = cases["blog"]
+    entries = c["refined"]["Statement"][0]["Action"]
+    rows = [{"origin": 99}, {"origin": True}]
+    bad = edited(c, 0, "Action", entries + ["lambda:TagResource"], rows)
+    result = run(bad)
+    assert "sound" in properties(result)
+    assert any("lambda:TagResource is not allowed" in f for f in result.failures)
+
+
+def test_removes_rejects_an_unused_action_and_a_dead_service(cases):
+    c = cases["blog"]
+    entries = c["refined"]["Statement"][0]["Action"]
+    bad = edited(c, 0, "Action", entries + ["lambda:GetFunction"],
+                 c["hints"]["statements"][0]["entries"] + [{"origin": 7}])
+    assert properties(run(bad)) == {"removes"}
+    a = cases["analyst"]
+    dead = edited(a, 1, "Action", a["refined"]["Statement"][1]["Action"])
+    dead["unused_services"] = dead["unused_services"] + ["iam"]
+    assert "removes" in properties(run(dead))
+
+
+def test_removes_rejects_a_notaction_list_that_lets_a_dead_service_through(cases):
+    a = cases["analyst"]
+    entries = [e for e in a["refined"]["Statement"][0]["NotAction"] if e != "ec2:*"]
+    rows = [r for r in a["hints"]["statements"][0]["entries"] if r.get("node") != "ec2:"]
+    result = run(edited(a, 0, "NotAction", entries, rows))
+    assert any("ec2:* is allowed" in f for f in result.failures)
+
+
+def test_complete_rejects_a_dropped_used_action(cases):
+    c = cases["blog"]
+    entries = [e for e in c["refined"]["Statement"][1]["Action"] if e != "s3:GetObject*"]
+    rows = [r for r in c["hints"]["statements"][1]["entries"] if r.get("node") != "s3:GetObject"]
+    result = run(edited(c, 1, "Action", entries, rows))
+    assert properties(result) == {"complete"}
+    assert any("s3:GetObject is no longer allowed" in f for f in result.failures)
+
+
+def test_complete_rejects_removing_a_statement_still_in_use(cases):
+    c = copy.deepcopy(cases["blog"])
+    c["refined"]["Statement"] = c["refined"]["Statement"][1:]
+    c["hints"]["statements"][0] = {"original": 0, "refined": None}
+    c["hints"]["statements"][1]["refined"] = 0
+    assert properties(run(c)) == {"complete"}
+
+
+def hint_of(c: dict, statement: int, node: str) -> dict:
+    return next(r for r in c["hints"]["statements"][statement]["entries"]
+                if r.get("node") == node)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"witness": "s3:GetObject"}, "not an unused action"),
+    ({"witness": "s3:ListBucket"}, "is not under"),
+    ({"unsafe": "s3:GetOb"}, "is not one token above"),
+    ({"node": "s3:GetObj", "unsafe": "s3:Get"}, "is not a token node"),
+    ({"node": "s3:GetMulti"}, "is not a token node"),
+    ({"node": None}, "no origin, token node"),
+    ({"origin": None}, "no origin, token node"),
+])
+def test_minimal_checks_every_claim_of_a_hint(cases, change, message):
+    c = copy.deepcopy(cases["blog"])
+    hint_of(c, 1, "s3:GetObject").update(change)
+    result = run(c)
+    assert properties(result) == {"minimal"}
+    assert any(message in f for f in result.failures), result.failures
+
+
+def test_minimal_rejects_a_prefix_one_token_too_long(cases):
+    c = cases["blog"]
+    entries = c["refined"]["Statement"][1]["Action"]
+    longer = [e for e in entries if e != "s3:GetObject*"] + ["s3:GetObjectAcl*",
+                                                             "s3:GetObjectTagging*"]
+    row = hint_of(c, 1, "s3:GetObject")
+    rows = [r for r in c["hints"]["statements"][1]["entries"] if r is not row] + [
+        {**row, "node": "s3:GetObjectAcl", "unsafe": "s3:GetObject"},
+        {**row, "node": "s3:GetObjectTagging", "unsafe": "s3:GetObject"}]
+    result = run(edited(c, 1, "Action", longer, rows))
+    assert "minimal" in properties(result)
+
+
+def test_minimal_for_notaction_needs_a_used_action_that_was_allowed(cases):
+    a = copy.deepcopy(cases["analyst"])
+    hint_of(a, 0, "glue:DeleteJob")["witness"] = "glue:DeleteDatabase"
+    assert properties(run(a)) == {"minimal"}
+    b = copy.deepcopy(cases["analyst"])
+    hint_of(b, 0, "glue:DeleteSchema")["node"] = None  # a wildcard needs its claim
+    assert properties(run(b)) == {"minimal"}
+    c = copy.deepcopy(cases["analyst"])
+    hint_of(c, 0, "glue:DeleteJob")["node"] = None  # an unused name excluded as written
+    assert run(c).verdict == "proved"
+
+
+def test_sound_requires_every_original_notaction_entry(cases):
+    a = cases["analyst"]
+    entries = a["refined"]["Statement"][0]["NotAction"][1:]
+    assert "sound" in properties(run(edited(a, 0, "NotAction", entries)))
+
+
+def test_minimal_for_a_dead_service_witness_asks_the_solver(cases):
+    a = copy.deepcopy(cases["analyst"])
+    a["original"]["Statement"].append({"Effect": "Allow", "Action": "ec2:Describe*",
+                                       "Resource": "*"})
+    a["refined"]["Statement"].append({"Effect": "Allow", "Action": "ec2:DescribeImages",
+                                      "Resource": "*"})
+    row = {"original": 2, "refined": 2, "entries": [
+        {"origin": 0, "node": "ec2:DescribeImages", "unsafe": "ec2:Describe",
+         "witness": "ec2:*"}]}
+    a["hints"]["statements"].append(row)
+    result = run(a)
+    assert "minimal" not in properties(result)  # ec2:Describe* does admit a string of ec2:*
+    assert "removes" in properties(result)  # but ec2 is wholly unused, so nothing may stay
+    row["entries"][0]["witness"] = "lambda:*"  # dead too, but not inside ec2:Describe*
+    a["unused_services"].append("lambda")
+    assert any("admits no lambda:*" in f for f in run(a).failures)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda c: c["refined"].update(Version="2008-10-17"), "other than Statement"),
+    (lambda c: c["refined"]["Statement"][0].update(Resource="*"), "other than the action"),
+    (lambda c: c["hints"].update(statements=[]), "do not pair"),
+    (lambda c: c["hints"]["statements"][0].update(refined=1), "reordered or missing"),
+    (lambda c: c["refined"]["Statement"].append({"Effect": "Allow", "Action": "s3:*"}),
+     "no original"),
+    (lambda c: c["refined"]["Statement"][0].pop("Action"), "other than the action"),
+])
+def test_structure_rejects_every_change_outside_the_action_lists(cases, mutate, message):
+    c = copy.deepcopy(cases["blog"])
+    mutate(c)
+    result = run(c)
+    assert "structure" in properties(result)
+    assert any(message in f for f in result.failures), result.failures
+
+
+def test_structure_rejects_a_changed_or_removed_deny(cases):
+    d = copy.deepcopy(cases["deployer"])
+    deny = next(i for i, s in enumerate(d["original"]["Statement"]) if s["Effect"] == "Deny")
+    j = d["hints"]["statements"][deny]["refined"]
+    d["refined"]["Statement"][j]["Action"] = ["s3:DeleteBucket"]
+    assert any("Deny statement changed" in f for f in run(d).failures)
+    d["hints"]["statements"][deny]["refined"] = None
+    assert "structure" in properties(run(d))
+
+
+def test_an_unknown_answer_is_not_proved(cases, monkeypatch):
+    monkeypatch.setattr(kernel, "exists", lambda regex, timeout_ms: "unknown")
+    result = run(cases["analyst"])
+    assert result.verdict == "unknown" and result.unknown and not result.failures
+
+
+def test_smt_strings_are_never_read_as_escapes():
+    assert kernel.smt_string('a"b\\u{41}é') == '"a""b\\u{5c}u{41}\\u{e9}"'
+    assert kernel.exists(f"(str.to_re {kernel.smt_string('x')})", 1000) == "sat"
+
+
+def test_token_rule_agrees_with_the_refiners_on_the_whole_catalog():
+    cat = catalog_mod.load(None)
+    for action in kernelcheck.catalog_actions(cat):
+        expected = {glob.fold(p) for p in tokens.token_prefixes(action)}
+        assert kernel.token_prefixes(action) == expected, action
+        for prefix in tokens.token_prefixes(action)[1:]:
+            assert kernel.parent(prefix) == tokens.token_parent(prefix), prefix
+    assert kernel.parent("s3") == ""
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.text(alphabet="aB3:*?é[]\\.", max_size=8), st.text(alphabet="aAbB3:é[]\\.", max_size=8))
+def test_matcher_agrees_with_the_reference(pattern, text):
+    assert kernel.matches(pattern, text) == glob.matches(pattern, text)
+    assert kernel.head(pattern) == glob.fold(glob.literal_head(pattern))
+
+
+def kernel_says(monkeypatch, failures=(), unknown=()):
+    def fake(*args, **kwargs):
+        result = kernel.Result()
+        result.failures, result.unknown = list(failures), list(unknown)
+        return result
+    monkeypatch.setattr(kernel, "check", fake)
+
+
+@pytest.mark.parametrize("failures, unknown, code", [(["sound: statement 2: s3:G*"], [], 1),
+                                                     ([], ["sound: statement 2: unknown"], 3)])
+def test_refine_writes_nothing_unless_the_kernel_agrees(tmp_path, capsys, monkeypatch,
+                                                        failures, unknown, code):
+    from verify_refine.cli import main
+    blog = EXAMPLES / "blog"
+    out, cert = tmp_path / "r.json", tmp_path / "r.cert.json"
+    kernel_says(monkeypatch, failures, unknown)
+    assert main(["refine", str(blog / "policy.json"), "--unused", str(blog / "unused.json"),
+                 "--catalog", str(blog / CATALOGS["blog"]), "-o", str(out),
+                 "--certificate", str(cert)]) == code
+    err = capsys.readouterr().err
+    assert f"kernel: {(failures + unknown)[0]}" in err and "nothing written" in err
+    assert not out.exists() and not cert.exists()
+
+
+def test_check_fails_when_the_kernel_does_not_agree(capsys, monkeypatch):
+    from verify_refine.cli import main
+    cert = str(EXAMPLES.parent / "proofs" / "blog.cert.json")
+    assert main(["check", cert]) == 0
+    assert "the proof kernel agrees" in capsys.readouterr().out
+    kernel_says(monkeypatch, ["complete: statement 1: lambda:InvokeFunction"])
+    assert main(["check", cert]) == 1
+    assert "invalid: kernel: complete: statement 1" in capsys.readouterr().err
