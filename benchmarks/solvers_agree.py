@@ -1,0 +1,330 @@
+"""Two solvers agree: every obligation z3 answers is re-solved by cvc5, and the answers compared.
+
+    python benchmarks/solvers_agree.py [--fraction 0.3] [--jobs 2] [--seed 1] [--limit N]
+                                       [--timeout 10] [--no-nice]
+
+Same corpus and the same seeded unused draw as prove_corpus.py. Per policy: parse, draw the
+unused set, refine, plan, solve every obligation with z3, then solve it again with cvc5 through
+the project's own wrapper (smt.solver.solve(..., solver="cvc5")), with the same timeout.
+
+A disagreement is two definite answers that differ (sat against unsat). An unknown or timeout
+from either solver is counted on its own line and is never a disagreement. Each sat answer, from
+either solver, also has its witness evaluated by the prover (prover.judge), so "cvc5 says sat" is
+only counted as agreeing when its model is a real witness. Prints a Markdown report on stdout and
+progress on stderr; exit 0 when there is no disagreement, no failed witness and nothing crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import prove_corpus  # noqa: E402  the corpus location and the per-worker catalog
+
+CORPUS = prove_corpus.CORPUS
+SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
+
+
+def corpus_files(corpus: Path = CORPUS, limit: int | None = None) -> list[str]:
+    """The policies prove_corpus.py runs over, in the same order."""
+    files = sorted(str(p) for p in corpus.glob("*.json") if p.name != "INDEX.json")
+    return files[:limit] if limit else files
+
+
+def draw_unused(policy, cat, path: str, fraction: float, seed: int):
+    """The unused set of prove_corpus.prove_one: each matched action with probability FRACTION,
+    from an RNG seeded by seed and file name (tests/test_solvers_agree.py checks they match;
+    prove_corpus.py draws inline, so there is no function there to import)."""
+    from verify_refine.findings import UnusedSet
+
+    matched = sorted({a for s in policy.statements for p in s.patterns
+                      for a in cat.matching(p.text)})
+    rng = random.Random(f"{seed}:{Path(path).name}")
+    return UnusedSet(tuple(cat.canonical(a) for a in matched if rng.random() < fraction), (), ())
+
+
+@dataclass(frozen=True)
+class Row:
+    """One obligation under both solvers."""
+
+    policy: str
+    id: str
+    property: str
+    expected: str
+    z3: str
+    z3_s: float
+    z3_holds: bool
+    cvc5: str
+    cvc5_s: float
+    cvc5_holds: bool
+    note: str = ""  # an unknown's reason or a witness that does not check
+
+
+@dataclass
+class PolicyResult:
+    policy: str
+    rows: list[Row] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # structure problems: no obligations
+    crashed: str = ""
+    seconds: float = 0.0
+
+
+def compare_policy(path: str, cat, fraction: float, seed: int, timeout: float) -> PolicyResult:
+    """Refine one policy, plan its obligations, and solve each with z3 then cvc5."""
+    from verify_refine.glob import fold
+    from verify_refine.hints import hints
+    from verify_refine.jsonout import dumps
+    from verify_refine.parse import parse_policy
+    from verify_refine.refine import refine
+    from verify_refine.report import refined_document
+    from verify_refine.smt import obligations, prover
+    from verify_refine.smt.solver import solve
+
+    name = Path(path).name
+    out = PolicyResult(name)
+    start = time.perf_counter()
+    try:
+        policy = parse_policy(Path(path).read_bytes(), path)
+        unused = draw_unused(policy, cat, path, fraction, seed)
+        result = refine(policy, cat, unused)
+        refined = parse_policy(dumps(refined_document(result)).encode(), "refined.json",
+                               allow_empty=True)
+        plan = obligations.plan(policy, refined, unused, cat, hints(result))
+        out.problems = list(plan.problems)
+        names = {fold(a) for a in unused.actions}
+        services = {fold(s) for s in unused.services}
+        has = lambda action: cat.canonical(action) is not None  # noqa: E731
+        for ob in plan.obligations:
+            z = solve(ob.smt2, timeout, "z3")
+            zo = prover.judge(ob, z.status, z.model, z.seconds, names, services, has)
+            c = solve(ob.smt2, timeout, "cvc5")
+            co = prover.judge(ob, c.status, c.model, c.seconds, names, services, has)
+            notes = []
+            if z.status == UNKNOWN:
+                notes.append(f"z3: {z.reason or 'unknown'}")
+            elif not zo.holds:
+                notes.append(f"z3: {zo.reason}")
+            if c.status == UNKNOWN:
+                notes.append(c.reason or "cvc5: unknown")
+            elif not co.holds:
+                notes.append(f"cvc5: {co.reason}")
+            out.rows.append(Row(name, ob.id, ob.property, ob.expected, z.status, z.seconds,
+                                zo.holds, c.status, c.seconds, co.holds, "; ".join(notes)))
+    except Exception as exc:  # a crash is a finding, reported with the rest
+        out.crashed = repr(exc)
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def _worker(job) -> PolicyResult:
+    path, fraction, seed, timeout = job
+    return compare_policy(path, prove_corpus._CATALOG, fraction, seed, timeout)
+
+
+def _nice():
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+
+
+def _init(catalog_spec):
+    prove_corpus._init(catalog_spec)  # sets prove_corpus._CATALOG in each worker
+
+
+@dataclass
+class Summary:
+    policies: int = 0
+    crashed: list[tuple[str, str]] = field(default_factory=list)
+    structure: list[tuple[str, str]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, res: PolicyResult) -> None:
+        self.policies += 1
+        if res.crashed:
+            self.crashed.append((res.policy, res.crashed))
+        self.structure.extend((res.policy, p) for p in res.problems)
+        self.rows.extend(res.rows)
+
+    def disagreements(self) -> list[Row]:
+        return [r for r in self.rows if {r.z3, r.cvc5} == {SAT, UNSAT}]
+
+    def bad_witnesses(self) -> list[Row]:
+        """A sat answer whose model is not a real witness (or counterexample): either solver."""
+        return [r for r in self.rows if (r.z3 == SAT and not r.z3_holds and r.expected == SAT)
+                or (r.cvc5 == SAT and not r.cvc5_holds and r.expected == SAT)]
+
+    def ok(self) -> bool:
+        refuted = [r for r in self.rows if r.expected == UNSAT and SAT in (r.z3, r.cvc5)]
+        return not (self.disagreements() or self.bad_witnesses() or self.crashed or refuted)
+
+
+def _by_answer(rows, z3_answer):
+    """(re-solved, agree, disagree, cvc5 unknown) over the rows where z3 said Z3_ANSWER."""
+    sel = [r for r in rows if r.z3 == z3_answer]
+    agree = sum(r.cvc5 == z3_answer for r in sel)
+    unknown = sum(r.cvc5 == UNKNOWN for r in sel)
+    return len(sel), agree, len(sel) - agree - unknown, unknown
+
+
+def report(s: Summary, args, wall: float, versions: str) -> str:
+    rows = s.rows
+    lines = [
+        "# Two solvers agree: z3 and cvc5 on every obligation",
+        "",
+        f"Corpus: {len(corpus_files(limit=args.limit))} policies under "
+        f"{CORPUS}, {args.fraction:.0%} unused (seed {args.seed}, as prove_corpus.py), "
+        f"timeout {args.timeout:g} s per obligation and solver, {args.jobs} jobs"
+        f"{', niced' if args.nice else ''}. Solvers: {versions}.",
+        "",
+        "| figure | count |",
+        "|---|---:|",
+        f"| policies | {s.policies} |",
+        f"| policies crashed | {len(s.crashed)} |",
+        f"| policies with structure problems (no solver) | {len({p for p, _ in s.structure})} |",
+        f"| obligations total | {len(rows)} |",
+    ]
+    for answer in (UNSAT, SAT):
+        n, agree, disagree, unknown = _by_answer(rows, answer)
+        lines += [
+            f"| z3 {answer}, re-solved by cvc5 | {n} |",
+            f"| ... cvc5 agrees ({answer}) | {agree} |",
+            f"| ... cvc5 disagrees | {disagree} |",
+            f"| ... cvc5 unknown/timeout | {unknown} |",
+        ]
+    z3_unknown = [r for r in rows if r.z3 == UNKNOWN]
+    lines += [
+        f"| z3 unknown/timeout (cvc5 answered: {_tally(r.cvc5 for r in z3_unknown)}) "
+        f"| {len(z3_unknown)} |",
+        f"| agreements in all | {sum(r.z3 == r.cvc5 != UNKNOWN for r in rows)} |",
+        f"| disagreements in all | {len(s.disagreements())} |",
+        f"| sat answers whose witness does not check (z3 / cvc5) | "
+        f"{sum(r.z3 == SAT and not r.z3_holds for r in rows if r.expected == SAT)} / "
+        f"{sum(r.cvc5 == SAT and not r.cvc5_holds for r in rows if r.expected == SAT)} |",
+        f"| answers other than expected (z3 / cvc5) | "
+        f"{sum(r.z3 != r.expected for r in rows)} / {sum(r.cvc5 != r.expected for r in rows)} |",
+        "",
+    ]
+    z3_total = sum(r.z3_s for r in rows)
+    cvc5_total = sum(r.cvc5_s for r in rows)
+    lines += ["## Time", "",
+              "| obligations | n | z3 total s | cvc5 total s | cvc5 / z3 |",
+              "|---|---:|---:|---:|---:|"]
+    groups = [("all", rows)] + [(f"{p} ({e})", [r for r in rows if r.property == p])
+                                for p, e in _properties(rows)]
+    for label, sel in groups:
+        z, c = sum(r.z3_s for r in sel), sum(r.cvc5_s for r in sel)
+        lines.append(f"| {label} | {len(sel)} | {z:.2f} | {c:.2f} | "
+                     f"{(c / z if z else 0):.1f}x |")
+    lines += ["", f"Wall time {wall:.1f} s (z3 {z3_total:.1f} s + cvc5 {cvc5_total:.1f} s of "
+              f"solver time, over {args.jobs} jobs).", ""]
+    lines += ["## Slowest obligations for cvc5", "",
+              "| policy | obligation | expected | cvc5 | cvc5 s | z3 | z3 s |",
+              "|---|---|---|---|---:|---|---:|"]
+    for r in sorted(rows, key=lambda r: -r.cvc5_s)[:args.slowest]:
+        lines.append(f"| {r.policy} | {r.id} | {r.expected} | {r.cvc5} | {r.cvc5_s:.2f} | "
+                     f"{r.z3} | {r.z3_s:.2f} |")
+    lines += ["", "## Disagreements", ""]
+    dis = s.disagreements()
+    lines += [f"- {r.policy} `{r.id}`: z3 {r.z3}, cvc5 {r.cvc5} (expected {r.expected}) "
+              f"{r.note}" for r in dis] or ["None."]
+    lines += ["", "## Unknowns and timeouts", ""]
+    unk = [r for r in rows if UNKNOWN in (r.z3, r.cvc5)]
+    lines += [f"- {r.policy} `{r.id}`: z3 {r.z3} ({r.z3_s:.2f} s), cvc5 {r.cvc5} "
+              f"({r.cvc5_s:.2f} s): {r.note}" for r in unk] or ["None."]
+    wrong = [r for r in rows if r.expected == UNSAT and SAT in (r.z3, r.cvc5)]
+    if wrong:
+        lines += ["", "## Unsat obligations answered sat (a refutation or a disagreement)", ""]
+        lines += [f"- {r.policy} `{r.id}`: z3 {r.z3}, cvc5 {r.cvc5}: {r.note}" for r in wrong]
+    bad = s.bad_witnesses()
+    if bad:
+        lines += ["", "## Sat answers whose witness does not check", ""]
+        lines += [f"- {r.policy} `{r.id}`: z3 {r.z3}, cvc5 {r.cvc5}: {r.note}" for r in bad]
+    if s.crashed or s.structure:
+        lines += ["", "## Crashes and structure problems", ""]
+        lines += [f"- {p}: crashed: {why}" for p, why in s.crashed]
+        lines += [f"- {p}: structure: {why}" for p, why in s.structure]
+    return "\n".join(lines) + "\n"
+
+
+def _tally(values) -> str:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return ", ".join(f"{k} {n}" for k, n in sorted(out.items())) or "-"
+
+
+def _properties(rows):
+    seen = {}
+    for r in rows:
+        seen.setdefault(r.property, r.expected)
+    return sorted(seen.items())
+
+
+def run(files, *, fraction=0.3, seed=1, timeout=10.0, jobs=2, catalog=None,
+        progress=None) -> Summary:
+    """Compare both solvers over FILES; jobs == 1 runs in this process."""
+    s = Summary()
+    work = [(f, fraction, seed, timeout) for f in files]
+    if jobs <= 1:
+        _init(catalog)
+        for i, res in enumerate(map(_worker, work), 1):
+            s.add(res)
+            if progress:
+                progress(i, len(work), s)
+        return s
+    with multiprocessing.get_context("fork").Pool(jobs, _init, (catalog,)) as pool:
+        for i, res in enumerate(pool.imap_unordered(_worker, work, chunksize=2), 1):
+            s.add(res)
+            if progress:
+                progress(i, len(work), s)
+    return s
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fraction", type=float, default=0.3)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--catalog", default=None)
+    ap.add_argument("--slowest", type=int, default=15, help="rows in the slowest-for-cvc5 table")
+    ap.add_argument("--no-nice", dest="nice", action="store_false",
+                    help="run at normal priority (default: nice 10)")
+    args = ap.parse_args()
+    if not CORPUS.is_dir():
+        print(f"corpus not found at {CORPUS}; nothing to compare", file=sys.stderr)
+        return 2
+    from verify_refine.smt.solver import version
+
+    versions = f"{version('z3')}, {version('cvc5')}"
+    files = corpus_files(limit=args.limit)
+    last = [time.perf_counter()]
+
+    def progress(i, n, s):
+        now = time.perf_counter()
+        if i == n or now - last[0] > 30:
+            last[0] = now
+            print(f"[{time.strftime('%H:%M:%S')}] {i}/{n} policies, {len(s.rows)} obligations, "
+                  f"{len(s.disagreements())} disagreements", file=sys.stderr, flush=True)
+
+    if args.nice:  # the workers inherit it
+        _nice()
+    start = time.perf_counter()
+    s = run(files, fraction=args.fraction, seed=args.seed, timeout=args.timeout,
+            jobs=args.jobs, catalog=args.catalog, progress=progress)
+    wall = time.perf_counter() - start
+    print(report(s, args, wall, versions), end="")
+    return 0 if s.ok() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
