@@ -67,6 +67,12 @@ def _prove(policy, result, cat) -> None:
     plan = obligations.plan(policy, refined, result.unused, cat, hints(result))
     proof = prover.run(plan, result.unused, cat, 10.0)
     assert proof.verdict == "proved", (policy.source, proof.problems, proof.failure)
+    from verify_refine import kernelcheck
+
+    raw = Path(policy.source).read_bytes()
+    verdict = kernelcheck.check(kernelcheck.document(policy, raw), kernelcheck.document(refined),
+                                result.unused, cat, hints(result), 10.0)
+    assert verdict.verdict == "proved", (policy.source, verdict.failures, verdict.unknown)
 
 
 def _check_removes_and_complete(result, cat, unused: set[str]) -> None:
