@@ -3,7 +3,8 @@
     python benchmarks/prove_corpus.py [--fraction 0.3] [--jobs 2] [--seed 1] [--limit N]
 
 Each worker loads the catalog once, then per policy: parse, draw the unused set (seeded by
-policy name), refine, build every obligation, solve them, and serialise the certificate. Prints
+policy name), refine, build every obligation, solve them, run the proof kernel (as `refine`
+does), and serialise the certificate. Prints the kernel's share of the time and
 the total wall time, per-policy p50/p90/p99/max, the slowest policies, and any policy that was
 not proved (refuted, unknown or crashed). Reads ../shared/corpus/aws-managed-policies.
 """
@@ -31,10 +32,20 @@ def _init(catalog_spec):
     _CATALOG = catalog.load(catalog_spec)
 
 
+def draw_unused(policy, cat, path: str, fraction: float, seed: int):
+    """Each catalog action the policy matches, unused with probability FRACTION (seeded by
+    SEED and the file name, so every benchmark draws the same set)."""
+    from verify_refine.findings import UnusedSet
+
+    matched = sorted({a for s in policy.statements for p in s.patterns
+                      for a in cat.matching(p.text)})
+    rng = random.Random(f"{seed}:{Path(path).name}")
+    return UnusedSet(tuple(cat.canonical(a) for a in matched if rng.random() < fraction), (), ())
+
+
 def prove_one(job):
     path, fraction, seed, timeout = job
-    from verify_refine import certificate
-    from verify_refine.findings import UnusedSet
+    from verify_refine import certificate, kernelcheck
     from verify_refine.hints import hints
     from verify_refine.jsonout import dumps
     from verify_refine.parse import parse_policy
@@ -45,18 +56,24 @@ def prove_one(job):
     start = time.perf_counter()
     try:
         cat = _CATALOG
-        policy = parse_policy(Path(path).read_bytes(), path)
-        matched = sorted({a for s in policy.statements for p in s.patterns
-                          for a in cat.matching(p.text)})
-        rng = random.Random(f"{seed}:{Path(path).name}")
-        unused = UnusedSet(tuple(cat.canonical(a) for a in matched if rng.random() < fraction),
-                           (), ())
+        raw = Path(path).read_bytes()
+        policy = parse_policy(raw, path)
+        unused = draw_unused(policy, cat, path, fraction, seed)
         result = refine(policy, cat, unused)
         text = dumps(refined_document(result))
         refined = parse_policy(text.encode(), "refined.json", allow_empty=True)
         h = hints(result)
         plan = obligations.plan(policy, refined, unused, cat, h)
         proof = prover.run(plan, unused, cat, timeout)
+        kernel_start = time.perf_counter()
+        if proof.verdict == prover.PROVED:
+            verdict = kernelcheck.check(kernelcheck.document(policy, raw), json.loads(text),
+                                        unused, cat, h, timeout)
+            if verdict.verdict != "proved":
+                return (Path(path).name, f"kernel {verdict.verdict}",
+                        time.perf_counter() - start, len(plan.obligations),
+                        "; ".join(verdict.failures + verdict.unknown)[:300], 0.0)
+        kernel_seconds = time.perf_counter() - kernel_start
         if proof.verdict == prover.PROVED:
             cert = certificate.build(
                 cert_path="c.cert.json", original_path=path, unused_path="u.json",
@@ -66,9 +83,10 @@ def prove_one(job):
             json.dumps(cert)
         detail = "" if proof.verdict == prover.PROVED else (
             "; ".join(proof.problems) or f"{proof.failure.obligation.id}: {proof.failure.reason}")
-        return Path(path).name, proof.verdict, time.perf_counter() - start, len(plan.obligations), detail
+        return (Path(path).name, proof.verdict, time.perf_counter() - start,
+                len(plan.obligations), detail, kernel_seconds)
     except Exception as exc:  # a crash is a finding, reported with the rest
-        return Path(path).name, "crashed", time.perf_counter() - start, 0, repr(exc)
+        return Path(path).name, "crashed", time.perf_counter() - start, 0, repr(exc), 0.0
 
 
 def main() -> int:
@@ -98,9 +116,12 @@ def main() -> int:
     print(f"{len(rows)} policies, {args.fraction:.0%} unused, {args.jobs} jobs: wall {wall:.1f} s; "
           f"per policy p50 {q[49]:.3f} s, p90 {q[89]:.3f} s, p99 {q[98]:.3f} s, "
           f"max {times[-1]:.3f} s; obligations {sum(r[3] for r in rows)}; verdicts {verdicts}")
-    for name, verdict, seconds, count, detail in sorted(rows, key=lambda r: -r[2])[:5]:
+    kernel, total = sum(r[5] for r in rows), sum(r[2] for r in rows)
+    print(f"  proof kernel: {kernel:.1f} s of {total:.1f} s summed per-policy time "
+          f"({kernel / total:.0%})")
+    for name, verdict, seconds, count, detail, _ in sorted(rows, key=lambda r: -r[2])[:5]:
         print(f"  slowest: {name} {seconds:.2f} s ({count} obligations)")
-    for name, verdict, seconds, count, detail in rows:
+    for name, verdict, seconds, count, detail, _ in rows:
         if verdict != "proved":
             print(f"  NOT PROVED: {name}: {verdict}: {detail}")
     return 0 if set(verdicts) == {"proved"} else 1

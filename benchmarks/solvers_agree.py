@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import random
 import sys
 import time
 from dataclasses import dataclass, field
@@ -38,16 +37,7 @@ def corpus_files(corpus: Path = CORPUS, limit: int | None = None) -> list[str]:
     return files[:limit] if limit else files
 
 
-def draw_unused(policy, cat, path: str, fraction: float, seed: int):
-    """The unused set of prove_corpus.prove_one: each matched action with probability FRACTION,
-    from an RNG seeded by seed and file name (tests/test_solvers_agree.py checks they match;
-    prove_corpus.py draws inline, so there is no function there to import)."""
-    from verify_refine.findings import UnusedSet
-
-    matched = sorted({a for s in policy.statements for p in s.patterns
-                      for a in cat.matching(p.text)})
-    rng = random.Random(f"{seed}:{Path(path).name}")
-    return UnusedSet(tuple(cat.canonical(a) for a in matched if rng.random() < fraction), (), ())
+draw_unused = prove_corpus.draw_unused  # the same unused set as the prover benchmark
 
 
 @dataclass(frozen=True)

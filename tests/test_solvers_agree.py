@@ -86,26 +86,4 @@ class _Args:
     limit, fraction, seed, timeout, jobs, nice, slowest = None, 0.3, 1, 10.0, 1, False, 5
 
 
-def test_same_unused_draw_as_prove_corpus(sample, catalog, monkeypatch):
-    """prove_corpus.prove_one draws the unused set inline; catch the set it hands the prover."""
-    from verify_refine.parse import parse_policy
-    from verify_refine.smt import prover
 
-    agree, files = sample
-    seen = []
-
-    def capture(plan, unused, cat, timeout_s, solver="z3"):
-        seen.append(unused)
-        raise _Stop
-
-    monkeypatch.setattr(agree.prove_corpus, "_CATALOG", catalog)
-    monkeypatch.setattr(prover, "run", capture)
-    for path in files[:2]:  # the wide policy and a spread one
-        agree.prove_corpus.prove_one((path, 0.3, 1, 10.0))
-        policy = parse_policy(Path(path).read_bytes(), path)
-        assert agree.draw_unused(policy, catalog, path, 0.3, 1) == seen[-1]
-    assert len(seen) == 2 and any(u.actions for u in seen)
-
-
-class _Stop(Exception):
-    pass
