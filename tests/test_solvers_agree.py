@@ -84,6 +84,3 @@ def test_a_disagreement_is_reported(sample):
 
 class _Args:
     limit, fraction, seed, timeout, jobs, nice, slowest = None, 0.3, 1, 10.0, 1, False, 5
-
-
-
