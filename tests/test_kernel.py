@@ -198,6 +198,7 @@ def test_minimal_for_a_dead_service_witness_asks_the_solver(cases):
     (lambda c: c["refined"]["Statement"].append({"Effect": "Allow", "Action": "s3:*"}),
      "no original"),
     (lambda c: c["refined"]["Statement"][0].pop("Action"), "other than the action"),
+    (lambda c: c["hints"]["statements"].__setitem__(0, "s0"), "reordered or missing"),
 ])
 def test_structure_rejects_every_change_outside_the_action_lists(cases, mutate, message):
     c = copy.deepcopy(cases["blog"])
@@ -215,6 +216,14 @@ def test_structure_rejects_a_changed_or_removed_deny(cases):
     assert any("Deny statement changed" in f for f in run(d).failures)
     d["hints"]["statements"][deny]["refined"] = None
     assert "structure" in properties(run(d))
+
+
+def test_hints_of_the_wrong_shape_are_claims_that_fail(cases):
+    c = copy.deepcopy(cases["blog"])
+    c["hints"]["statements"][1]["entries"] = 7
+    assert properties(run(c)) == {"minimal"}
+    c["hints"]["statements"][1]["entries"] = ["s3:GetObject"] * 8
+    assert properties(run(c)) == {"minimal"}
 
 
 def test_an_unknown_answer_is_not_proved(cases, monkeypatch):

@@ -293,7 +293,7 @@ def check(original: dict, refined: dict, unused_actions, unused_services, catalo
             if not same(p, r):
                 k.fail(where, "structure", f"a {p.get('Effect')} statement changed")
         else:
-            k.pair(where, p, r, list(row.get("entries") or []))
+            k.pair(where, p, r, row["entries"] if isinstance(row.get("entries"), list) else [])
     if j != len(rs):
         k.fail("policy", "structure", "the refinement has statements with no original")
     return k.result
