@@ -238,7 +238,7 @@ def test_a_findings_file_with_an_error_fails_its_principal_only(capsys, tmp_path
     assert code == 1
     by_policy = {r["policy"]: r for r in rows(out)}
     assert by_policy["ci-publish"]["verdict"] == "error"
-    assert by_policy["ci-publish"]["error"].startswith(f"{found / 'ci-bot.txt'}: line 2: ")
+    assert by_policy["ci-publish"]["error"].startswith(f"{found / 'ci-bot.txt'}:2:1: ")
     assert by_policy["read-reports"]["verdict"] == "proved"
 
 

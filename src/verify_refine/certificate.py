@@ -187,12 +187,19 @@ def _is(value, kind: str) -> bool:
     return isinstance(value, {"string": str, "integer": int, "number": (int, float)}[kind])
 
 
-def not_found(cert_path: str, at: tuple, what: str) -> InputError:
-    """A file the certificate records that is not there, named where the certificate records it
-    (at: the JSON path of the recorded name, ("files", "original") or ("catalog", "path"))."""
-    data = read_input(cert_path, "certificate")
-    return InputError(f"{what} recorded by the certificate does not exist", cert_path,
-                      *json_position(data, cert_path, at))
+def require_recorded_files(cert: dict, cert_path: str, given: dict) -> None:
+    """A file the certificate records (and the command line does not replace) that does not
+    exist is bad input named where the certificate records it: given maps "original",
+    "refined", "unused" and "catalog" to the command line's path or None."""
+    recorded = dict(file_paths(cert, cert_path), catalog=catalog_path(cert, cert_path))
+    for name, at in (("catalog", ("catalog", "path")), ("original", ("files", "original")),
+                     ("refined", ("files", "refined")), ("unused", ("files", "unused"))):
+        path = recorded.get(name)
+        if given.get(name) or path is None or os.path.exists(path):
+            continue
+        data = read_input(cert_path, "certificate")
+        raise InputError(f"the {name} file {path} recorded by the certificate does not exist",
+                         cert_path, *json_position(data, cert_path, at))
 
 
 def file_paths(cert: dict, cert_path: str) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from . import (__version__, awsformats, batch, catalog as catalog_mod, certificate,
                exposure, findings, gate, report, size)
@@ -147,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # a file system error that no reader turned into an InputError
+        source = None if exc.filename is None else str(exc.filename)
+        print(str(InputError(exc.strerror or str(exc), source)), file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -170,10 +175,15 @@ def run_refine(args) -> int:
     policy = awsformats.load_policy(raw, args.policy)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
-    if args.certificate and not args.output:
+    if args.certificate is not None and not args.output:
         raise UsageError("--certificate needs -o OUT: the certificate names the refined file")
-    for path in filter(None, (args.output, args.certificate)):
-        check_writable(path)
+    for option, path in (("-o/--output", args.output), ("--certificate", args.certificate)):
+        if path == "":
+            raise UsageError(f"{option}: empty file name")
+        if path is not None:
+            check_writable(path)
+    if args.certificate and Path(args.certificate).resolve() == Path(args.output).resolve():
+        raise UsageError("--certificate and -o name the same file")
     old_catalog = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
     result = refine(policy, cat, unused)
     refined_text = dumps(report.refined_document(result)) + "\n"
@@ -247,6 +257,9 @@ def run_check(args) -> int:
         paths[name] = paths[name] or recorded.get(name)
         if not paths[name]:
             raise UsageError(f"check: the certificate records no {name} file; give --{name}")
+    certificate.require_recorded_files(cert, args.cert, {
+        "original": args.original, "refined": args.refined, "unused": args.unused,
+        "catalog": args.catalog})
     cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
     raw_original = read_input(paths["original"], "policy")
     original = awsformats.load_policy(raw_original, paths["original"])

@@ -15,10 +15,18 @@ class InputError(Exception):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = self.source or ""
+        where = _one_line(self.source or "")
         if where and self.line is not None:
             where += f":{self.line}:{self.column if self.column is not None else 1}"
-        return f"{where}: {self.message}" if where else self.message
+        return f"{where}: {_one_line(self.message)}" if where else _one_line(self.message)
+
+
+def _one_line(text: str) -> str:
+    """text with every character that is not printable (a line break, NUL, a lone surrogate)
+    written as an escape, so that an error is always one line of text."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
 class UsageError(InputError):

@@ -9,11 +9,20 @@ from pathlib import Path
 from .errors import InputError
 
 
+def input_path(path: str) -> Path:
+    """path as a Path; a name the system cannot open at all is bad input."""
+    if "\0" in path:
+        raise InputError("a file name cannot hold a NUL character", path)
+    if not path:
+        raise InputError("empty file name")
+    return Path(path)
+
+
 def read_input(path: str, what: str) -> bytes:
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"is a directory; expected a {what} file", path)
+    p = input_path(path)
     try:
+        if p.is_dir():
+            raise InputError(f"is a directory; expected a {what} file", path)
         return p.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", path) from None
@@ -23,10 +32,20 @@ def read_input(path: str, what: str) -> bytes:
 
 def check_writable(path: str) -> Path:
     """The folder an output goes to, checked before any work is done."""
-    target = Path(path)
+    try:
+        return _writable_folder(input_path(path), path)
+    except OSError as exc:  # a name too long, a loop of links, ...
+        raise InputError(f"cannot write: {exc.strerror}", path) from None
+
+
+def _writable_folder(target: Path, path: str) -> Path:
     if target.is_dir():
         raise InputError("is a directory; expected an output file name", path)
+    if target.exists() and not target.is_file():
+        raise InputError("is not a regular file; expected an output file name", path)
     folder = target.parent if str(target.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"cannot write: {folder} is not a folder", path)
     if not folder.is_dir():
         raise InputError(f"cannot write: folder {folder} does not exist", path)
     if not os.access(folder, os.W_OK):
@@ -49,9 +68,11 @@ def write_atomically(path: str, text: str) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, mode_for(target))
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:  # no half-written file is left behind, whatever stopped us
         Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write: {exc.strerror}", path) from None
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {exc.strerror}", path) from None
+        raise
 
 
 def mode_for(target: Path) -> int:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from .catalog import Catalog
 from .errors import InputError
+from .files import read_input
 from .glob import fold, has_wildcard
+from .parse import _quote, decode, json_position
 
 
 @dataclass(frozen=True)
@@ -34,133 +35,165 @@ class UnusedSet:
 
 
 def load(path: str, catalog: Catalog, parse_json) -> tuple[UnusedSet, list[str]]:
-    """Read a findings file in any supported format; returns the unused set and warnings."""
-    data = _read(Path(path))
-    text = data.decode("utf-8-sig", errors="replace")
-    if text.lstrip().startswith(("[", "{")):
+    """Read a findings file in any supported format; returns the unused set and warnings.
+    Errors name the file, line and column: of the JSON value at fault, or of the text line."""
+    data = read_input(path, "findings")
+    text = decode(data, path)
+    blank = not text.strip()
+    if text.lstrip().startswith(("[", "{", '"')) or (blank and path.endswith(".json")):
         value = parse_json(data, path)
-        entries = _entries_from_json(value, path)
-    else:
         try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text (byte {exc.start})", path) from None
+            entries = _entries_from_json(value)
+        except _Shape as shape:
+            raise InputError(shape.message, path, *json_position(data, path, shape.at)) from None
+    else:
         entries = _entries_from_text(text, path)
     return _collect(entries, catalog, path)
 
 
-def _read(path: Path) -> bytes:
-    if path.is_dir():
-        raise InputError("is a directory; expected a findings file", str(path))
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
+class _Bad(Exception):
+    """A name that is not an unused action; the caller says where it stands."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class _Shape(Exception):
+    """A JSON findings file of the wrong shape: the message and the JSON path of the value."""
+
+    def __init__(self, message: str, at: tuple):
+        super().__init__(message)
+        self.message = message
+        self.at = at
 
 
 # An entry is (service, action or None for the whole service, where it was found).
 Entry = tuple[str, str | None, str]
 
-
-def _entries_from_json(value, path: str) -> list[Entry]:
-    if isinstance(value, dict) and "findingDetails" in value:
-        return _from_finding_v2(value, path)
-    if isinstance(value, list):
-        if all(isinstance(item, str) for item in value):
-            return [_split_name(item, path, f"[{i}]") for i, item in enumerate(value)]
-        if all(isinstance(item, dict) for item in value):
-            out: list[Entry] = []
-            for i, item in enumerate(value):
-                out.extend(_from_service_entry(item, path, f"[{i}]"))
-            return out
-    raise InputError("unrecognised findings format: expected a list of "
-                     '{"serviceNamespace", "actions"}, the output of '
-                     "'aws accessanalyzer get-finding-v2', or a list of service:Action names",
-                     path)
+_FORMATS = ('unrecognised findings format: expected a list of {"serviceNamespace", "actions"}, '
+            "the output of 'aws accessanalyzer get-finding-v2', or a list of service:Action "
+            "names")
 
 
-def _from_finding_v2(value: dict, path: str) -> list[Entry]:
-    details = value["findingDetails"]
-    if not isinstance(details, list):
-        raise InputError("findingDetails: expected a list", path)
-    out: list[Entry] = []
-    for i, detail in enumerate(details):
-        where = f"findingDetails[{i}]"
-        if not isinstance(detail, dict):
-            raise InputError(f"{where}: expected an object", path)
-        unused = detail.get("unusedPermissionDetails")
-        if unused is None:
-            continue  # other kinds of finding detail carry no unused permissions
-        out.extend(_from_service_entry(unused, path, f"{where}.unusedPermissionDetails"))
-    if not out:
-        kind = value.get("findingType", "this finding")
-        raise InputError(f"{kind} lists no unusedPermissionDetails: nothing to remove "
-                         "(only UnusedPermission findings name unused actions)", path)
+def _label(at: tuple) -> str:
+    """A JSON path as messages write it: findingDetails[0].unusedPermissionDetails.actions[2]."""
+    out = ""
+    for step in at:
+        out += f"[{step}]" if isinstance(step, int) else f".{step}" if out else step
     return out
 
 
-def _from_service_entry(item, path: str, where: str) -> list[Entry]:
+def _entries_from_json(value) -> list[Entry]:
+    if isinstance(value, dict) and "findingDetails" in value:
+        return _from_finding_v2(value)
+    if isinstance(value, list):
+        kind = str if value and isinstance(value[0], str) else dict
+        odd = next((i for i, item in enumerate(value) if not isinstance(item, kind)), None)
+        if odd is not None:
+            raise _Shape(f"[{odd}]: {_FORMATS}", (odd,))
+        if kind is str:
+            out = []
+            for i, item in enumerate(value):
+                try:
+                    out.append((*_split_name(item), _label((i,))))
+                except _Bad as bad:
+                    raise _Shape(f"[{i}]: {bad.message}", (i,)) from None
+            return out
+        return [entry for i, item in enumerate(value) for entry in _from_service_entry(item, (i,))]
+    raise _Shape(_FORMATS, ())
+
+
+def _from_finding_v2(value: dict) -> list[Entry]:
+    details = value["findingDetails"]
+    if not isinstance(details, list):
+        raise _Shape("findingDetails: expected a list", ("findingDetails",))
+    out: list[Entry] = []
+    for i, detail in enumerate(details):
+        at = ("findingDetails", i)
+        if not isinstance(detail, dict):
+            raise _Shape(f"{_label(at)}: expected an object", at)
+        unused = detail.get("unusedPermissionDetails")
+        if unused is None:
+            continue  # other kinds of finding detail carry no unused permissions
+        out.extend(_from_service_entry(unused, (*at, "unusedPermissionDetails")))
+    if not out:
+        kind = value.get("findingType")
+        what = f"findingType {_quote(kind)}" if isinstance(kind, str) else "this finding"
+        raise _Shape(f"{what} lists no unusedPermissionDetails: nothing to remove (only "
+                     "UnusedPermission findings name unused actions)", ("findingDetails",))
+    return out
+
+
+def _from_service_entry(item, at: tuple) -> list[Entry]:
     if not isinstance(item, dict):
-        raise InputError(f"{where}: expected an object", path)
+        raise _Shape(f"{_label(at)}: expected an object", at)
     service = item.get("serviceNamespace")
     if not isinstance(service, str) or not service or has_wildcard(service) or ":" in service:
-        raise InputError(f"{where}.serviceNamespace: expected a service prefix such as \"s3\"",
-                         path)
+        here = (*at, "serviceNamespace")
+        raise _Shape(f'{_label(here)}: expected a service prefix such as "s3"', here)
     actions = item.get("actions")
     if actions is None or actions == []:
-        return [(service, None, where)]
+        return [(service, None, _label(at))]
     if not isinstance(actions, list):
-        raise InputError(f"{where}.actions: expected a list", path)
+        here = (*at, "actions")
+        raise _Shape(f"{_label(here)}: expected a list", here)
     out: list[Entry] = []
     for j, action in enumerate(actions):
-        at = f"{where}.actions[{j}]"
+        here = (*at, "actions", j)
         if isinstance(action, dict):  # get-finding-v2: {"action": "GetObject", "lastAccessed": ...}
             action = action.get("action")
-            at += ".action"
+            here = (*here, "action")
         if not isinstance(action, str) or not action:
-            raise InputError(f"{at}: expected an action name", path)
-        if ":" in action:
-            svc, name, _ = _split_name(action, path, at)
-            if fold(svc) != fold(service):
-                raise InputError(f'{at}: "{action}" is not in service "{service}"', path)
-            action = name
-        _check_name(action, path, at)
-        out.append((service, action, at))
+            raise _Shape(f"{_label(here)}: expected an action name", here)
+        try:
+            if ":" in action:
+                svc, name = _split_name(action)
+                if fold(svc) != fold(service):
+                    raise _Bad(f"{_quote(action)} is not in service {_quote(service)}")
+                action = name
+            _check_name(action)
+        except _Bad as bad:
+            raise _Shape(f"{_label(here)}: {bad.message}", here) from None
+        out.append((service, action, _label(here)))
     return out
 
 
 def _entries_from_text(text: str, path: str) -> list[Entry]:
+    """One name a line; `#` starts a comment. Lines are counted by '\\n', as the JSON reader
+    counts them."""
     out: list[Entry] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        name = line.split("#", 1)[0].strip()
+    for number, line in enumerate(text.split("\n"), start=1):
+        content = line.split("#", 1)[0]
+        name = content.strip()
         if name:
-            svc, action, _ = _split_name(name, path, f"line {number}")
-            out.append((svc, action, f"line {number}"))
+            try:
+                out.append((*_split_name(name), f"line {number}"))
+            except _Bad as bad:
+                column = len(content) - len(content.lstrip()) + 1
+                raise InputError(bad.message, path, number, column) from None
     return out
 
 
-def _split_name(name, path: str, where: str) -> Entry:
+def _split_name(name: str) -> tuple[str, str | None]:
     """`svc:Action` -> (svc, Action); `svc:*` -> (svc, None): the whole service."""
-    if not isinstance(name, str) or name.count(":") != 1:
-        raise InputError(f"{where}: expected service:Action, got {json.dumps(name)}", path)
+    if name.count(":") != 1:
+        raise _Bad(f"expected service:Action, got {_quote(name)}")
     service, action = name.split(":")
     if not service or has_wildcard(service):
-        raise InputError(f"{where}: expected service:Action, got {json.dumps(name)}", path)
+        raise _Bad(f"expected service:Action, got {_quote(name)}")
     if action == "*":
-        return (service, None, where)
-    _check_name(action, path, where)
-    return (service, action, where)
+        return (service, None)
+    _check_name(action)
+    return (service, action)
 
 
-def _check_name(action: str, path: str, where: str) -> None:
+def _check_name(action: str) -> None:
     if has_wildcard(action) or not action:
-        raise InputError(f'{where}: "{action}": unused actions are names, not patterns '
-                         "(a whole service is svc:*)", path)
+        raise _Bad(f"{_quote(action)}: unused actions are names, not patterns "
+                   "(a whole service is svc:*)")
     if not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in action):
-        raise InputError(f'{where}: "{action}" is not an action name '
-                         "(letters, digits, '-', '_', '.')", path)
+        raise _Bad(f"{_quote(action)} is not an action name (letters, digits, '-', '_', '.')")
 
 
 def _collect(entries: list[Entry], catalog: Catalog, path: str) -> tuple[UnusedSet, list[str]]:

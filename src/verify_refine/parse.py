@@ -180,6 +180,58 @@ def parse_json(data: bytes, source: str) -> JsonValue:
     return _parse_tree(data, source).value
 
 
+def load_json(data: bytes, source: str):
+    """Any JSON document as plain Python values (dict, list, str, int, float, bool, None), read
+    by the standard library for speed: catalogs and certificates are large and machine-written.
+    What parse_json rejects is rejected too (duplicate keys, NaN, unpaired surrogates, ...), with
+    parse_json's message and position. Integers too long for int() stay Number."""
+    text = decode(data, source)
+    if _SURROGATE_ESCAPE.search(text):
+        _parse_tree(data, source)  # the standard library accepts an unpaired surrogate
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_not_json,
+                          parse_int=_int)
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        pass
+    _parse_tree(data, source)  # raises the error with its line and column
+    raise InputError("not valid JSON", source, 1, 1)  # both readers reject the same text
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _unique_pairs(pairs):
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise ValueError("duplicate key")
+    return value
+
+
+def _not_json(word: str):
+    raise ValueError(f"{word} is not JSON")
+
+
+def _int(text: str):
+    return int(text) if len(text) <= 4000 else Number(text)
+
+
+def json_position(data: bytes, source: str, path: tuple = (), key: bool = False
+                  ) -> tuple[int, int]:
+    """Line and column of the value at path (object keys and list indexes) in a JSON document,
+    of its key when key is set; where the path leads nowhere, of the last value it reaches."""
+    node, key_node = _parse_tree(data, source), None
+    for step in path:
+        if isinstance(step, int) and isinstance(node.value, list) and 0 <= step < len(node.items):
+            node, key_node = node.items[step], None
+            continue
+        member = next(((k, v) for k, v in node.members if k.value == step), None)
+        if member is None or isinstance(step, int):
+            break
+        key_node, node = member
+    where = key_node if key and key_node is not None else node
+    return where.span.line, where.span.column
+
+
 def _parse_tree(data: bytes, source: str) -> _Node:
     text = decode(data, source)
     try:
