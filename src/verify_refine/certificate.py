@@ -188,18 +188,29 @@ def _is(value, kind: str) -> bool:
 
 
 def require_recorded_files(cert: dict, cert_path: str, given: dict) -> None:
-    """A file the certificate records (and the command line does not replace) that does not
-    exist is bad input named where the certificate records it: given maps "original",
-    "refined", "unused" and "catalog" to the command line's path or None."""
+    """The files the certificate records, where the command line does not replace them (given
+    maps "original", "refined", "unused" and "catalog" to a path or None): a recorded name of
+    the wrong type, or a file that is not there, is bad input named at its place in the
+    certificate. A certificate with no "files" at all is left to the caller."""
+    files = cert.get("files")
     recorded = dict(file_paths(cert, cert_path), catalog=catalog_path(cert, cert_path))
     for name, at in (("catalog", ("catalog", "path")), ("original", ("files", "original")),
                      ("refined", ("files", "refined")), ("unused", ("files", "unused"))):
         path = recorded.get(name)
-        if given.get(name) or path is None or os.path.exists(path):
+        if given.get(name) or (path is None and (name == "catalog" or files is None)):
             continue
+        if path is None:
+            at = at if isinstance(files, dict) else ("files",)
+            problem = (f"not a certificate: files.{name} must be a file name (or give --{name})"
+                       if isinstance(files, dict) else
+                       f"not a certificate: files must be an object (or give --{name})")
+        elif os.path.isfile(path):
+            continue
+        else:
+            state = "is a directory" if os.path.isdir(path) else "does not exist"
+            problem = f"the {name} file {path} recorded by the certificate {state}"
         data = read_input(cert_path, "certificate")
-        raise InputError(f"the {name} file {path} recorded by the certificate does not exist",
-                         cert_path, *json_position(data, cert_path, at))
+        raise InputError(problem, cert_path, *json_position(data, cert_path, at))
 
 
 def file_paths(cert: dict, cert_path: str) -> dict[str, str]:
@@ -253,7 +264,8 @@ def _check_obligations(cert: dict, *, original: Policy, refined: Policy, unused:
         reasons.append(f"the catalog slice differs from the certified one "
                        f"({recorded_catalog.get('name')} {recorded_catalog.get('version')})")
     if cert.get("verdict") != prover.PROVED:
-        reasons.append(f"the certificate's verdict is {cert.get('verdict')!r}, not proved")
+        reasons.append(f"the certificate's verdict is "
+                       f"{json.dumps(cert.get('verdict'), default=str)}, not proved")
     records = cert.get("obligations")
     if not isinstance(records, list):
         reasons.append("the certificate lists no obligations")

@@ -253,13 +253,11 @@ def run_check(args) -> int:
     cert = certificate.read(args.cert)
     recorded = certificate.file_paths(cert, args.cert)
     paths = {"original": args.original, "refined": args.refined, "unused": args.unused}
+    certificate.require_recorded_files(cert, args.cert, dict(paths, catalog=args.catalog))
     for name in paths:
         paths[name] = paths[name] or recorded.get(name)
         if not paths[name]:
             raise UsageError(f"check: the certificate records no {name} file; give --{name}")
-    certificate.require_recorded_files(cert, args.cert, {
-        "original": args.original, "refined": args.refined, "unused": args.unused,
-        "catalog": args.catalog})
     cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
     raw_original = read_input(paths["original"], "policy")
     original = awsformats.load_policy(raw_original, paths["original"])
