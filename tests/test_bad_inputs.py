@@ -178,6 +178,26 @@ def test_certificate_fixture(capsys, name):
     assert (listing(folder), listing(CERT_FILES)) == before
 
 
+@pytest.mark.parametrize("text, message", [
+    ('{"recommendationType": {"a": 1}, "status": "SUCCEEDED"}',
+     "1:24: recommendationType an object: only UnusedPermissionRecommendation is read"),
+    ('{"status": 5}', "1:12: the recommendation has status 5"),
+    ('{"status": "FAILED", "error": {"code": ["x"], "message": "a\\nb"}}',
+     "1:12: the recommendation has status FAILED (a\\u000ab); generate it again with "
+     "'aws accessanalyzer generate-finding-recommendation'"),
+    ('{"status": "SUCCEEDED", "recommendedSteps": [{"unusedPermissionsRecommendedStep": '
+     '{"recommendedAction": 5}}]}',
+     "1:105: recommendedSteps[0].recommendedAction: expected CREATE_POLICY or DETACH_POLICY"),
+])
+def test_recommendation_of_the_wrong_shape(capsys, tmp_path, text, message):
+    path = tmp_path / "recommendation.json"
+    path.write_text(text)
+    code, out, err = run(capsys, "verify", POLICY, "--aws-recommendation", path, "--unused",
+                         UNUSED, "--catalog", CATALOG)
+    assert (code, out) == (2, "")
+    assert_one_line(err, f"{path}:{message}")
+
+
 # --- paths that do not exist, and directories where a file is expected --------------------------
 
 @pytest.mark.parametrize("argv, what", [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import urllib.parse
 from dataclasses import dataclass
 
 from .errors import InputError, UsageError
 from .files import read_input
-from .model import Policy
+from .model import Number, Policy
 from .parse import _parse_tree, decode, parse_policy
 
 CREATE, DETACH = "CREATE_POLICY", "DETACH_POLICY"
@@ -127,16 +128,18 @@ def recommendation(data: bytes, source: str) -> Recommendation:
     fields = dict((k.value, v) for k, v in root.members)
     kind = value.get("recommendationType", "UnusedPermissionRecommendation")
     if kind != "UnusedPermissionRecommendation":
-        raise fail(f"recommendationType {kind!r}: only UnusedPermissionRecommendation is read",
-                   fields["recommendationType"])
+        raise fail(f"recommendationType {_shown(kind)}: only UnusedPermissionRecommendation "
+                   "is read", fields["recommendationType"])
     status = value.get("status")
     if status != "SUCCEEDED":
         error = value.get("error") if isinstance(value.get("error"), dict) else {}
-        detail = ": ".join(str(error[k]) for k in ("code", "message") if error.get(k))
+        detail = ": ".join(error[k] for k in ("code", "message")
+                           if isinstance(error.get(k), str) and error[k])
         hint = "; generate it again with 'aws accessanalyzer generate-finding-recommendation'" \
             if status == "FAILED" else "; run get-finding-recommendation again when it is done" \
             if status == "IN_PROGRESS" else ""
-        said = f"status {status}" if isinstance(status, str) else "no status"
+        said = f"status {status}" if isinstance(status, str) else "no status" \
+            if status is None else f"status {_shown(status)}"
         raise fail(f"the recommendation has {said}" + (f" ({detail})" if detail else "")
                    + hint, fields.get("status", root))
     steps_node = fields.get("recommendedSteps")
@@ -174,6 +177,16 @@ def recommendation(data: bytes, source: str) -> Recommendation:
                         "steps on other pages are not checked (run without --max-items)")
     arn = value.get("resourceArn")
     return Recommendation(arn if isinstance(arn, str) else None, tuple(steps), tuple(warnings))
+
+
+def _shown(value) -> str:
+    """A JSON value for a message: one line, shortened."""
+    if isinstance(value, str):
+        return repr(value[:40])
+    if isinstance(value, Number):
+        return value.text[:40]
+    return "an object" if isinstance(value, dict) else "a list" if isinstance(value, list) \
+        else json.dumps(value)
 
 
 def _same_policy(a: str, b: str) -> bool:
