@@ -198,6 +198,18 @@ def test_recommendation_of_the_wrong_shape(capsys, tmp_path, text, message):
     assert_one_line(err, f"{path}:{message}")
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e400"])
+@pytest.mark.parametrize("command", [
+    refine_args(), ["check", CERT_FILES / "valid.json"],
+    ["verify", POLICY, POLICY, "--unused", UNUSED, "--catalog", CATALOG],
+    ["gate", CERT_FILES / "valid.json"], ["batch", "auth.json", "--findings", "f", "-o", "o"],
+])
+def test_timeout_that_is_not_a_positive_number(capsys, command, value):
+    code, out, err = run(capsys, *command, f"--timeout={value}")
+    assert (code, out) == (2, "")
+    assert_one_line(err, f"{command[0]}: --timeout must be a positive number of seconds")
+
+
 # --- paths that do not exist, and directories where a file is expected --------------------------
 
 @pytest.mark.parametrize("argv, what", [

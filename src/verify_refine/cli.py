@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -123,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             extra = awsformats.late_refined(args, extra)
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        timeout = getattr(args, "timeout", None)
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            raise UsageError(f"{args.command}: --timeout must be a positive number of seconds")
         if args.command == "refine":
             return run_refine(args)
         if args.command == "check":
