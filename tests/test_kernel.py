@@ -128,8 +128,8 @@ def hint_of(c: dict, statement: int, node: str) -> dict:
     ({"witness": "s3:GetObject"}, "not an unused action"),
     ({"witness": "s3:ListBucket"}, "is not under"),
     ({"unsafe": "s3:GetOb"}, "is not one token above"),
-    ({"node": "s3:GetObj", "unsafe": "s3:Get"}, "is not a token node"),
-    ({"node": "s3:GetMulti"}, "is not a token node"),
+    ({"node": "s3:GetObj", "unsafe": "s3:Get"}, "does not stand at"),
+    ({"node": "s3:GetMulti"}, "does not stand at"),
     ({"node": None}, "no origin, token node"),
     ({"origin": None}, "no origin, token node"),
 ])
@@ -286,3 +286,32 @@ def test_check_fails_when_the_kernel_does_not_agree(capsys, monkeypatch):
     kernel_says(monkeypatch, ["complete: statement 1: lambda:InvokeFunction"])
     assert main(["check", cert]) == 1
     assert "invalid: kernel: complete: statement 1" in capsys.readouterr().err
+
+
+def test_minimal_rejects_an_entry_below_its_hinted_node(cases):
+    c = cases["blog"]
+    entries = [("s3:GetMultiRegion*" if e == "s3:GetMulti*" else e)
+               for e in c["refined"]["Statement"][1]["Action"]]
+    result = run(edited(c, 1, "Action", entries))  # the hint still names s3:GetMulti
+    assert properties(result) == {"minimal"}
+    assert any("s3:GetMultiRegion*: does not stand at s3:GetMulti" in f for f in result.failures)
+
+
+def test_minimal_takes_a_literal_only_as_its_nodes_one_action(cases):
+    c = cases["blog"]
+    entries = [("s3:GetObjectAcl" if e == "s3:GetObject*" else e)
+               for e in c["refined"]["Statement"][1]["Action"]]
+    assert properties(run(edited(c, 1, "Action", entries))) == {"minimal", "complete"}
+
+
+def test_complete_keeps_what_matches_nothing_known(cases):
+    c = copy.deepcopy(cases["blog"])
+    c["original"]["Statement"][1]["Action"].insert(0, "s3:GetLegacyThing")
+    for row in c["hints"]["statements"][1]["entries"]:
+        row["origin"] += 1
+    result = run(c)
+    assert any("s3:GetLegacyThing matches no catalog action and was dropped" in f
+               for f in result.failures), result.failures
+    c["refined"]["Statement"][1]["Action"].insert(0, "s3:GetLegacyThing")
+    c["hints"]["statements"][1]["entries"].insert(0, {"origin": 0})
+    assert run(c).verdict == "proved"

@@ -64,12 +64,8 @@ def name_tokens(name: str) -> list[str]:
 
 def token_prefixes(action: str) -> set[str]:
     service, _, name = action.partition(":")
-    out, acc = set(), service + ":"
-    out.add(fold(acc))
-    for tok in name_tokens(name):
-        acc += tok
-        out.add(fold(acc))
-    return out
+    tokens = [service + ":"] + name_tokens(name)
+    return {fold("".join(tokens[:i])) for i in range(1, len(tokens) + 1)}
 
 
 def parent(node: str) -> str:
@@ -165,7 +161,7 @@ class Kernel:
     def pair(self, where: str, p: dict, r: dict | None, hints: list) -> None:
         negated = "NotAction" in p
         key = "NotAction" if negated else "Action"
-        ps, rs = entries(p, key), ([] if r is None else entries(r, key))
+        ps, rs = listed(p.get(key)), ([] if r is None else listed(r.get(key)))
         hints = [h if isinstance(h, dict) else {} for h in hints] + [{}] * len(rs)
         if negated:
             if [fold(t) for t in rs[:len(ps)]] != [fold(t) for t in ps] and r is not None:
@@ -188,6 +184,10 @@ class Kernel:
         after = self.allowed(rs, negated, self.sorted_catalog) if r is not None else set()
         for a in sorted(a for a in before - after if not self.is_unused(a)):
             self.fail(where, "complete", f"{self.catalog[a]} is no longer allowed")
+        for q in [] if negated else ps:  # DESIGN 1: what matches nothing known stays as written
+            if fold(q) not in {fold(e) for e in rs} and not self.matched(
+                    [q], self.sorted_catalog) and not self.matched([q], self.sorted_unused):
+                self.fail(where, "complete", f"{q} matches no catalog action and was dropped")
         kept = {fold(q) for q in ps}
         for n, (e, hint) in enumerate(zip(rs, hints)):
             if (n >= len(ps) if negated else fold(e) not in kept):
@@ -228,11 +228,12 @@ class Kernel:
             return self.fail(where, "minimal", f"{e}: {unsafe!r} is not one token above {node}")
         lo = bisect.bisect_left(self.sorted_catalog, fold(node))
         hi = bisect.bisect_left(self.sorted_catalog, fold(node) + "\U0010ffff")
-        if not head(e).startswith(fold(node)) or not any(
-                fold(node) in token_prefixes(self.catalog[a]) and (negated or matches(
-                    origin[0], a)) for a in self.sorted_catalog[lo:hi]):
-            return self.fail(where, "minimal", f"{e}: {node} is not a token node of a catalog "
-                             "action in its origin")
+        under = [a for a in self.sorted_catalog[lo:hi] if negated or matches(origin[0], a)]
+        if not any(fold(node) in token_prefixes(self.catalog[a]) for a in under) or not (
+                head(e) == fold(node) if STAR in e or ONE in e else fold(e) == fold(node)
+                or under == [fold(e)]):  # a wildcard at the node, or the node's one action
+            return self.fail(where, "minimal", f"{e}: does not stand at {node}, a token node of "
+                             "a catalog action in its origin")
         w = fold(witness)
         if not negated and w.endswith(":*") and w[:-2] in self.dead:  # a solver finds one
             self.result.queries += 1
@@ -248,18 +249,13 @@ class Kernel:
             self.fail(where, "minimal", f"{e}: {witness} is not an unused action in {origin}")
 
 
-def entries(statement: dict, key: str) -> list[str]:
-    value = statement.get(key)
-    return [value] if isinstance(value, str) else list(value or [])
+def listed(value) -> list:
+    """An element IAM accepts as one value or a list of them, as a list."""
+    return [value] if isinstance(value, (str, dict)) else list(value or [])
 
 
 def same(a, b) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
-
-
-def statements(doc: dict) -> list[dict]:
-    value = doc.get("Statement")
-    return [value] if isinstance(value, dict) else list(value or [])
 
 
 def check(original: dict, refined: dict, unused_actions, unused_services, catalog_actions,
@@ -269,7 +265,7 @@ def check(original: dict, refined: dict, unused_actions, unused_services, catalo
     rest = lambda doc: {n: v for n, v in doc.items() if n != "Statement"}  # noqa: E731
     if not same(rest(original), rest(refined)):
         k.fail("policy", "structure", "elements other than Statement differ")
-    ps, rs = statements(original), statements(refined)
+    ps, rs = listed(original.get("Statement")), listed(refined.get("Statement"))
     rows = hints.get("statements") if isinstance(hints, dict) else None
     if not isinstance(rows, list) or len(rows) != len(ps):
         k.fail("policy", "structure", "the hints do not pair every original statement")
