@@ -315,3 +315,15 @@ def test_complete_keeps_what_matches_nothing_known(cases):
     c["refined"]["Statement"][1]["Action"].insert(0, "s3:GetLegacyThing")
     c["hints"]["statements"][1]["entries"].insert(0, {"origin": 0})
     assert run(c).verdict == "proved"
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.text(alphabet="s3:GetObjAcl*?", min_size=1, max_size=9),
+       st.text(alphabet="s3:GetObjAcl", min_size=1, max_size=9))
+def test_every_piece_the_refiner_emits_stands_at_its_node(pattern, node):
+    from verify_refine.refine import emission
+
+    pieces = emission(pattern, node) if glob.states_after(pattern, node) else ()
+    for piece in pieces:
+        assert kernel.stands_at(piece, node, pattern), (piece, node, pattern)
+    assert not kernel.stands_at(node + "Z*", node, pattern)  # the pattern has no Z to go on with

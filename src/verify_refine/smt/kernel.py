@@ -1,17 +1,15 @@
-"""The proof kernel: an independent re-check of a refinement, on plain JSON data, stdlib and z3 only.
+"""The proof kernel: an independent re-check of a refinement, on plain data, stdlib and z3 only.
 
-This file is the trusted base of a proved refinement (proofs/README.md): it imports nothing else
-from verify-refine, so no bug in the refiner, the parser's model, the obligation builder or the
-certificate code can make it accept a wrong refinement. Inputs: both documents as JSON values,
-the unused names and services, the catalog's action names, and untrusted hints (statement
-pairing; each entry's origin; each generated entry's token node, unsafe prefix and witness).
-For each Allow statement P and its refinement R (empty when removed) it checks
+The trusted base of a proved refinement (proofs/README.md); it imports nothing else of
+verify-refine. Inputs: both documents, the unused names and services, the catalog's action
+names, and untrusted hints (statement pairing; entry origins; token node, unsafe prefix and
+witness of each generated entry). For each Allow statement P and its refinement R it checks
 - sound: every string R allows, P allows (z3, over all strings, not only catalog actions);
-- removes: R allows no unused name and no string at all of a wholly unused service (z3);
-- complete: every catalog action P allows that is not unused, R allows;
-- minimal: a generated entry lies under a token node of a catalog action in its origin, and the
-  prefix one token shorter admits an unused action of the origin (NotAction: would exclude a
-  used action P allows), shown by an evaluated witness;
+- removes: R allows no unused name and no string of a wholly unused service (z3);
+- complete: R allows every catalog action P allows that is not unused, and keeps what matches
+  nothing known; minimal: a generated entry stands at a token node of a catalog action in its
+  origin, and the prefix one token shorter admits an unused action of the origin (NotAction:
+  excludes a used action P allows), shown by an evaluated witness;
 - structure: nothing but the action lists changed; Deny statements are untouched.
 Matching is IAM's: `*` any run, `?` one character, case folded character by character.
 """
@@ -28,9 +26,8 @@ STAR, ONE = "*", "?"
 
 
 def fold(text: str) -> str:
-    if text.isascii():
-        return text.lower()
-    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    return text.lower() if text.isascii() else "".join(
+        ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
 
 
 def head(pattern: str) -> str:
@@ -71,9 +68,7 @@ def token_prefixes(action: str) -> set[str]:
 def parent(node: str) -> str:
     """The token prefix one token shorter than `node` (empty above a service prefix)."""
     service, colon, name = node.partition(":")
-    if not colon or not name:
-        return ""
-    return node[:len(node) - len(name_tokens(name)[-1])]
+    return node[:len(node) - len(name_tokens(name)[-1])] if colon and name else ""
 
 
 # -- z3, through SMT-LIB2 text so that no string is ever read as an escape sequence ----------
@@ -103,9 +98,7 @@ def exists(regex: str, timeout_ms: int) -> str:
 
 class Result:
     def __init__(self):
-        self.failures: list[str] = []
-        self.unknown: list[str] = []
-        self.queries = 0
+        self.failures, self.unknown, self.queries = [], [], 0
 
     @property
     def verdict(self) -> str:
@@ -163,30 +156,28 @@ class Kernel:
         key = "NotAction" if negated else "Action"
         ps, rs = listed(p.get(key)), ([] if r is None else listed(r.get(key)))
         hints = [h if isinstance(h, dict) else {} for h in hints] + [{}] * len(rs)
-        if negated:
-            if [fold(t) for t in rs[:len(ps)]] != [fold(t) for t in ps] and r is not None:
-                self.fail(where, "sound", "the original NotAction entries are not all kept")
-        else:
+        if negated and r is not None and [fold(t) for t in rs[:len(ps)]] != [fold(t) for t in ps]:
+            self.fail(where, "sound", "the original NotAction entries are not all kept")
+        elif not negated:
             wide = [t for e, hint in zip(rs, hints) if (t := self.sound(where, e, self.origin(
                 hint, ps) or ps))]
             self.none_in_any(where, "sound", wide)
         for u in sorted(self.allowed(rs, negated, self.sorted_unused) if r is not None else []):
             self.fail(where, "removes", f"{self.catalog.get(u, u)} is still allowed")
         for svc in sorted(self.dead) if r is not None else []:
-            near = [e for e in rs if head(e).startswith(svc + ":")
-                    or (svc + ":").startswith(head(e))]
-            under = f"(re.++ (str.to_re {smt_string(svc + ':')}) re.all)"
+            near = [e for e in rs if may_meet(e, svc)]
             if negated or near:
-                self.none_exists(where, "removes", f"(re.inter {under} " + (
+                self.none_exists(where, "removes", f"(re.inter {smt_regex(svc + ':*')} " + (
                     f"(re.comp {smt_union(near)})" if negated else smt_union(near)) + ")",
                     f"a string of {svc}:* is allowed")
         before = self.allowed(ps, negated, self.sorted_catalog)
         after = self.allowed(rs, negated, self.sorted_catalog) if r is not None else set()
         for a in sorted(a for a in before - after if not self.is_unused(a)):
             self.fail(where, "complete", f"{self.catalog[a]} is no longer allowed")
+        written = {fold(e) for e in rs}
         for q in [] if negated else ps:  # DESIGN 1: what matches nothing known stays as written
-            if fold(q) not in {fold(e) for e in rs} and not self.matched(
-                    [q], self.sorted_catalog) and not self.matched([q], self.sorted_unused):
+            known = self.matched([q], self.sorted_catalog) or self.matched([q], self.sorted_unused)
+            if not known and fold(q) not in written and not any(may_meet(q, s) for s in self.dead):
                 self.fail(where, "complete", f"{q} matches no catalog action and was dropped")
         kept = {fold(q) for q in ps}
         for n, (e, hint) in enumerate(zip(rs, hints)):
@@ -196,8 +187,7 @@ class Kernel:
     @staticmethod
     def origin(hint: dict, ps: list[str]) -> list[str]:
         k = hint.get("origin")
-        return [ps[k]] if isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(ps) \
-            else []
+        return [ps[k]] if type(k) is int and 0 <= k < len(ps) else []
 
     def sound(self, where: str, e: str, inside: list[str]) -> tuple[str, str] | None:
         """Literals are checked here; a wildcard comes back as the regex that must be empty."""
@@ -228,10 +218,10 @@ class Kernel:
             return self.fail(where, "minimal", f"{e}: {unsafe!r} is not one token above {node}")
         lo = bisect.bisect_left(self.sorted_catalog, fold(node))
         hi = bisect.bisect_left(self.sorted_catalog, fold(node) + "\U0010ffff")
-        under = [a for a in self.sorted_catalog[lo:hi] if negated or matches(origin[0], a)]
+        under = [a for a in self.sorted_catalog[lo:hi] if (not any(matches(q, a) for q in ps)
+                 if negated else matches(origin[0], a))]  # what the original allowed there
         if not any(fold(node) in token_prefixes(self.catalog[a]) for a in under) or not (
-                head(e) == fold(node) if STAR in e or ONE in e else fold(e) == fold(node)
-                or under == [fold(e)]):  # a wildcard at the node, or the node's one action
+                under == [fold(e)] or stands_at(e, node, STAR if negated else origin[0])):
             return self.fail(where, "minimal", f"{e}: does not stand at {node}, a token node of "
                              "a catalog action in its origin")
         w = fold(witness)
@@ -247,6 +237,21 @@ class Kernel:
                 self.fail(where, "minimal", f"{e}: {witness} is not a used action it allowed")
         elif not (matches(origin[0], w) and self.is_unused(w)):
             self.fail(where, "minimal", f"{e}: {witness} is not an unused action in {origin}")
+
+
+def stands_at(entry: str, node: str, pattern: str) -> bool:
+    """Is the entry the node followed by one way the pattern goes on after it (or by `*`, when
+    one way on is anything)? Those globs make up lang(pattern) under the node."""
+    e, n, p = fold(entry), fold(node), fold(pattern)
+    rests = {p[j:] for j in range(len(p) + 1)
+             if matches(p[:j], n) or (p[j:j + 1] == STAR and matches(p[:j + 1], n))}
+    return e.startswith(n) and (e[len(n):] in rests or e[len(n):] == STAR
+                                and any(r.strip(STAR) == "" for r in rests))
+
+
+def may_meet(pattern: str, service: str) -> bool:
+    """Can the pattern match a string of the service? (Its literal head must fit `svc:`.)"""
+    return head(pattern).startswith(service + ":") or (service + ":").startswith(head(pattern))
 
 
 def listed(value) -> list:

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from ..catalog import Catalog
 from ..findings import UnusedSet
-from ..glob import STAR, fold, has_wildcard, literal_head
+from ..glob import STAR, fold, has_wildcard, literal_head, states_after
 from ..globops import fast_match
 from ..jsonout import canonical
 from ..model import Policy, Statement
@@ -283,6 +283,13 @@ class _Context:
         entries = [] if ref is None else [p.text for p in ref.patterns]
         origin_of = [h["origin"] for h in hints]
         verbatim = {fold(t) for t in entries}
+        for text in originals:  # DESIGN 1: a pattern that matches nothing known stays
+            h = fold(literal_head(text))
+            if fold(text) not in verbatim and not self.catalog.matching(text) and not any(
+                    fast_match(text, u) for u in self.unused_under([h])) and not any(
+                    h.startswith(s + ":") or (s + ":").startswith(h) for s in self.unused_services):
+                self.out.problems.append(f"statement {orig.index + 1}: complete: {text} "
+                                         "matches no catalog action and was dropped")
         index = PrefixIndex(entries)
         self._sound(orig, originals, entries, origin_of)
         self._removes(orig, index)
@@ -405,11 +412,25 @@ class _Context:
         if fold(unsafe) != fold(token_parent(node)) and not (
                 fold(unsafe) == fold(node) == fold(text)):
             return f"unsafe prefix {unsafe!r} is neither the token parent of {node!r} nor it"
-        if not fold(literal_head(text)).startswith(fold(node)):
-            return f"entry does not lie under its node {node!r}"
-        if not self._is_token_node(node, lambda a: fast_match(origin, a)):
+        admits = lambda a: fast_match(origin, a)  # noqa: E731
+        problem = self._stands_at(text, node, admits, origin)
+        if problem:
+            return problem
+        if not self._is_token_node(node, admits):
             return f"{node!r} is not a token prefix of a catalog action in {origin}"
         return None
+
+    def _stands_at(self, text: str, node: str, admits, origin: str = STAR) -> str | None:
+        """A generated entry is the node followed by one way its origin goes on after it (`*`
+        when one way on is anything), or the node's only catalog action the origin admits."""
+        entry, prefix = fold(text), fold(node)
+        rests = {fold(origin[j:]) for j in states_after(origin, node)}
+        if entry.startswith(prefix) and (entry[len(prefix):] in rests or (
+                entry[len(prefix):] == STAR and any(r.strip(STAR) == "" for r in rests))):
+            return None
+        if [a for a in self.catalog.with_prefix(prefix) if admits(a)] == [entry]:
+            return None
+        return f"entry does not stand at its node {node!r}"
 
     def _is_token_node(self, node: str, admits) -> bool:
         self.out.services.add(fold(node).split(":", 1)[0])
@@ -471,7 +492,8 @@ class _Context:
                 self.out.problems.append(f"statement {orig.index + 1}: {text}: unsafe prefix "
                                          f"{unsafe!r} is not the token parent of {node!r}")
                 continue
-            if not fold(literal_head(text)).startswith(fold(node)) or not self._is_token_node(
+            allowed = lambda a: not any(fast_match(q, a) for q in excluded)  # noqa: E731
+            if self._stands_at(text, node, allowed) or not self._is_token_node(
                     node, lambda a: True):
                 self.out.problems.append(f"statement {orig.index + 1}: {text}: not under a "
                                          f"token node {node!r}")
