@@ -4,8 +4,8 @@
 
 For each mutant of tests/mutants.py: the bug, whether the obligation prover killed it, the
 property that did, how many cases it took (the three worked examples come first, then seeded
-random cases), and whether the whole-policy verifier (`verify`) rejects the killing output
-too. Then the known survivors, and the wall time. With --survey every mutant also runs over
+random cases), whether the proof kernel (the trusted base) rejects the killing output too, and
+with which property, and whether the whole-policy verifier (`verify`) does. Then the known survivors, and the wall time. With --survey every mutant also runs over
 every case: how often its output differs from the correct refiner's, how often the prover
 refutes it, and, for outputs the prover accepts, whether the brute-force oracle of
 tests/oracle.py or the whole-policy verifier finds a violation (which would be a prover miss).
@@ -35,6 +35,13 @@ def whole_cell(h: mutants.Hunt) -> str:
     return "no (proved)" if set(h.whole.values()) == {"proved"} else f"no ({h.whole})"
 
 
+def kernel_cell(h: mutants.Hunt) -> str:
+    if not h.killed:
+        return "–"
+    props = sorted({f.split(":", 1)[0] for f in h.kernel})
+    return "yes (" + ", ".join(props) + ")" if h.kernel else "**no**"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=6)
@@ -47,15 +54,15 @@ def main(argv=None) -> int:
     correct = mutants.Correct()
     print(f"Cases: the 3 worked examples, then {args.count} generated with seed {args.seed}.\n")
     print("| mutant | the bug | killed | property | cases until the kill | killing case "
-          "| whole-policy verifier rejects too |")
-    print("|---|---|---|---|---|---|---|")
+          "| proof kernel rejects too | whole-policy verifier rejects too |")
+    print("|---|---|---|---|---|---|---|---|")
     hunts = []
     for m in mutants.MUTANTS:
         h = mutants.hunt(m, cases, correct)
         hunts.append(h)
         print(f"| {m.name} | {cell(m.bug)} | {'yes' if h.killed else '**no**'} "
               f"| {h.killed_by or '–'} | {h.cases_run} | {h.case.name if h.case else '–'} "
-              f"| {whole_cell(h)} |")
+              f"| {kernel_cell(h)} | {whole_cell(h)} |")
     killed = sum(h.killed for h in hunts)
     hunt_seconds = time.perf_counter() - start
     print(f"\nKilled {killed} of {len(hunts)} ({100 * killed / len(hunts):.0f}%); "

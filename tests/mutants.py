@@ -487,11 +487,14 @@ def prove(case: Case, out: Output, timeout_s: float = 10.0) -> prover.Proof:
 
 
 _MINIMAL_PROBLEMS = ("minimality hint", "unsafe prefix", "token parent", "token prefix",
-                     "under its node", "under a token node", "bad hint")
+                     "stand at its node", "under a token node", "bad hint")
 
 
 def problem_property(problem: str) -> str:
-    """The property a structure-check problem belongs to: minimal (a bad trie node) or structure."""
+    """The property a problem found without a solver belongs to: complete (a pattern matching
+    nothing known was dropped), minimal (an entry not at its trie node) or structure."""
+    if ": complete: " in problem:
+        return "complete"
     return "minimal" if any(s in problem for s in _MINIMAL_PROBLEMS) else "structure"
 
 
@@ -530,6 +533,7 @@ class Hunt:
     unknown: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
     whole: dict[str, str] = field(default_factory=dict)
+    kernel: list[str] = field(default_factory=list)  # the proof kernel's failures on the kill
     correct_proved: bool | None = None
     seconds: float = 0.0
 
@@ -582,8 +586,18 @@ def hunt(mutant: Mutant, all_cases: list[Case], correct: Correct, with_whole: bo
             prover.PROVED
         if with_whole:
             result.whole = whole_verdict(result.case, result.output)
+        result.kernel = kernel_failures(result.case, result.output)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def kernel_failures(case: Case, out: Output) -> list[str]:
+    """What the proof kernel (the trusted base) finds wrong with an output, from plain JSON."""
+    from verify_refine import kernelcheck
+
+    result = kernelcheck.check(json.loads(case.policy), json.loads(out.text), case.unused,
+                               case.catalog, out.hints, 10.0)
+    return result.failures + result.unknown
 
 
 # ------------------------------------------------------------------------------ survey
