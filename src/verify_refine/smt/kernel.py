@@ -120,14 +120,14 @@ class Kernel:
 
     def matched(self, patterns, names: list[str]) -> set[str]:
         """The (folded, sorted) names some pattern matches, each tested only under its head."""
-        out, known = set(), set(names)
+        out = set()
         for p in patterns:
-            if STAR not in p and ONE not in p:
-                out.update({fold(p)} & known)
-                continue
             h = head(p)
             lo, hi = bisect.bisect_left(names, h), bisect.bisect_left(names, h + "\U0010ffff")
-            out.update(n for n in names[lo:hi] if matches(p, n))
+            if STAR not in p and ONE not in p:
+                out.update(names[lo:lo + 1] if names[lo:lo + 1] == [h] else [])
+            else:
+                out.update(n for n in names[lo:hi] if matches(p, n))
         return out
 
     def fail(self, where: str, prop: str, message: str) -> None:
