@@ -310,7 +310,7 @@ def test_complete_keeps_what_matches_nothing_known(cases):
     for row in c["hints"]["statements"][1]["entries"]:
         row["origin"] += 1
     result = run(c)
-    assert any("s3:GetLegacyThing matches no catalog action and was dropped" in f
+    assert any("s3:GetLegacyThing matches no catalog action and is no longer allowed" in f
                for f in result.failures), result.failures
     c["refined"]["Statement"][1]["Action"].insert(0, "s3:GetLegacyThing")
     c["hints"]["statements"][1]["entries"].insert(0, {"origin": 0})
@@ -327,3 +327,14 @@ def test_every_piece_the_refiner_emits_stands_at_its_node(pattern, node):
     for piece in pieces:
         assert kernel.stands_at(piece, node, pattern), (piece, node, pattern)
     assert not kernel.stands_at(node + "Z*", node, pattern)  # the pattern has no Z to go on with
+
+
+def test_a_pattern_matching_nothing_known_may_go_only_inside_a_wider_entry(cases):
+    c = copy.deepcopy(cases["blog"])
+    c["original"]["Statement"][1]["Action"].append("s3:GetLegacy*")
+    assert "complete" in properties(run(c))  # nothing in the refinement allows s3:GetLegacyX
+    c["refined"]["Statement"][1]["Action"].append("s3:GetL*")
+    c["hints"]["statements"][1]["entries"].append(
+        {"origin": 0, "node": "s3:GetL", "unsafe": "s3:Get",
+         "witness": "s3:GetAccelerateConfiguration"})
+    assert "complete" not in properties(run(c))  # s3:GetL* holds all of s3:GetLegacy*

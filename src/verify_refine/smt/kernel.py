@@ -174,11 +174,13 @@ class Kernel:
         after = self.allowed(rs, negated, self.sorted_catalog) if r is not None else set()
         for a in sorted(a for a in before - after if not self.is_unused(a)):
             self.fail(where, "complete", f"{self.catalog[a]} is no longer allowed")
-        written = {fold(e) for e in rs}
-        for q in [] if negated else ps:  # DESIGN 1: what matches nothing known stays as written
+        for q in [] if negated else ps:  # DESIGN 1: what matches nothing known stays allowed
             known = self.matched([q], self.sorted_catalog) or self.matched([q], self.sorted_unused)
-            if not known and fold(q) not in written and not any(may_meet(q, s) for s in self.dead):
-                self.fail(where, "complete", f"{q} matches no catalog action and was dropped")
+            if not known and not any(may_meet(q, s) for s in self.dead) and fold(q) not in {
+                    fold(e) for e in rs}:
+                self.none_exists(where, "complete", f"(re.inter {smt_regex(q)} (re.comp "
+                                 f"{smt_union(rs)}))", f"{q} matches no catalog action and "
+                                 "is no longer allowed")
         kept = {fold(q) for q in ps}
         for n, (e, hint) in enumerate(zip(rs, hints)):
             if (n >= len(ps) if negated else fold(e) not in kept):
@@ -197,7 +199,6 @@ class Kernel:
         elif not any(fold(e) == fold(q) or q.strip(STAR) == "" for q in inside):
             return (f"(re.inter {smt_regex(e)} (re.comp {smt_union(inside)}))",
                     f"{e} allows more than {inside}")
-        return None
 
     def allowed(self, patterns, negated: bool, names: list[str]) -> set[str]:
         hit = self.matched(patterns, names)
@@ -205,10 +206,9 @@ class Kernel:
 
     def minimal(self, where: str, e: str, hint: dict, ps: list[str], negated: bool) -> None:
         node, unsafe, witness = (hint.get(k) for k in ("node", "unsafe", "witness"))
-        if negated and node is None:
-            whole = fold(e).endswith(":*") and fold(e)[:-2] in self.dead
-            if whole or (STAR not in e and ONE not in e and self.is_unused(fold(e))):
-                return  # an unused name, or a dead service, excluded as written
+        if negated and node is None and (fold(e)[:-2] in self.dead and fold(e).endswith(":*") or (
+                STAR not in e and ONE not in e and self.is_unused(fold(e)))):
+            return  # an unused name, or a dead service, excluded as written
         origin = self.origin(hint, ps)
         if not all(isinstance(v, str) for v in (node, unsafe, witness)) or not node or not (
                 negated or origin):

@@ -23,7 +23,7 @@ from functools import lru_cache
 from ..catalog import Catalog
 from ..findings import UnusedSet
 from ..glob import STAR, fold, has_wildcard, literal_head, states_after
-from ..globops import fast_match
+from ..globops import fast_match, includes
 from ..jsonout import canonical
 from ..model import Policy, Statement
 from ..tokens import token_parent, token_prefixes
@@ -285,11 +285,12 @@ class _Context:
         verbatim = {fold(t) for t in entries}
         for text in originals:  # DESIGN 1: a pattern that matches nothing known stays
             h = fold(literal_head(text))
-            if fold(text) not in verbatim and not self.catalog.matching(text) and not any(
+            if not any(includes(text, e) for e in entries) and not self.catalog.matching(
+                    text) and not any(
                     fast_match(text, u) for u in self.unused_under([h])) and not any(
                     h.startswith(s + ":") or (s + ":").startswith(h) for s in self.unused_services):
                 self.out.problems.append(f"statement {orig.index + 1}: complete: {text} "
-                                         "matches no catalog action and was dropped")
+                                         "matches no catalog action and is no longer allowed")
         index = PrefixIndex(entries)
         self._sound(orig, originals, entries, origin_of)
         self._removes(orig, index)
