@@ -642,8 +642,8 @@ CORRUPTIONS = [add_entry, add_catalog_action, insert_unused, drop_entry, widen, 
                swap_wildcard, shorten_head, lengthen_head, near_miss, replace_not_action,
                drop_statement, duplicate_statement, add_statement, flip_effect, flip_action_key,
                change_resource, change_condition, revert_statement]
-ENTRY_CORRUPTIONS = [add_entry, insert_unused, widen, change_case, swap_wildcard,
-                     shorten_head, lengthen_head, near_miss, replace_not_action]
+ENTRY_CORRUPTIONS = [add_entry, insert_unused, drop_entry, drop_entry, widen, change_case,
+                     swap_wildcard, shorten_head, lengthen_head, near_miss, replace_not_action]
 
 
 @st.composite
