@@ -102,8 +102,9 @@ def report(results, wall: float, examples: int) -> tuple[str, int]:
         sta = [counts[f"corrupted:oracle:statement:{prop}:{w}"] for w in ("violated", "holds")]
         pol_text = f"{pol[0]:,} / {pol[1]:,}" if sum(pol) else "-"
         out.append(f"| {prop} | {pol_text} | {sta[0]:,} / {sta[1]:,} |")
-    out += ["", "Hint-based provers on corrupted outputs (a proved verdict is checked against every "
-            "statement-oracle property; a removes/complete refutation against that property): "
+    out += ["", "Hint-based provers on corrupted outputs (a proved verdict is checked against "
+            "every statement-oracle property; a removes/complete refutation against that "
+            "property): "
             + "; ".join(f"{name} proved {counts[f'corrupted:{name}:proved']:,}, refuted "
                         f"{counts[f'corrupted:{name}:refuted']:,}"
                         for name in PROVERS if name != "whole")]

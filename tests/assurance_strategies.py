@@ -1,4 +1,4 @@
-"""Hypothesis strategies for assurance testing: real-looking catalogs, patterns, near misses, policies.
+"""Hypothesis strategies for assurance testing: catalogs, patterns, near misses, policies.
 
 Builds on `strategies.py` (whose small catalogs and patterns the property tests use) and adds:
 

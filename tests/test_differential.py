@@ -42,9 +42,9 @@ per generated policy; the refiner's hints are passed unchanged.
 Scale: VR_DIFF_EXAMPLES (default 250) examples per test; test (ii) judges VARIANTS (8)
 corruptions of each, so the default runs at least 250 + 2000 = 2250 cases. VR_DIFF_SEED fixes the
 hypothesis seed (default 0: CI is reproducible; the example database is off). Shrinking is off
-unless VR_DIFF_SHRINK=1 (it re-runs every prover per candidate). VR_DIFF_COLLECT=1 records disagreements instead
-of failing on the first, and VR_DIFF_COUNTS=path appends the counts as one JSON line per test
-module run (benchmarks/differential.py uses both).
+unless VR_DIFF_SHRINK=1 (it re-runs every prover per candidate). VR_DIFF_COLLECT=1 records
+disagreements instead of failing on the first, and VR_DIFF_COUNTS=path appends the counts as
+one JSON line per test module run (benchmarks/differential.py uses both).
 
 Adding a prover is one line in VERDICTS: (name, function of a Case returning a Judgement,
 "statement" or "policy"). Three are there: the obligation prover behind `refine`
@@ -67,8 +67,8 @@ from hypothesis import strategies as st
 
 import exact_oracle as oracle
 from assurance_strategies import (CONDITIONS, RESOURCES, actions_of, catalogs, is_action_text,
-                                  near_misses, patterns, policy_documents, statements,
-                                  unused_sets)
+                                  matching_strings, near_misses, patterns, policy_documents,
+                                  statements, unused_sets)
 from verify_refine.catalog import Catalog
 from verify_refine.findings import UnusedSet
 from verify_refine.glob import fold, literal_head, matches
@@ -732,3 +732,22 @@ def test_known_issue_minimal_query_for_a_service_witness():
     refined = parse_policy(json.dumps(refined_document(ref)).encode(), "refined.json")
     plan = obligations.plan(original, refined, unused, catalog, hints_of(ref))
     assert prover.run(plan, unused, catalog, 2.0).verdict == PROVED
+
+
+@settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True)
+@seed(SEED)
+@given(st.data())
+def test_oracle_finds_every_class_of_strings(data):
+    """The exactness claim, spot-checked: every sampled string (in a pattern, a near miss, a
+    random one) has a membership vector the oracle's enumeration found, and every witness
+    the enumeration gives has the vector it is filed under (both by the reference matcher)."""
+    catalog = data.draw(catalogs(max_services=2, max_names=4))
+    pats = data.draw(st.lists(patterns(catalog), min_size=1, max_size=5))
+    found = oracle.vectors(pats)
+    for vec, word in found.items():
+        assert tuple(matches(p, word) for p in pats) == vec, (pats, word, vec)
+    for _ in range(6):
+        p = data.draw(st.sampled_from(pats))
+        s = data.draw(st.one_of(matching_strings(p), near_misses(p),
+                                st.text(alphabet="abs3:-*?GetOPX", max_size=8)))
+        assert tuple(matches(q, s) for q in pats) in found, (pats, s)

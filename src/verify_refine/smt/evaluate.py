@@ -1,4 +1,4 @@
-"""Z3's own evaluation of the encoding: is a (folded) string in a pattern's regex, as z3 computes it."""
+"""Z3's own evaluation of the encoding: is a folded string in a pattern's regex, as z3 says."""
 
 from __future__ import annotations
 
