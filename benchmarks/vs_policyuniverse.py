@@ -5,7 +5,8 @@
 For each policy (default: the read-only managed policies below), with the same unused draw and
 the same catalog (policyuniverse's own catalog is swapped for ours while it runs, as the
 `policyuniverse` strategy of `verify-refine compare` does), times in turn, `--runs` times:
-A = our refine alone, B = our refine + every proof obligation (the certificate's prover),
+A = our refine alone, B = our refine + every proof obligation + the proof kernel (what
+`refine` does before it writes),
 C = policyuniverse's minimize_statement_actions over the used actions. Interleaving A, B, C
 in one loop keeps the ratios fair on a noisy machine. Prints medians and the ratios B/C, A/C.
 Needs the `compare` extra (policyuniverse) and ../shared/corpus.
@@ -43,6 +44,7 @@ def main() -> int:
     from verify_refine.parse import parse_policy
     from verify_refine.refine import refine
     from verify_refine.report import refined_document
+    from verify_refine import kernelcheck
     from verify_refine.smt import obligations, prover
 
     cat = catalog_mod.load(None)
@@ -52,8 +54,11 @@ def main() -> int:
         if prove:
             refined = parse_policy(dumps(refined_document(result)).encode(), "r.json",
                                    allow_empty=True)
-            plan = obligations.plan(policy, refined, unused, cat, hints(result))
+            h = hints(result)
+            plan = obligations.plan(policy, refined, unused, cat, h)
             assert prover.run(plan, unused, cat, 10.0).verdict == prover.PROVED
+            assert kernelcheck.check(kernelcheck.document(policy), kernelcheck.document(refined),
+                                     unused, cat, h, 10.0).verdict == "proved"
 
     totals = {"A": 0.0, "B": 0.0, "C": 0.0}
     for name in args.policy or DEFAULT:
