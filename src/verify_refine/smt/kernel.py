@@ -1,17 +1,12 @@
 """The proof kernel: an independent re-check of a refinement, on plain data, stdlib and z3 only.
 
-The trusted base of a proved refinement (proofs/README.md); it imports nothing else of
-verify-refine. Inputs: both documents, the unused names and services, the catalog's action
-names, and untrusted hints (statement pairing; entry origins; token node, unsafe prefix and
-witness of each generated entry). For each Allow statement P and its refinement R it checks
-- sound: every string R allows, P allows (z3, over all strings, not only catalog actions);
-- removes: R allows no unused name and no string of a wholly unused service (z3);
-- complete: R allows every catalog action P allows that is not unused, and keeps what matches
-  nothing known; minimal: a generated entry stands at a token node of a catalog action in its
-  origin, and the prefix one token shorter admits an unused action of the origin (NotAction:
-  excludes a used action P allows), shown by an evaluated witness;
-- structure: nothing but the action lists changed; Deny statements are untouched.
-Matching is IAM's: `*` any run, `?` one character, case folded character by character.
+The trusted base of a proved refinement; it imports nothing else of verify-refine and treats
+every hint as a claim to check. For each Allow statement and its refinement it checks sound
+(over all strings, z3), removes (unused names; every string of a wholly unused service, z3),
+complete (catalog actions not unused, and patterns that match nothing known), minimal (each
+generated entry stands at a token node of its origin whose parent admits an unused action, or,
+for NotAction, would exclude a used one: an evaluated witness) and structure. Matching is IAM's:
+`*` any run, `?` one character, case folded character by character. proofs/README.md has more.
 """
 
 from __future__ import annotations
@@ -35,16 +30,21 @@ def head(pattern: str) -> str:
     return re.split(r"[*?]", fold(pattern), maxsplit=1)[0]
 
 
-def compiled(pattern: str, _cache: dict = {}) -> re.Pattern:  # noqa: B006 (a memo)
-    if pattern not in _cache:
-        body = "".join(".*" if c == STAR else "." if c == ONE else re.escape(c)
-                       for c in fold(pattern))
-        _cache[pattern] = re.compile(body, re.DOTALL)
-    return _cache[pattern]
-
-
 def matches(pattern: str, text: str) -> bool:
-    return compiled(pattern).fullmatch(fold(text)) is not None
+    """IAM's glob match, folded: on a mismatch, the last `*` takes one more character."""
+    p, t = fold(pattern), fold(text)
+    i, j, star, mark = 0, 0, -1, -1
+    while j < len(t):
+        if i < len(p) and p[i] != STAR and (p[i] == ONE or p[i] == t[j]):
+            i, j = i + 1, j + 1
+        elif i < len(p) and p[i] == STAR:
+            star, mark, i = i, j, i + 1
+        elif star < 0:
+            return False
+        else:
+            mark += 1
+            i, j = star + 1, mark
+    return p[i:].strip(STAR) == ""
 
 
 def name_tokens(name: str) -> list[str]:

@@ -283,12 +283,10 @@ class _Context:
         entries = [] if ref is None else [p.text for p in ref.patterns]
         origin_of = [h["origin"] for h in hints]
         verbatim = {fold(t) for t in entries}
-        for text in originals:  # DESIGN 1: a pattern that matches nothing known stays
-            h = fold(literal_head(text))
-            if not any(includes(text, e) for e in entries) and not self.catalog.matching(
-                    text) and not any(
-                    fast_match(text, u) for u in self.unused_under([h])) and not any(
-                    h.startswith(s + ":") or (s + ":").startswith(h) for s in self.unused_services):
+        for text in originals:  # DESIGN 1: a pattern that matches nothing known stays allowed
+            if fold(text) in verbatim or not self._matches_nothing_known(text):
+                continue
+            if not any(includes(text, e) for e in entries):
                 self.out.problems.append(f"statement {orig.index + 1}: complete: {text} "
                                          "matches no catalog action and is no longer allowed")
         index = PrefixIndex(entries)
@@ -296,6 +294,13 @@ class _Context:
         self._removes(orig, index)
         self._complete(orig, originals, index, [t for t in originals if fold(t) not in verbatim])
         self._minimal(orig, originals, entries, hints)
+
+    def _matches_nothing_known(self, text: str) -> bool:
+        """No catalog action, no unused name and no wholly unused service is in lang(text)."""
+        h = fold(literal_head(text))
+        return not self.catalog.matching(text) and not any(
+            fast_match(text, u) for u in self.unused_under([h])) and not any(
+            h.startswith(s + ":") or (s + ":").startswith(h) for s in self.unused_services)
 
     def _sound(self, orig, originals, entries, origin_of):
         """Literal entries: ground membership in their origin; wildcards: inclusion per origin."""
