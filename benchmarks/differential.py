@@ -4,6 +4,7 @@ than stopping at the first; prints the counts as Markdown.
 
     python benchmarks/differential.py                 # 2 processes x 5,200 examples per test
     python benchmarks/differential.py --examples 300 --processes 1   # a quick look
+    python benchmarks/differential.py --from /tmp/vr-differential-XXXX   # report again
 
 Each process runs pytest with VR_DIFF_EXAMPLES (examples per test; test (ii) judges 8
 corruptions per example, so about 10 cases per example), VR_DIFF_SEED (its own seed),
@@ -32,6 +33,7 @@ PROVERS = ("obligations", "whole", "kernel")
 
 def run(examples: int, processes: int, first_seed: int, match_examples: int, nice: int):
     tmp = Path(tempfile.mkdtemp(prefix="vr-differential-"))
+    (tmp / "revision.txt").write_text(_revision() + "\n", encoding="utf-8")
     procs = []
     start = time.perf_counter()
     for i in range(processes):
@@ -54,7 +56,27 @@ def run(examples: int, processes: int, first_seed: int, match_examples: int, nic
         output = Path(log.name).read_text(encoding="utf-8")
         results.append({"seed": seed, "exit": code, "records": [json.loads(x) for x in lines],
                         "log": log.name, "output": output})
-    return results, time.perf_counter() - start
+    return results, time.perf_counter() - start, tmp
+
+
+def _verdicts(counts, name: str, verdict: str) -> int:
+    return counts[f"corrupted:{name}:verdict:{verdict}"] or counts[f"corrupted:{name}:{verdict}"]
+
+
+def _load(folder: Path):
+    """The results of an earlier run, from its folder of counts and logs (for --from)."""
+    results = []
+    for counts in sorted(folder.glob("counts-*.jsonl")):
+        records = [json.loads(x) for x in counts.read_text(encoding="utf-8").splitlines()]
+        log = folder / counts.name.replace("counts-", "pytest-").replace(".jsonl", ".log")
+        results.append({"seed": records[0]["seed"] if records else "?", "exit": 0,
+                        "records": records, "log": str(log),
+                        "output": log.read_text(encoding="utf-8") if log.exists() else ""})
+    return results
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8").strip() if path.exists() else ""
 
 
 def _revision() -> str:
@@ -66,7 +88,7 @@ def _revision() -> str:
                                                   + dirty.replace("\n", ", ") if dirty else "")
 
 
-def report(results, wall: float, examples: int) -> tuple[str, int]:
+def report(results, wall: float, examples: int, folder: Path) -> tuple[str, int]:
     counts, seconds = Counter(), Counter()
     disagreements, unknowns = [], []
     pairs = 0
@@ -82,7 +104,8 @@ def report(results, wall: float, examples: int) -> tuple[str, int]:
     total = sum(counts[f"{t}:cases"] for t in tests)
     out = [f"# Differential run ({len(results)} processes, seeds "
            f"{', '.join(str(r['seed']) for r in results)}, {examples} examples per test each)",
-           "", f"- code: {_revision()}",
+           "", f"- code: {_read(folder / 'revision.txt') or 'not recorded'} (at the start)",
+           f"- counts and pytest logs: {folder}",
            f"- cases judged: **{total:,}** (refiner outputs {counts['refiner:cases']:,}, "
            f"corrupted outputs {counts['corrupted:cases']:,}); matcher pairs: {pairs:,}",
            f"- wall time: {wall:.0f} s ({wall / 60:.1f} min)",
@@ -90,9 +113,10 @@ def report(results, wall: float, examples: int) -> tuple[str, int]:
            "| prover | cases | agree | unknown (fail-closed) | disagree | prover time (s) |",
            "|---|---:|---:|---:|---:|---:|"]
     for name in PROVERS:
-        row = [sum(counts[f"{t}:{name}:{w}"] for t in tests)
-               for w in ("agree", "unknown", "disagree")]
-        out.append(f"| {name} | {sum(row):,} | {row[0]:,} | {row[1]:,} | {row[2]:,} | "
+        agree, disagree = (sum(counts[f"{t}:{name}:{w}"] for t in tests)
+                           for w in ("agree", "disagree"))
+        unknown = total - agree - disagree
+        out.append(f"| {name} | {total:,} | {agree:,} | {unknown:,} | {disagree:,} | "
                    f"{seconds[name]:.0f} |")
     out += ["", "Oracle verdicts on the corrupted outputs (how often each property was violated):",
             "", "| property | policy oracle: violated / holds | statement oracle: violated / "
@@ -105,8 +129,8 @@ def report(results, wall: float, examples: int) -> tuple[str, int]:
     out += ["", "Hint-based provers on corrupted outputs (a proved verdict is checked against "
             "every statement-oracle property; a removes/complete refutation against that "
             "property): "
-            + "; ".join(f"{name} proved {counts[f'corrupted:{name}:proved']:,}, refuted "
-                        f"{counts[f'corrupted:{name}:refuted']:,}"
+            + "; ".join(f"{name} proved {_verdicts(counts, name, 'proved'):,}, refuted "
+                        f"{_verdicts(counts, name, 'refuted'):,}"
                         for name in PROVERS if name != "whole")]
     out += ["", "Whole verifier verdicts on corrupted outputs: " + ", ".join(
         f"{prop} {counts[f'corrupted:whole:{prop}:refuted']:,} refuted / "
@@ -144,9 +168,18 @@ def main(argv=None) -> int:
                     help="patterns per process for the matchers test (8 strings each)")
     ap.add_argument("--nice", type=int, default=10)
     ap.add_argument("--out", help="also write the report to this file")
+    ap.add_argument("--from", dest="folder", help="report on an earlier run's folder instead "
+                    "(wall time: the longest process)")
     args = ap.parse_args(argv)
-    results, wall = run(args.examples, args.processes, args.seed, args.match_examples, args.nice)
-    text, status = report(results, wall, args.examples)
+    if args.folder:
+        folder = Path(args.folder)
+        results = _load(folder)
+        wall = max((rec["seconds"] for r in results for rec in r["records"]), default=0.0)
+        args.examples = results[0]["records"][0]["examples"] if results else 0
+    else:
+        results, wall, folder = run(args.examples, args.processes, args.seed,
+                                    args.match_examples, args.nice)
+    text, status = report(results, wall, args.examples, folder)
     print(text)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
