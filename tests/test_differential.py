@@ -706,12 +706,11 @@ def _policy(*actions) -> dict:
             "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
 
 
-@pytest.mark.xfail(strict=True, reason="known issue: the obligation prover and the kernel exempt "
-                   "a pattern from 'kept' when its literal head is a prefix of `svc:` for an "
-                   "unused service, even when it cannot match any `svc:` string")
-def test_known_issue_kept_exemption_by_literal_head():
+def test_kept_exemption_is_decided_exactly_not_by_literal_head():
     """`s?:X` matches nothing known and cannot meet `sqs:` (its third character is `:`), so
-    DESIGN 1 keeps it; both hint-based provers prove a refinement that drops it."""
+    DESIGN 1 keeps it. Found by this module: both hint-based provers used to exempt it because
+    its literal head `s` is a prefix of `sqs:`, and proved a refinement that drops it; they now
+    decide whether a pattern meets an unused service exactly."""
     case = _case({"s3": ["GetObject"]}, UnusedSet((), ("sqs",), ()),
                  _policy("s?:X", "s3:GetObject"), _policy("s3:GetObject"),
                  {"statements": [{"original": 0, "refined": 0, "entries": [{"origin": 1}]}]})

@@ -143,8 +143,7 @@ class Kernel:
 
     def none_in_any(self, where: str, prop: str, terms: list[tuple[str, str]]) -> None:
         """Queries of 40 regexes at a time; on any answer but unsat, each one on its own."""
-        for n in range(0, len(terms), 40):
-            chunk = terms[n:n + 40]
+        for chunk in (terms[n:n + 40] for n in range(0, len(terms), 40)):
             self.result.queries += 1
             if len(chunk) == 1 or exists("(re.union re.none " + " ".join(
                     r for r, _ in chunk) + ")", self.timeout_ms) != "unsat":
@@ -159,7 +158,7 @@ class Kernel:
         if negated and r is not None and [fold(t) for t in rs[:len(ps)]] != [fold(t) for t in ps]:
             self.fail(where, "sound", "the original NotAction entries are not all kept")
         elif not negated:
-            wide = [t for e, hint in zip(rs, hints) if (t := self.sound(where, e, self.origin(
+            wide = [t for e, hint in zip(rs, hints) if (t := self.sound(where, e, origin_of(
                 hint, ps) or ps))]
             self.none_in_any(where, "sound", wide)
         for u in sorted(self.allowed(rs, negated, self.sorted_unused) if r is not None else []):
@@ -175,21 +174,17 @@ class Kernel:
         for a in sorted(a for a in before - after if not self.is_unused(a)):
             self.fail(where, "complete", f"{self.catalog[a]} is no longer allowed")
         for q in [] if negated else ps:  # DESIGN 1: what matches nothing known stays allowed
-            known = self.matched([q], self.sorted_catalog) or self.matched([q], self.sorted_unused)
-            if not known and not any(may_meet(q, s) for s in self.dead) and fold(q) not in {
-                    fold(e) for e in rs}:
+            if not (self.matched([q], self.sorted_catalog) or self.matched([q], self.sorted_unused)
+                    or fold(q) in {fold(e) for e in rs} or self.dead and exists(
+                        f"(re.inter {smt_regex(q)} {smt_union(s + ':*' for s in self.dead)})",
+                        self.timeout_ms) == "sat"):
                 self.none_exists(where, "complete", f"(re.inter {smt_regex(q)} (re.comp "
-                                 f"{smt_union(rs)}))", f"{q} matches no catalog action and "
-                                 "is no longer allowed")
+                                 f"{smt_union(rs)}))", f"{q} matches no catalog action and is "
+                                 "no longer allowed")
         kept = {fold(q) for q in ps}
         for n, (e, hint) in enumerate(zip(rs, hints)):
             if (n >= len(ps) if negated else fold(e) not in kept):
                 self.minimal(where, e, hint, ps, negated)
-
-    @staticmethod
-    def origin(hint: dict, ps: list[str]) -> list[str]:
-        k = hint.get("origin")
-        return [ps[k]] if type(k) is int and 0 <= k < len(ps) else []
 
     def sound(self, where: str, e: str, inside: list[str]) -> tuple[str, str] | None:
         """Literals are checked here; a wildcard comes back as the regex that must be empty."""
@@ -209,7 +204,7 @@ class Kernel:
         if negated and node is None and (fold(e)[:-2] in self.dead and fold(e).endswith(":*") or (
                 STAR not in e and ONE not in e and self.is_unused(fold(e)))):
             return  # an unused name, or a dead service, excluded as written
-        origin = self.origin(hint, ps)
+        origin = origin_of(hint, ps)
         if not all(isinstance(v, str) for v in (node, unsafe, witness)) or not node or not (
                 negated or origin):
             return self.fail(where, "minimal", f"{e}: no origin, token node, unsafe prefix "
@@ -247,6 +242,11 @@ def stands_at(entry: str, node: str, pattern: str) -> bool:
              if matches(p[:j], n) or (p[j:j + 1] == STAR and matches(p[:j + 1], n))}
     return e.startswith(n) and (e[len(n):] in rests or e[len(n):] == STAR
                                 and any(r.strip(STAR) == "" for r in rests))
+
+
+def origin_of(hint: dict, ps: list[str]) -> list[str]:
+    k = hint.get("origin")
+    return [ps[k]] if type(k) is int and 0 <= k < len(ps) else []
 
 
 def may_meet(pattern: str, service: str) -> bool:

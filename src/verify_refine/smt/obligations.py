@@ -23,7 +23,7 @@ from functools import lru_cache
 from ..catalog import Catalog
 from ..findings import UnusedSet
 from ..glob import STAR, fold, has_wildcard, literal_head, states_after
-from ..globops import fast_match, includes
+from ..globops import fast_match, includes, intersects
 from ..jsonout import canonical
 from ..model import Policy, Statement
 from ..tokens import token_parent, token_prefixes
@@ -283,24 +283,28 @@ class _Context:
         entries = [] if ref is None else [p.text for p in ref.patterns]
         origin_of = [h["origin"] for h in hints]
         verbatim = {fold(t) for t in entries}
-        for text in originals:  # DESIGN 1: a pattern that matches nothing known stays allowed
-            if fold(text) in verbatim or not self._matches_nothing_known(text):
-                continue
-            if not any(includes(text, e) for e in entries):
-                self.out.problems.append(f"statement {orig.index + 1}: complete: {text} "
-                                         "matches no catalog action and is no longer allowed")
+        self._unknown_patterns(orig, [t for t in originals if fold(t) not in verbatim], entries)
         index = PrefixIndex(entries)
         self._sound(orig, originals, entries, origin_of)
         self._removes(orig, index)
         self._complete(orig, originals, index, [t for t in originals if fold(t) not in verbatim])
         self._minimal(orig, originals, entries, hints)
 
-    def _matches_nothing_known(self, text: str) -> bool:
-        """No catalog action, no unused name and no wholly unused service is in lang(text)."""
-        h = fold(literal_head(text))
-        return not self.catalog.matching(text) and not any(
-            fast_match(text, u) for u in self.unused_under([h])) and not any(
-            h.startswith(s + ":") or (s + ":").startswith(h) for s in self.unused_services)
+    def _unknown_patterns(self, orig, changed: list[str], entries: list[str]) -> None:
+        """DESIGN 1: a pattern that matches nothing known (no catalog action, no unused name, no
+        string of a wholly unused service) stays allowed: one query each (unsat), unless one
+        entry includes it."""
+        for n, text in enumerate(changed):
+            if self.catalog.matching(text) or any(
+                    fast_match(text, u) for u in self.unused_under([fold(literal_head(text))])) \
+                    or any(intersects(text, s + ":*") for s in self.unused_services) \
+                    or any(includes(text, e) for e in entries):
+                continue
+            body = ["(declare-const x String)",
+                    f"(assert (str.in_re x (re.inter {enc.regex(text)} "
+                    f"(re.comp {enc.union(entries)}))))"]
+            self.add(orig, COMPLETE, f"unknown.{n + 1}", "unsat", body, all_of=[[text]],
+                     none_of=entries)
 
     def _sound(self, orig, originals, entries, origin_of):
         """Literal entries: ground membership in their origin; wildcards: inclusion per origin."""
