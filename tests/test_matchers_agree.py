@@ -13,7 +13,8 @@ Pairs: patterns grown from real-looking catalogs (`assurance_strategies.patterns
 patterns over an alphabet with `*`, `?`, `[`, `]`, `\\`, `"`, separators, both cases and
 non-ASCII letters; for each, strings in the pattern's language, near misses of those (one
 character dropped or replaced, or one case change), near misses of the pattern's own text, and
-random strings. VR_MATCH_EXAMPLES (default 600) patterns, PAIRS_PER_PATTERN (8) strings each:
+random strings. The proof kernel's own matcher (`smt.kernel.matches`) is held to the same
+answers. VR_MATCH_EXAMPLES (default 600) patterns, PAIRS_PER_PATTERN (8) strings each:
 4,800 pairs by default.
 """
 
@@ -31,6 +32,7 @@ from assurance_strategies import (EXOTIC, FILL_PLAIN, catalogs, matching_strings
                                   patterns)
 from verify_refine.glob import fold, matches
 from verify_refine.smt.evaluate import member
+from verify_refine.smt import kernel
 
 EXAMPLES = int(os.environ.get("VR_MATCH_EXAMPLES", "600"))
 PAIRS_PER_PATTERN = 8
@@ -86,9 +88,10 @@ def test_reference_z3_and_fnmatch_agree(case):
         ref = matches(pattern, text)
         z3_says = member(text, pattern)
         fn_says = fnmatch_iam(pattern, text)
-        assert ref == z3_says == fn_says, (
+        kernel_says = kernel.matches(pattern, text)  # the proof kernel's own matcher, too
+        assert ref == z3_says == fn_says == kernel_says, (
             f"pattern {pattern!r}, text {text!r}: reference {ref}, z3 {z3_says}, "
-            f"fnmatch {fn_says}")
+            f"fnmatch {fn_says}, kernel {kernel_says}")
         COUNTS["pairs"] += 1
         COUNTS["matching"] += ref
 
