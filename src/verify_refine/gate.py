@@ -262,11 +262,11 @@ class _Context:
             input_problem(exc, "catalog", (cert.get("catalog") or {}).get("path"))
             return out
         files = cert.get("files") or {}
-        parsed = {}
-        for name, parse in (("original", self._policy), ("refined", self._refined),
-                            ("unused", lambda p: self._unused(p, cat))):
+        parsed, raw = {}, {}  # the policies' bytes also go to the proof kernel as they are
+        for name, load in (("original", self._policy), ("refined", self._refined),
+                           ("unused", lambda p: (None, self._unused(p, cat)))):
             try:
-                parsed[name] = parse(recorded[name])
+                raw[name], parsed[name] = load(recorded[name])
             except InputError as exc:
                 input_problem(exc, f"{name} {'set' if name == 'unused' else 'policy'}",
                               files.get(name))
@@ -295,9 +295,8 @@ class _Context:
         try:
             result = certificate.check(cert, original=original, refined=refined, unused=unused,
                                        catalog=cat, solver=self.args.solver,
-                                       timeout_s=self.args.timeout, raw=(
-                                           read_input(recorded["original"], "policy"),
-                                           read_input(recorded["refined"], "policy")))
+                                       timeout_s=self.args.timeout,
+                                       raw=(raw["original"], raw["refined"]))
         except InputError as exc:
             fail("VR-input", exc.message, exc.source or cert_path, exc.line, exc.column)
             return out
@@ -316,10 +315,12 @@ class _Context:
 
     def _policy(self, path: str):
         from .awsformats import load_policy
-        return load_policy(read_input(path, "policy"), path)
+        data = read_input(path, "policy")
+        return data, load_policy(data, path)
 
     def _refined(self, path: str):
-        return self.parse_policy(read_input(path, "policy"), path, allow_empty=True)
+        data = read_input(path, "policy")
+        return data, self.parse_policy(data, path, allow_empty=True)
 
     def _unused(self, path: str, cat):
         unused, _warnings = findings_mod.load(path, cat, self.parse_json)
