@@ -31,13 +31,8 @@ CORPUS = prove_corpus.CORPUS
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 
 
-def corpus_files(corpus: Path = CORPUS, limit: int | None = None) -> list[str]:
-    """The policies prove_corpus.py runs over, in the same order."""
-    files = sorted(str(p) for p in corpus.glob("*.json") if p.name != "INDEX.json")
-    return files[:limit] if limit else files
-
-
-draw_unused = prove_corpus.draw_unused  # the same unused set as the prover benchmark
+corpus_files = prove_corpus.corpus_files  # the same policies, in the same order,
+draw_unused = prove_corpus.draw_unused  # and the same unused sets as the prover benchmark
 
 
 @dataclass(frozen=True)
@@ -280,12 +275,7 @@ def run(files, *, fraction=0.3, seed=1, timeout=10.0, jobs=2, catalog=None,
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--fraction", type=float, default=0.3)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--timeout", type=float, default=10.0)
-    ap.add_argument("--catalog", default=None)
+    prove_corpus.corpus_arguments(ap)
     ap.add_argument("--slowest", type=int, default=15, help="rows in the slowest-for-cvc5 table")
     ap.add_argument("--no-nice", dest="nice", action="store_false",
                     help="run at normal priority (default: nice 10)")
