@@ -417,15 +417,17 @@ class _Context:
         if checks:
             self.add(orig, MINIMAL, "generated", "sat", body, checks=checks)
 
-    def _node_problem(self, text: str, hint: dict, origin: str) -> str | None:
-        """Why the hint for a generated entry cannot stand, or None (checked by evaluation)."""
+    def _node_problem(self, text: str, hint: dict, origin: str, admits=None) -> str | None:
+        """Why the hint for a generated entry cannot stand, or None (checked by evaluation).
+        `admits` tells the catalog actions the original allowed there: by default those in
+        `origin`; for a NotAction list (origin `*`), those its entries did not exclude."""
         node, unsafe, witness = hint.get("node"), hint.get("unsafe"), hint.get("witness")
         if not all(isinstance(v, str) for v in (node, unsafe, witness)) or not node:
             return "no minimality hint (node, unsafe prefix, witness)"
         if fold(unsafe) != fold(token_parent(node)) and not (
                 fold(unsafe) == fold(node) == fold(text)):
             return f"unsafe prefix {unsafe!r} is neither the token parent of {node!r} nor it"
-        admits = lambda a: fast_match(origin, a)  # noqa: E731
+        admits = admits or (lambda a: fast_match(origin, a))
         problem = self._stands_at(text, node, admits, origin)
         if problem:
             return problem
@@ -486,6 +488,7 @@ class _Context:
 
     def _not_action_minimal(self, orig, excluded, added, hints):
         body, checks = [], []
+        allowed = lambda a: not any(fast_match(q, a) for q in excluded)  # noqa: E731
         for n, (text, hint) in enumerate(zip(added, hints)):
             if not isinstance(hint, dict) or hint.get("node") is None:
                 # Exempt: an unused name excluded as written, or `svc:*` for a wholly unused
@@ -496,21 +499,11 @@ class _Context:
                     self.out.problems.append(f"statement {orig.index + 1}: {text}: "
                                              "no minimality hint")
                 continue  # an unused name the catalog does not know, excluded as written
-            node, unsafe, witness = hint.get("node"), hint.get("unsafe"), hint.get("witness")
-            if not all(isinstance(v, str) for v in (node, unsafe, witness)) or not node:
-                self.out.problems.append(f"statement {orig.index + 1}: {text}: bad hint")
+            problem = self._node_problem(text, hint, STAR, allowed)
+            if problem:
+                self.out.problems.append(f"statement {orig.index + 1}: {text}: {problem}")
                 continue
-            if fold(unsafe) != fold(token_parent(node)) and not (
-                    fold(unsafe) == fold(node) == fold(text)):
-                self.out.problems.append(f"statement {orig.index + 1}: {text}: unsafe prefix "
-                                         f"{unsafe!r} is not the token parent of {node!r}")
-                continue
-            allowed = lambda a: not any(fast_match(q, a) for q in excluded)  # noqa: E731
-            if self._stands_at(text, node, allowed) or not self._is_token_node(
-                    node, lambda a: True):
-                self.out.problems.append(f"statement {orig.index + 1}: {text}: not under a "
-                                         f"token node {node!r}")
-                continue
+            unsafe, witness = hint["unsafe"], hint["witness"]
             var = f"w{n}"
             body += [f"(declare-const {var} String)",
                      f"(assert (= {var} {enc.string_literal(fold(witness))}))",
