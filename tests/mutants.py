@@ -487,7 +487,7 @@ def prove(case: Case, out: Output, timeout_s: float = 10.0) -> prover.Proof:
 
 
 _MINIMAL_PROBLEMS = ("minimality hint", "unsafe prefix", "token parent", "token prefix",
-                     "stand at its node", "under a token node", "bad hint")
+                     "stand at its node")
 
 
 def problem_property(problem: str) -> str:
@@ -554,25 +554,36 @@ class Correct:
         return self._cache[case.name]
 
 
+def differing_outputs(mutant: Mutant, all_cases: list[Case], correct: Correct,
+                      crashes: list[str]):
+    """For each case, (its number, the case, the mutant's output and its proof) when the output
+    differs from the correct refiner's, else (number, case, None, None). A crash of the mutated
+    refiner is recorded in `crashes` (a broken mutant, never a kill) and the case skipped."""
+    namespace = mutant.namespace()
+    for n, case in enumerate(all_cases, 1):
+        expected = correct(case)  # outside the mutant
+        try:
+            with mutant.applied(namespace):
+                out = refined_output(case)
+        except Exception as exc:
+            crashes.append(f"{case.name}: {type(exc).__name__}: {exc}")
+            continue
+        if out.key == expected.key:
+            yield n, case, None, None
+        else:
+            yield n, case, out, prove(case, out)
+
+
 def hunt(mutant: Mutant, all_cases: list[Case], correct: Correct, with_whole: bool = True
          ) -> Hunt:
     """Run cases through the mutant until the prover refutes an output that differs."""
     start = time.perf_counter()
     result = Hunt(mutant)
-    namespace = mutant.namespace()
-    for n, case in enumerate(all_cases, 1):
+    for n, case, out, proof in differing_outputs(mutant, all_cases, correct, result.crashes):
         result.cases_run = n
-        expected = correct(case)  # outside the mutant
-        try:
-            with mutant.applied(namespace):
-                out = refined_output(case)
-        except Exception as exc:  # a crash is a broken mutant, never a kill
-            result.crashes.append(f"{case.name}: {type(exc).__name__}: {exc}")
-            continue
-        if out.key == expected.key:
+        if out is None:
             continue
         result.differing += 1
-        proof = prove(case, out)
         verdict = refuted_by(proof)
         if verdict is None:
             (result.unknown if proof.verdict == prover.UNKNOWN_VERDICT
@@ -678,20 +689,12 @@ class Survey:
 def survey(mutant: Mutant, all_cases: list[Case], correct: Correct) -> Survey:
     """Run every case; for outputs the prover accepts, ask the oracle and the whole verifier."""
     result = Survey(mutant)
-    namespace = mutant.namespace()
-    for case in all_cases:
+    crashes: list[str] = []
+    for _, case, out, proof in differing_outputs(mutant, all_cases, correct, crashes):
         result.cases += 1
-        expected = correct(case)
-        try:
-            with mutant.applied(namespace):
-                out = refined_output(case)
-        except Exception:
-            result.crashes += 1
-            continue
-        if out.key == expected.key:
+        if out is None:
             continue
         result.differing += 1
-        proof = prove(case, out)
         verdict = refuted_by(proof)
         if verdict is not None:
             result.refuted += 1
@@ -701,4 +704,6 @@ def survey(mutant: Mutant, all_cases: list[Case], correct: Correct) -> Survey:
         else:
             result.accepted.append((case.name, oracle_problems(case, out),
                                     whole_verdict(case, out)))
+    result.crashes = len(crashes)
+    result.cases += len(crashes)
     return result
