@@ -21,6 +21,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 import strategies as base
+from verify_refine.alphabet import pattern_problem
 from verify_refine.catalog import Catalog
 from verify_refine.findings import UnusedSet
 from verify_refine.glob import fold
@@ -71,8 +72,8 @@ def actions_of(catalog: Catalog) -> list[str]:
 
 def is_action_text(text: str) -> bool:
     """What the policy parser accepts in Action/NotAction: `svc:Name` (wildcards allowed) or
-    wildcards alone."""
-    return bool(text) and (":" in text or text.strip("*?") == "")
+    wildcards alone, in AWS's alphabet."""
+    return pattern_problem(text) is None
 
 
 def _mixed_case(draw, text: str) -> str:
@@ -119,7 +120,8 @@ def patterns(draw, catalog: Catalog) -> str:
     if draw(st.integers(0, 2)) == 0:
         text = _mixed_case(draw, text)
     if not is_action_text(text):
-        text = draw(st.sampled_from(sorted(catalog.services))) + ":" + (text or "*")
+        name = text.replace(":", "") or "*"
+        text = draw(st.sampled_from(sorted(catalog.services))) + ":" + name
     return text
 
 

@@ -219,8 +219,9 @@ MUTANTS: tuple[Mutant, ...] = (
         "self.unused_here = index.literals_with_prefix(fold(literal_head(pattern)))")),
     _m("dedupe-drops-both",
        "duplicate entries (equal languages) are all dropped instead of keeping the first", R,
-       ("if j < i or not includes(entries[j].text, e.text):",
-        "if j != i or not includes(entries[j].text, e.text):")),
+       ("entries = list(unique.values())",
+        "entries = [e for e in unique.values() if [fold(x.text) for x in entries]"
+        ".count(fold(e.text)) == 1]")),
     _m("subsumption-inverted",
        "the subsumption test is inverted: the wider of two nested entries is dropped", R,
        ("if j == i or not includes(e.text, entries[j].text):",

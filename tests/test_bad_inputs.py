@@ -363,7 +363,7 @@ def test_ten_megabyte_policy(capsys, tmp_path):
     code, out, err = run(capsys, *refine_args(policy=path), "-o", tmp_path / "out.json")
     assert time.perf_counter() - started < 5
     assert (code, out) == (2, "")
-    assert_one_line(err, f"{path}:1:1: policy is {len(data)} bytes; the limit is 1 MiB")
+    assert_one_line(err, f"{path}: larger than 1 MiB, the limit for a policy file")
     assert listing(tmp_path) == ["big.json"]
 
 

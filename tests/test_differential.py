@@ -143,9 +143,8 @@ def obligations_verdict(case: Case) -> Judgement:
 
 
 def kernel_verdict(case: Case) -> Judgement:
-    result = kernel.check(case.original_doc, case.refined_doc, case.unused.actions,
-                          case.unused.services, oracle.catalog_actions(case.catalog),
-                          case.hints, TIMEOUT_S)
+    result = kernel.check(case.original_doc, case.refined_doc, case.unused.findings_bytes(),
+                          oracle.catalog_actions(case.catalog), case.hints, TIMEOUT_S)
     refuted = {f.split(":", 1)[0] for f in result.failures}
     if any("matches no catalog action and is no longer allowed" in f for f in result.failures):
         refuted.add(KEPT)  # the kernel files "keep what matches nothing known" under complete

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,9 @@ def cases() -> dict:
 
 def run(c: dict, **change) -> kernel.Result:
     c = {**copy.deepcopy(c), **change}
-    return kernel.check(c["original"], c["refined"], c["unused_actions"],
-                        c["unused_services"], c["catalog_actions"], c["hints"])
+    findings = json.dumps(c["unused_actions"] + [s + ":*" for s in c["unused_services"]])
+    return kernel.check(c["original"], c["refined"], findings.encode(), c["catalog_actions"],
+                        c["hints"])
 
 
 def properties(result: kernel.Result) -> set[str]:

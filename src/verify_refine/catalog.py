@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import io
 import json
@@ -11,9 +10,10 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .alphabet import name_problem, service_problem
 from .errors import InputError
 from .files import input_path, read_input
-from .glob import fold, literal_head
+from .glob import fold, literal_head, with_prefix
 from .globops import fast_match
 from .parse import _quote, json_position, load_json
 
@@ -51,9 +51,7 @@ class Catalog:
 
     def with_prefix(self, folded_prefix: str) -> list[str]:
         """Folded catalog actions that start with a folded prefix, in sorted order."""
-        lo = bisect.bisect_left(self._folded, folded_prefix)
-        hi = bisect.bisect_left(self._folded, folded_prefix + "\U0010ffff")
-        return self._folded[lo:hi]
+        return with_prefix(self._folded, folded_prefix)
 
     def matching(self, pattern: str) -> list[str]:
         """Folded catalog actions in lang(pattern), sorted."""
@@ -178,8 +176,8 @@ def load(spec: str | None) -> Catalog:
 
 
 def _is_service(text: str) -> bool:
-    return bool(text) and all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in text)
+    return service_problem(text) is None
 
 
 def _is_name(text: str) -> bool:
-    return bool(text) and all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in text)
+    return name_problem(text) is None

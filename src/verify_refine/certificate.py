@@ -16,7 +16,7 @@ from .findings import UnusedSet
 from .glob import fold
 from .jsonout import canonical
 from .model import Policy
-from .parse import json_position, load_json
+from .parse import _quote, json_position, load_json
 from .smt import obligations as obl
 from .smt import prover
 from .smt.solver import UNSAT, solve, version as solver_version
@@ -79,6 +79,10 @@ def _record(outcome: prover.Outcome) -> dict:
             "smt2": ob.smt2}
 
 
+# The fields of an obligation record that the files give again, exactly.
+_REGENERATED = ("id", "property", "statement", "slice", "expected", "smt2")
+
+
 @dataclass
 class CheckResult:
     """Whether a certificate re-checks, and every reason it does not."""
@@ -108,13 +112,22 @@ def read(path: str) -> dict:
     return cert
 
 
-# The parts of a certificate that `check` reads, as JSON types ("?" before a key: optional).
+# Every field of a certificate, as JSON types ("?" before a key: optional). A field that is not
+# here is refused: nothing in a certificate goes unread. `check` recomputes and compares every
+# field but those of INFORMATIONAL, which it neither trusts nor prints.
 _SHA256 = {"original": "string", "unused": "string", "refined": "string"}
+_COUNT = {"obligations": "integer", "hold": "integer"}
 _SHAPE = {
+    "format": "string",
+    "version": "integer",
+    "?tool": {"name": "string", "version": "string"},
+    "?solver": {"name": "string", "version": "string", "timeout_s": "number"},
     "catalog": {"name": "string", "version": "string", "date": "string|null",
                 "services": ["string"], "slice_sha256": "string", "path": "string|null"},
+    "?files": {"?original": "string|null", "?unused": "string|null", "?refined": "string|null"},
     "sha256": _SHA256,
     "verdict": "string",
+    "?summary": {f"?{prop}": _COUNT for prop in obl.PROPERTIES},
     "hints": {"statements": [{"original": "integer", "refined": "integer|null",
                               "?entries": [{"origin": "integer|null", "?node": "string|null",
                                             "?unsafe": "string|null",
@@ -140,6 +153,12 @@ def _problem(cert) -> tuple[str, tuple] | None:
     return (f"not a certificate: {wrong[0]}", wrong[1]) if wrong else None
 
 
+# Recorded by the writer, not checked: who wrote the certificate, how long each query took,
+# and how the catalog was named. `check` and `gate` never print them as facts.
+INFORMATIONAL = ("tool", "solver", "catalog.name", "catalog.version", "catalog.date",
+                 "obligations[].seconds")
+
+
 def _wrong(value, shape, at: tuple) -> tuple[str, tuple] | None:
     """The first place where value does not have the shape: (what it should be, JSON path)."""
     where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in at)
@@ -147,6 +166,11 @@ def _wrong(value, shape, at: tuple) -> tuple[str, tuple] | None:
     if isinstance(shape, dict):
         if not isinstance(value, dict):
             return f"{where} must be an object", at
+        known = {name.lstrip("?") for name in shape}
+        unknown = next((key for key in value if key not in known), None)
+        if unknown is not None:
+            return f"{where + ' has' if where else 'has'} an unknown field {_quote(unknown)}", \
+                (*at, unknown)
         for name, inner in shape.items():
             key = name.lstrip("?")
             if key not in value:
@@ -259,10 +283,20 @@ def _check_obligations(cert: dict, *, original: Policy, refined: Policy, unused:
     plan = obl.plan(original, refined, unused, catalog, hints if isinstance(hints, dict) else {})
     reasons.extend(f"structure: {p}" for p in plan.problems)
     recorded_catalog = cert.get("catalog") or {}
-    if recorded_catalog.get("slice_sha256") != catalog_slice(catalog, plan.services)[
-            "slice_sha256"]:
-        reasons.append(f"the catalog slice differs from the certified one "
-                       f"({recorded_catalog.get('name')} {recorded_catalog.get('version')})")
+    recomputed = catalog_slice(catalog, plan.services)
+    if recorded_catalog.get("slice_sha256") != recomputed["slice_sha256"]:
+        reasons.append("the catalog slice differs from the one the certificate was proved "
+                       f"with (checked against {catalog.label})")
+    elif recorded_catalog.get("services") != recomputed["services"]:
+        reasons.append("catalog.services is not the list of services the obligations read: "
+                       + ", ".join(recomputed["services"]))
+    summary = {}
+    for ob in plan.obligations:
+        summary.setdefault(ob.property, {"obligations": 0, "hold": 0})
+        summary[ob.property]["obligations"] += 1
+        summary[ob.property]["hold"] += 1
+    if "summary" in cert and cert["summary"] != summary:
+        reasons.append("the summary does not count the obligations the files give")
     if cert.get("verdict") != prover.PROVED:
         reasons.append(f"the certificate's verdict is "
                        f"{json.dumps(cert.get('verdict'), default=str)}, not proved")
@@ -281,8 +315,7 @@ def _check_obligations(cert: dict, *, original: Policy, refined: Policy, unused:
         if not isinstance(rec, dict):
             reasons.append(f"{ob.id}: not an obligation record")
             continue
-        if rec.get("id") != ob.id or rec.get("smt2") != ob.smt2 \
-                or rec.get("expected") != ob.expected or rec.get("property") != ob.property:
+        if any(rec.get(key) != getattr(ob, key) for key in _REGENERATED):
             reasons.append(f"{ob.id}: the recorded obligation differs from the one the files "
                            "give")
             continue
@@ -291,12 +324,18 @@ def _check_obligations(cert: dict, *, original: Policy, refined: Policy, unused:
                            f"expected {ob.expected!r}")
             continue
         if ob.expected == UNSAT:
+            if rec.get("witness") is not None:
+                reasons.append(f"{ob.id}: a witness is recorded for a query with no solution")
+                continue
             verdict = solve(ob.smt2, timeout_s, solver)
             outcome = prover.judge(ob, verdict.status, verdict.model, verdict.seconds, names,
                                    services, has)
         else:  # a witness is checked by evaluation, not by search
             witness = rec.get("witness") if isinstance(rec.get("witness"), dict) else {}
-            problem = prover.witness_problem(ob, witness, names, services, has)
+            wanted = {check.var for check in ob.checks if check.var}
+            problem = prover.witness_problem(ob, witness, names, services, has) or (
+                None if set(witness) == wanted else
+                f"the witness names {sorted(witness)}, the query declares {sorted(wanted)}")
             outcome = prover.Outcome(ob, ob.expected, 0.0, problem is None, witness,
                                      problem or "")
         if outcome.obtained == "unknown":

@@ -26,7 +26,12 @@ def _one_line(text: str) -> str:
     written as an escape, so that an error is always one line of text."""
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+    return "".join(ch if ch.isprintable() else escape(ch) for ch in text)
+
+
+def escape(ch: str) -> str:
+    """A character as a JSON-style escape: \\u00e9, or \\U0010ffff beyond U+FFFF."""
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
 class UsageError(InputError):

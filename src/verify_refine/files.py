@@ -18,16 +18,37 @@ def input_path(path: str) -> Path:
     return Path(path)
 
 
+MiB = 1024 * 1024
+# The most each kind of input may hold. A read stops one byte past its limit, so a device such
+# as /dev/zero, or a pipe that never ends, is refused as too large instead of filling memory.
+LIMITS = {
+    "policy": MiB,  # IAM's own limits are 6,144 to 10,240 characters
+    "findings": 64 * MiB,
+    "get-finding-recommendation": 64 * MiB,
+    "catalog": 256 * MiB,
+    "certificate": 256 * MiB,
+    "authorization details": 1024 * MiB,
+}
+DEFAULT_LIMIT = 64 * MiB
+
+
 def read_input(path: str, what: str) -> bytes:
+    """The bytes of an input file, at most LIMITS[what] of them: a longer input (a device, an
+    endless pipe) is bad input, found after reading one byte past the limit."""
     p = input_path(path)
+    limit = LIMITS.get(what, DEFAULT_LIMIT)
     try:
         if p.is_dir():
             raise InputError(f"is a directory; expected a {what} file", path)
-        return p.read_bytes()
+        with p.open("rb") as handle:
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError("no such file", path) from None
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror}", path) from None
+    if len(data) > limit:
+        raise InputError(f"larger than {limit // MiB} MiB, the limit for a {what} file", path)
+    return data
 
 
 def check_writable(path: str) -> Path:

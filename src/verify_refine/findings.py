@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .alphabet import name_problem, service_problem
 from .catalog import Catalog
 from .errors import InputError
 from .files import read_input
@@ -20,6 +22,8 @@ class UnusedSet:
     actions: tuple[str, ...]  # catalog spelling where known, else as written
     services: tuple[str, ...]  # service prefixes whose every action is unused
     unknown: tuple[str, ...]  # the actions above that are not in the catalog
+    # The bytes of the findings file it was read from: the proof kernel reads them again.
+    source: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -32,6 +36,13 @@ class UnusedSet:
 
     def digest(self) -> str:
         return hashlib.sha256(self.canonical_json()).hexdigest()
+
+    def findings_bytes(self) -> bytes:
+        """The findings file this set was read from; for a set built in code, a list of
+        `svc:Action` and `svc:*` names that says the same."""
+        if self.source is not None:
+            return self.source
+        return json.dumps(list(self.patterns), ensure_ascii=False).encode("utf-8")
 
 
 def load(path: str, catalog: Catalog, parse_json) -> tuple[UnusedSet, list[str]]:
@@ -48,7 +59,8 @@ def load(path: str, catalog: Catalog, parse_json) -> tuple[UnusedSet, list[str]]
             raise InputError(shape.message, path, *json_position(data, path, shape.at)) from None
     else:
         entries = _entries_from_text(text, path)
-    return _collect(entries, catalog, path)
+    unused, warnings = _collect(entries, catalog, path)
+    return dataclasses.replace(unused, source=data), warnings
 
 
 class _Bad(Exception):
@@ -129,9 +141,12 @@ def _from_service_entry(item, at: tuple) -> list[Entry]:
     if not isinstance(item, dict):
         raise _Shape(f"{_label(at)}: expected an object", at)
     service = item.get("serviceNamespace")
+    here = (*at, "serviceNamespace")
     if not isinstance(service, str) or not service or has_wildcard(service) or ":" in service:
-        here = (*at, "serviceNamespace")
         raise _Shape(f'{_label(here)}: expected a service prefix such as "s3"', here)
+    problem = service_problem(service)
+    if problem:
+        raise _Shape(f"{_label(here)}: {_quote(service)} {problem}", here)
     actions = item.get("actions")
     if actions is None or actions == []:
         return [(service, None, _label(at))]
@@ -182,6 +197,9 @@ def _split_name(name: str) -> tuple[str, str | None]:
     service, action = name.split(":")
     if not service or has_wildcard(service):
         raise _Bad(f"expected service:Action, got {_quote(name)}")
+    problem = service_problem(service)
+    if problem:
+        raise _Bad(f"{_quote(name)}: the service prefix {_quote(service)} {problem}")
     if action == "*":
         return (service, None)
     _check_name(action)
@@ -192,8 +210,9 @@ def _check_name(action: str) -> None:
     if has_wildcard(action) or not action:
         raise _Bad(f"{_quote(action)}: unused actions are names, not patterns "
                    "(a whole service is svc:*)")
-    if not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in action):
-        raise _Bad(f"{_quote(action)} is not an action name (letters, digits, '-', '_', '.')")
+    problem = name_problem(action)
+    if problem:
+        raise _Bad(f"{_quote(action)} {problem}")
 
 
 def _collect(entries: list[Entry], catalog: Catalog, path: str) -> tuple[UnusedSet, list[str]]:
@@ -203,7 +222,7 @@ def _collect(entries: list[Entry], catalog: Catalog, path: str) -> tuple[UnusedS
     warnings: list[str] = []
     for service, action, where in entries:
         if action is None:
-            services.setdefault(fold(service), service.lower())
+            services.setdefault(fold(service), fold(service))
             if not any(fold(s) == fold(service) for s in catalog.services):
                 warnings.append(f"{path}: {where}: service \"{service}\" is not in the catalog "
                                 f"({catalog.label}); it still counts as unused")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 STAR = "*"
 ONE = "?"
 
@@ -64,3 +66,20 @@ def states_after(pattern: str, prefix: str) -> frozenset[int]:
 def matches(pattern: str, text: str) -> bool:
     """True when the whole of `text` is in lang(pattern), ignoring case."""
     return len(pattern) in states_after(pattern, text)
+
+
+def prefix_bounds(names: list[str], prefix: str) -> tuple[int, int]:
+    """The slice of a sorted list holding exactly the names that start with `prefix`.
+
+    Sorting is prefix-monotone (a <= b implies a[:k] <= b[:k]), so the end of the range is
+    found by comparing each name's first len(prefix) characters: no sentinel character, which
+    would miss a name whose next character is that sentinel (U+10FFFF)."""
+    lo = bisect.bisect_left(names, prefix)
+    hi = bisect.bisect_right(names, prefix, lo=lo, key=lambda name: name[:len(prefix)])
+    return lo, hi
+
+
+def with_prefix(names: list[str], prefix: str) -> list[str]:
+    """The names of a sorted list that start with `prefix`, in order."""
+    lo, hi = prefix_bounds(names, prefix)
+    return names[lo:hi]

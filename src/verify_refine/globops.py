@@ -9,23 +9,56 @@ from functools import lru_cache
 from .glob import ONE, STAR, closure, fold, literal_head, step
 
 
+class _Piece:
+    """A run of a pattern between two `*`: literal characters and `?`, of a fixed length."""
+
+    def __init__(self, text: str):
+        self.size = len(text)
+        self.plain = text if ONE not in text else None
+        # `?` is any one character; a piece is fixed-length, so its regex cannot backtrack.
+        self.regex = None if self.plain is not None else re.compile(
+            "".join("." if ch == ONE else re.escape(ch) for ch in text), re.DOTALL)
+
+    def at(self, text: str, pos: int) -> bool:
+        """Does the piece match text[pos:pos + size]?"""
+        if self.plain is not None:
+            return text.startswith(self.plain, pos)
+        return self.regex.match(text, pos, pos + self.size) is not None
+
+    def find(self, text: str, start: int, end: int) -> int:
+        """The leftmost position >= start where the piece matches inside text[:end], or -1."""
+        if self.plain is not None:
+            return text.find(self.plain, start, end)
+        found = self.regex.search(text, start, end)
+        return -1 if found is None else found.start()
+
+
 @lru_cache(maxsize=65536)
-def compiled(pattern: str) -> re.Pattern[str]:
-    """A regular expression equivalent to the pattern, for folded text (agrees with glob.matches)."""
-    parts = []
-    for ch in fold(pattern):
-        if ch == STAR:
-            parts.append(".*")
-        elif ch == ONE:
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    return re.compile("".join(parts), re.DOTALL)
+def _pieces(pattern: str) -> tuple[_Piece, ...]:
+    return tuple(_Piece(part) for part in fold(pattern).split(STAR))
 
 
 def fast_match(pattern: str, folded_text: str) -> bool:
-    """glob.matches for text already folded, through a compiled regex."""
-    return compiled(pattern).fullmatch(folded_text) is not None
+    """glob.matches for text already folded, in time linear in the pattern and the text.
+
+    The pattern is split at its stars into fixed-length pieces: the first must match at the
+    start, the last at the end, and each one between at its leftmost place after the one
+    before (placing a piece further left never stops the rest from matching), so no choice is
+    ever undone, however many stars the pattern holds."""
+    pieces = _pieces(pattern)
+    first, last = pieces[0], pieces[-1]
+    if len(pieces) == 1:
+        return len(folded_text) == first.size and first.at(folded_text, 0)
+    end = len(folded_text) - last.size
+    if end < first.size or not first.at(folded_text, 0) or not last.at(folded_text, end):
+        return False
+    pos = first.size
+    for piece in pieces[1:-1]:
+        found = piece.find(folded_text, pos, end) if piece.size else pos
+        if found < 0:
+            return False
+        pos = found + piece.size
+    return True
 
 
 def _alphabet(*patterns: str) -> list[str]:

@@ -30,7 +30,9 @@ def catalog_actions(catalog: Catalog) -> list[str]:
 
 def check(original: dict, refined: dict, unused: UnusedSet, catalog: Catalog, hints,
           timeout_s: float) -> kernel.Result:
-    """The kernel's verdict on the REFINED document as a refinement of the ORIGINAL one."""
-    return kernel.check(original, refined, unused.actions, unused.services,
-                        catalog_actions(catalog), hints if isinstance(hints, dict) else {},
-                        timeout_s)
+    """The kernel's verdict on the REFINED document as a refinement of the ORIGINAL one, by
+    the unused set the findings file's bytes name (the kernel reads them itself), which must
+    be the one refined by."""
+    return kernel.check(original, refined, unused.findings_bytes(), catalog_actions(catalog),
+                        hints if isinstance(hints, dict) else {}, timeout_s,
+                        claimed=(unused.actions, unused.services))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from dataclasses import dataclass
 
 from . import trie
 from .catalog import Catalog
 from .findings import UnusedSet
-from .glob import STAR, fold, has_wildcard, literal_head, states_after
+from .glob import STAR, fold, has_wildcard, literal_head, states_after, with_prefix
 from .globops import fast_match, includes
 from .model import Pattern, Policy, Statement
 from .unusedindex import UnusedIndex
@@ -91,10 +92,14 @@ def refine(policy: Policy, catalog: Catalog, unused: UnusedSet) -> Refinement:
             results.append(_refine_action(stmt, catalog, index))
         else:
             results.append(_refine_not_action(stmt, catalog, index))
+    known: dict[str, bool] = {}  # folded pattern -> matches some catalog action
     for stmt, result in zip(policy.statements, results):
         dropped = {o.index for o in result.outcomes if o.status == DROPPED}
         for pos, pat in enumerate(stmt.patterns):
-            if not catalog.matching(pat.text):
+            key = fold(pat.text)
+            if key not in known:
+                known[key] = bool(catalog.matching(pat.text))
+            if not known[key]:
                 fate = "removed as unused" if pos in dropped else "kept as written"
                 warnings.append(_where(policy, pat) + f'"{pat.text}" matches no action in the '
                                 f"catalog ({catalog.label}); {fate}")
@@ -115,7 +120,19 @@ def _verbatim(stmt: Statement) -> tuple[Entry, ...]:
 
 
 def _refine_action(stmt: Statement, catalog: Catalog, index: UnusedIndex) -> StatementResult:
-    outcomes = tuple(refine_pattern(i, p, catalog, index) for i, p in enumerate(stmt.patterns))
+    first: dict[str, PatternOutcome] = {}  # folded pattern -> its first occurrence's outcome
+    outcomes = []
+    for i, p in enumerate(stmt.patterns):
+        twin = first.get(fold(p.text))
+        if twin is None:
+            outcome = first[fold(p.text)] = refine_pattern(i, p, catalog, index)
+        elif twin.status == KEPT:
+            outcome = dataclasses.replace(twin, index=i, pattern=p,
+                                          entries=(Entry(p.text, p.text, i, False),))
+        else:  # a repeat of a pattern already narrowed or dropped: its entries stand for both
+            outcome = dataclasses.replace(twin, index=i, pattern=p, entries=())
+        outcomes.append(outcome)
+    outcomes = tuple(outcomes)
     if all(o.status == KEPT for o in outcomes):
         return StatementResult(stmt, outcomes, (), _verbatim(stmt), False)
     entries = without_subsumed([e for o in outcomes for e in o.entries])
@@ -187,9 +204,7 @@ class _Walker:
 
     def covered(self, prefix: str) -> list[str]:
         folded = fold(prefix)
-        lo = bisect.bisect_left(self.matched, folded)
-        hi = bisect.bisect_left(self.matched, folded + "\U0010ffff")
-        return self.matched[lo:hi]
+        return with_prefix(self.matched, folded)
 
 
 def emission(pattern: str, prefix: str) -> tuple[str, ...]:
@@ -268,9 +283,7 @@ class _NotActionWalker:
                     None)
 
     def _range(self, folded_prefix: str) -> list[str]:
-        lo = bisect.bisect_left(self.in_scope, folded_prefix)
-        hi = bisect.bisect_left(self.in_scope, folded_prefix + "\U0010ffff")
-        return self.in_scope[lo:hi]
+        return with_prefix(self.in_scope, folded_prefix)
 
     def visit(self, node: trie.Node, parent_prefix: str, parent_used: str | None) -> None:
         folded = fold(node.prefix)
@@ -299,6 +312,10 @@ def without_subsumed_texts(texts: list[str]) -> list[str]:
 
 def without_subsumed(entries) -> list[Entry]:
     """Drop entries equal to or inside another entry's language; the first of equals stays."""
+    unique: dict[str, Entry] = {}
+    for e in entries:  # repeats first, in one pass: a list of copies costs no more than one
+        unique.setdefault(fold(e.text), e)
+    entries = list(unique.values())
     by_head: dict[str, list[int]] = {}
     for i, e in enumerate(entries):
         by_head.setdefault(fold(literal_head(e.text)), []).append(i)

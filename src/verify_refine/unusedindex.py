@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import bisect
-
 from .findings import UnusedSet
-from .glob import fold, literal_head, states_after
+from .glob import fold, literal_head, states_after, with_prefix
 from .globops import fast_match
-
-_TOP = "\U0010ffff"
 
 
 class UnusedIndex:
@@ -30,9 +26,7 @@ class UnusedIndex:
         return folded in self._names or folded.split(":", 1)[0] in self._service_set
 
     def literals_with_prefix(self, folded_prefix: str) -> list[str]:
-        lo = bisect.bisect_left(self.literals, folded_prefix)
-        hi = bisect.bisect_left(self.literals, folded_prefix + _TOP)
-        return self.literals[lo:hi]
+        return with_prefix(self.literals, folded_prefix)
 
     def literals_in(self, pattern: str) -> list[str]:
         """Folded unused actions in lang(pattern)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import InputError
 from ..glob import ONE, STAR, fold
 
 LOGIC = "(set-logic QF_S)\n"
@@ -25,8 +26,9 @@ def string_literal(text: str) -> str:
             out.append(ch)
         elif code <= MAX_CODE_POINT:
             out.append("\\u{%x}" % code)
-        else:
-            raise ValueError(f"U+{code:X} is outside the SMT-LIB string alphabet")
+        else:  # the readers never let one through (alphabet.py); a library caller might
+            raise InputError(f"{text!r} holds U+{code:X}, outside the SMT-LIB string alphabet "
+                             f"(up to U+{MAX_CODE_POINT:X}): it cannot be proved")
     return '"' + "".join(out) + '"'
 
 

@@ -47,6 +47,13 @@ def matches(pattern: str, text: str) -> bool:
     return p[i:].strip(STAR) == ""
 
 
+def under(names: list[str], prefix: str) -> list[str]:
+    """The names of a sorted list that start with `prefix` (sorting keeps each prefix's names
+    together, and their first len(prefix) characters sorted, so both ends are bisections)."""
+    lo = bisect.bisect_left(names, prefix)
+    return names[lo:bisect.bisect_right(names, prefix, lo, key=lambda n: n[:len(prefix)])]
+
+
 def name_tokens(name: str) -> list[str]:
     """CamelCase tokens: split before an upper case letter after a lower case letter or digit,
     before the last capital of an acronym that precedes a word, before any non-alphanumeric."""
@@ -85,7 +92,8 @@ def smt_regex(pattern: str) -> str:
 
 
 def smt_union(patterns) -> str:
-    return "(re.union re.none " + " ".join(smt_regex(p) for p in patterns) + ")"
+    return "(re.union re.none " + " ".join(smt_regex(p) for p in dict.fromkeys(
+        map(fold, patterns))) + ")"
 
 
 def exists(regex: str, timeout_ms: int) -> str:
@@ -94,6 +102,28 @@ def exists(regex: str, timeout_ms: int) -> str:
     solver.set("timeout", timeout_ms)
     solver.from_string(f"(declare-const x String)(assert (str.in_re x {regex}))")
     return str(solver.check())
+
+
+def read_unused(data: bytes) -> tuple[set[str], set[str]]:
+    """The unused set a findings file names, read here on its own (folded actions, and folded
+    services wholly unused): a JSON list of `svc:Action` / `svc:*` names or of
+    {serviceNamespace, actions}, get-finding-v2 output, or text with a name a line (# notes)."""
+    text = data.decode("utf-8").removeprefix("\ufeff")
+    names = [line.split("#", 1)[0].strip() for line in text.split("\n")]
+    if text.lstrip().startswith(("[", "{", '"')):
+        value, names = json.loads(text), []
+        if isinstance(value, dict):
+            value = [d["unusedPermissionDetails"] for d in value["findingDetails"]
+                     if "unusedPermissionDetails" in d]
+        for item in value if isinstance(value, list) else None:
+            acts = [] if isinstance(item, str) else [
+                a["action"] if isinstance(a, dict) else a for a in item.get("actions") or []]
+            names += [item] if isinstance(item, str) else [
+                a if ":" in a else f"{item['serviceNamespace']}:{a}" for a in acts] or [
+                item["serviceNamespace"] + ":*"]
+    pairs = [fold(n).split(":") for n in names if n]
+    dead = {s for s, a in pairs if a == "*"}
+    return {f"{s}:{a}" for s, a in pairs if a != "*" and s not in dead}, dead
 
 
 class Result:
@@ -121,13 +151,13 @@ class Kernel:
     def matched(self, patterns, names: list[str]) -> set[str]:
         """The (folded, sorted) names some pattern matches, each tested only under its head."""
         out = set()
-        for p in patterns:
+        for p in set(map(fold, patterns)):  # a pattern written many times is matched once
             h = head(p)
-            lo, hi = bisect.bisect_left(names, h), bisect.bisect_left(names, h + "\U0010ffff")
             if STAR not in p and ONE not in p:
-                out.update(names[lo:lo + 1] if names[lo:lo + 1] == [h] else [])
+                i = bisect.bisect_left(names, h)
+                out.update(names[i:i + 1] if names[i:i + 1] == [h] else [])
             else:
-                out.update(n for n in names[lo:hi] if matches(p, n))
+                out.update(n for n in under(names, h) if matches(p, n))
         return out
 
     def fail(self, where: str, prop: str, message: str) -> None:
@@ -173,9 +203,10 @@ class Kernel:
         after = self.allowed(rs, negated, self.sorted_catalog) if r is not None else set()
         for a in sorted(a for a in before - after if not self.is_unused(a)):
             self.fail(where, "complete", f"{self.catalog[a]} is no longer allowed")
-        for q in [] if negated else ps:  # DESIGN 1: what matches nothing known stays allowed
+        written = {fold(e) for e in rs}  # DESIGN 1: what matches nothing known stays allowed
+        for q in [] if negated else {fold(q): q for q in reversed(ps)}.values():
             if not (self.matched([q], self.sorted_catalog) or self.matched([q], self.sorted_unused)
-                    or fold(q) in {fold(e) for e in rs} or self.dead and exists(
+                    or q in written or self.dead and exists(
                         f"(re.inter {smt_regex(q)} {smt_union(s + ':*' for s in self.dead)})",
                         self.timeout_ms) == "sat"):
                 self.none_exists(where, "complete", f"(re.inter {smt_regex(q)} (re.comp "
@@ -211,12 +242,10 @@ class Kernel:
                              "and witness")
         if fold(unsafe) != fold(parent(node)) and not fold(unsafe) == fold(node) == fold(e):
             return self.fail(where, "minimal", f"{e}: {unsafe!r} is not one token above {node}")
-        lo = bisect.bisect_left(self.sorted_catalog, fold(node))
-        hi = bisect.bisect_left(self.sorted_catalog, fold(node) + "\U0010ffff")
-        under = [a for a in self.sorted_catalog[lo:hi] if (not any(matches(q, a) for q in ps)
-                 if negated else matches(origin[0], a))]  # what the original allowed there
-        if not any(fold(node) in token_prefixes(self.catalog[a]) for a in under) or not (
-                under == [fold(e)] or stands_at(e, node, STAR if negated else origin[0])):
+        here = [a for a in under(self.sorted_catalog, fold(node)) if (
+            not any(matches(q, a) for q in ps) if negated else matches(origin[0], a))]
+        if not any(fold(node) in token_prefixes(self.catalog[a]) for a in here) or not (
+                here == [fold(e)] or stands_at(e, node, STAR if negated else origin[0])):
             return self.fail(where, "minimal", f"{e}: does not stand at {node}, a token node of "
                              "a catalog action in its origin")
         w = fold(witness)
@@ -263,10 +292,28 @@ def same(a, b) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def check(original: dict, refined: dict, unused_actions, unused_services, catalog_actions,
-          hints: dict, timeout_s: float = 10.0) -> Result:
-    """Check that `refined` is a proved refinement of `original`; the hints are not trusted."""
-    k = Kernel(unused_actions, unused_services, catalog_actions, timeout_s)
+def check(original: dict, refined: dict, findings: bytes, catalog_actions, hints: dict,
+          timeout_s: float = 10.0, claimed=None) -> Result:
+    """Check that `refined` is a proved refinement of `original` by the unused set that the
+    findings file's bytes name; the hints are not trusted, nor is `claimed`, the unused set
+    (actions, services) the caller refined with, which must be the file's."""
+    try:
+        unused = read_unused(findings)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        k = Kernel((), (), catalog_actions, timeout_s)
+        k.fail("findings", "inputs", f"the findings file cannot be read ({exc!r})")
+        return k.result
+    k = Kernel(*unused, catalog_actions, timeout_s)
+    if max(map(ord, json.dumps([original, refined, hints, sorted(k.unused), sorted(k.dead),
+                                k.sorted_catalog], ensure_ascii=False)), default=0) > 0x2FFFF:
+        k.result.unknown.append("policy: a string holds a character above U+2FFFF, which "
+                                "SMT-LIB strings cannot hold")
+        return k.result
+    if claimed is not None and unused != ({fold(a) for a in claimed[0]},
+                                          {fold(s) for s in claimed[1]}):
+        k.fail("findings", "inputs", "the unused set refined by is not the one the findings "
+               "file names: " + ", ".join(sorted(unused[0] ^ {fold(a) for a in claimed[0]} | {
+                   s + ":*" for s in unused[1] ^ {fold(s) for s in claimed[1]}})))
     rest = lambda doc: {n: v for n, v in doc.items() if n != "Statement"}  # noqa: E731
     if not same(rest(original), rest(refined)):
         k.fail("policy", "structure", "elements other than Statement differ")

@@ -16,13 +16,12 @@ This module writes text only; the solver is elsewhere.
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..catalog import Catalog
 from ..findings import UnusedSet
-from ..glob import STAR, fold, has_wildcard, literal_head, states_after
+from ..glob import STAR, fold, has_wildcard, literal_head, states_after, with_prefix
 from ..globops import fast_match, includes, intersects
 from ..jsonout import canonical
 from ..model import Policy, Statement
@@ -75,6 +74,14 @@ class Plan:
     services: set[str] = field(default_factory=set)
 
 
+def once(patterns) -> list[str]:
+    """Each pattern once, the first of those equal after folding, in the order given."""
+    first: dict[str, str] = {}
+    for p in patterns:
+        first.setdefault(fold(p), p)
+    return list(first.values())
+
+
 def query(body: list[str]) -> str:
     return enc.LOGIC + "".join(line + "\n" for line in body) + "(check-sat)\n"
 
@@ -84,7 +91,7 @@ class PrefixIndex:
 
     def __init__(self, patterns):
         self.by_head: dict[str, list[str]] = {}
-        for p in patterns:
+        for p in once(patterns):
             self.by_head.setdefault(fold(literal_head(p)), []).append(p)
         self.by_service: dict[str, list[str]] = {}
         self.short: list[str] = []  # heads without a full `svc:`
@@ -224,9 +231,7 @@ class _Context:
         """Unused names that start with one of the (folded) literal heads."""
         out = set()
         for head in heads:
-            lo = bisect.bisect_left(self.sorted_unused, head)
-            hi = bisect.bisect_left(self.sorted_unused, head + "\U0010ffff")
-            out.update(self.sorted_unused[lo:hi])
+            out.update(with_prefix(self.sorted_unused, head))
         return out
 
     def used_reachable(self, patterns) -> list[tuple[str, list[str]]]:
@@ -283,11 +288,12 @@ class _Context:
         entries = [] if ref is None else [p.text for p in ref.patterns]
         origin_of = [h["origin"] for h in hints]
         verbatim = {fold(t) for t in entries}
-        self._unknown_patterns(orig, [t for t in originals if fold(t) not in verbatim], entries)
+        changed = once(t for t in originals if fold(t) not in verbatim)
+        self._unknown_patterns(orig, changed, entries)
         index = PrefixIndex(entries)
         self._sound(orig, originals, entries, origin_of)
         self._removes(orig, index)
-        self._complete(orig, originals, index, [t for t in originals if fold(t) not in verbatim])
+        self._complete(orig, originals, index, changed)
         self._minimal(orig, originals, entries, hints)
 
     def _unknown_patterns(self, orig, changed: list[str], entries: list[str]) -> None:

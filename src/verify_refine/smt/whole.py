@@ -48,7 +48,6 @@ into one group (the union of their action languages), which is exact.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import itertools
 import re
@@ -57,7 +56,8 @@ from dataclasses import dataclass, field
 from .. import jsonout
 from ..catalog import Catalog
 from ..findings import UnusedSet
-from ..glob import ONE, STAR, closure, fold, has_wildcard, literal_head, matches, step
+from ..glob import (ONE, STAR, closure, fold, has_wildcard, literal_head, matches,
+                    prefix_bounds, step)
 from ..globops import fast_match, literal_tail
 from ..model import Policy, Statement
 from . import encode, solver
@@ -637,8 +637,7 @@ class _Names:
         if not has_wildcard(pattern):
             return {pattern} if pattern in self.set else set()
         head = literal_head(pattern)
-        lo = bisect.bisect_left(self.sorted, head)
-        hi = bisect.bisect_left(self.sorted, head + "\U0010ffff")
+        lo, hi = prefix_bounds(self.sorted, head)
         return {n for n in self.sorted[lo:hi] if fast_match(pattern, n)}
 
 
