@@ -569,16 +569,18 @@ def _size_note(notes, what, chars, quota, fraction) -> None:
                      f"{quota} policy limit of {limit:,}")
 
 
-def summary_csv(table: list[dict]) -> str:
+def summary_csv(table: list[dict]) -> bytes:
+    """RFC 4180 lines (CRLF), so that a name holding a lone CR or LF is quoted, not a new row."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore",
+                            lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(table)
-    return out.getvalue()
+    return out.getvalue().encode("utf-8")
 
 
 def _cell(value) -> str:
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return re.sub(r"\r\n?|\n", " ", str(value).replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
