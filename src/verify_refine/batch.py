@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from multiprocessing import connection
 from pathlib import Path
 
-from . import awsformats, certificate, findings, report, size
+from . import awsformats, certificate, findings, outpaths, report, size
 from . import catalog as catalog_mod
 from .errors import InputError, UsageError
 from .files import write_atomically
@@ -24,13 +24,12 @@ from .parse import parse_json, parse_policy
 from .refine import refine
 
 EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN = 0, 1, 3
-COLUMNS = ("principal", "principal_type", "policy", "policy_kind", "entries_before",
+COLUMNS = ("principal", "principal_type", "policy", "policy_kind", "files", "entries_before",
            "entries_after", "catalog_actions_removed", "verdict", "size_before", "size_after",
            "error")
 VERDICTS = ("proved", "detach", "refuted", "unknown", "error")
 AWS_MANAGED = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/")  # any partition
 WALL_FACTOR = 30  # a policy's proof may take this many --timeout's of wall time, then stops
-_NAME_CHARS = re.compile(r"[^A-Za-z0-9+=,.@_-]")
 
 
 def iam_size(document) -> int:
@@ -48,8 +47,9 @@ def add_parser(commands) -> None:
         description="Read 'aws iam get-account-authorization-details' output and, for every "
                     "role and user with findings in DIR, refine, prove and certify its inline "
                     "and attached customer-managed policies (AWS-managed ones are skipped). "
-                    "Writes OUTDIR/<principal>/<policy>.{original,refined,cert}.json, the "
-                    "findings used, and OUTDIR/summary.md and summary.csv. Exit 0 when every "
+                    "Writes OUTDIR/<principal>/<policy>.{original,refined,cert}.json (names "
+                    "encoded into safe file names, never leaving OUTDIR), the findings used, "
+                    "and OUTDIR/summary.md and summary.csv. Exit 0 when every "
                     "policy is proved, 1 when one is refuted or fails, 3 when one is unknown.")
     cmd.add_argument("auth", metavar="AUTH.json",
                      help="output of 'aws iam get-account-authorization-details'")
@@ -341,11 +341,10 @@ def _child(task: Task, catalog, args, send) -> None:
 
 
 def _run_task(task: Task, catalog, args) -> dict:
-    out = Path(args.output) / task.principal.folder
+    original, refined, cert = (str(p) for p in outpaths.policy_files(args.output, task))
     return refine_and_certify(
-        task.document, str(out / f"{task.stem}.original.json"), task.principal.unused, catalog,
-        str(out / f"{task.stem}.refined.json"), str(out / f"{task.stem}.cert.json"),
-        args.timeout, unused_path=task.principal.unused_path, catalog_path=args.catalog)
+        task.document, original, task.principal.unused, catalog, refined, cert, args.timeout,
+        unused_path=task.principal.unused_path, catalog_path=args.catalog)
 
 
 def run_all(tasks: list[Task], catalog, args, progress) -> list[dict]:
@@ -439,12 +438,14 @@ def run(args) -> int:
         raise UsageError(f"batch: nothing to refine: no role or user of {args.auth} has both "
                          f"findings in {args.findings} and a policy to refine")
     outdir = Path(args.output)
+    outpaths.assign(account.principals, account.tasks)
+    outpaths.prove_all(outdir, [t for t in account.tasks
+                                if t.principal.findings is not None or t.principal.problem])
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the output folder: {exc.strerror}",
                          args.output) from None
-    _assign_folders(account)
     tasks, rows, skipped = _prepare(account, cat, outdir)
     progress = _Progress(len(tasks), sys.stderr)
     try:
@@ -455,8 +456,8 @@ def run(args) -> int:
     table = [_row(task, rows[id(task)]) for task in account.tasks
              if task.principal.findings is not None or task.principal.problem]
     notes = _notes(account, table, args)
-    write_atomically(str(outdir / "summary.csv"), summary_csv(table))
-    write_atomically(str(outdir / "summary.md"),
+    write_atomically(str(outpaths.inside(outdir, "summary.csv")), summary_csv(table))
+    write_atomically(str(outpaths.inside(outdir, "summary.md")),
                      summary_md(table, args, cat, skipped, ignored, notes, account))
     counts = {v: sum(1 for r in table if r["verdict"] == v) for v in VERDICTS}
     for row in table:
@@ -472,23 +473,6 @@ def run(args) -> int:
     return EXIT_UNKNOWN if counts["unknown"] else EXIT_OK
 
 
-def _assign_folders(account: Account) -> None:
-    """OUTDIR/<name>/, `<name>.user` for a user who shares a role's name; policy file stems
-    unique within the folder (`<name>.managed` beside an inline policy of the same name)."""
-    roles = {p.name for p in account.principals if p.kind == "role"}
-    for who in account.principals:
-        name = _NAME_CHARS.sub("_", who.name)
-        who.folder = f"{name}.user" if who.kind == "user" and who.name in roles else name
-    stems: dict[str, set[str]] = {}
-    for task in account.tasks:
-        used = stems.setdefault(task.principal.folder, set())
-        stem = _NAME_CHARS.sub("_", task.policy)
-        while stem.lower() in used:
-            stem += ".managed" if task.kind == "managed" else ".inline"
-        used.add(stem.lower())
-        task.stem = stem
-
-
 def _prepare(account: Account, cat, outdir: Path):
     """Load each principal's findings, copy them and write the original documents under OUTDIR.
     Returns the tasks to run, the rows already decided (by id of task), and the skipped."""
@@ -502,8 +486,7 @@ def _prepare(account: Account, cat, outdir: Path):
         if who.findings is None and not who.problem:
             skipped.append(f"{who.kind} `{who.name}`: no findings")
             continue
-        folder = outdir / who.folder
-        folder.mkdir(parents=True, exist_ok=True)
+        outpaths.make_folder(outdir, who.folder)
         if who.problem:
             continue
         try:
@@ -511,8 +494,8 @@ def _prepare(account: Account, cat, outdir: Path):
         except InputError as exc:
             who.problem = str(exc)
             continue
-        copy = folder / f"findings{who.findings.suffix or '.json'}"
-        copy.write_bytes(who.findings.read_bytes())
+        copy = outpaths.inside(outdir, who.folder, outpaths.findings_copy(who.findings))
+        write_atomically(str(copy), who.findings.read_bytes())
         who.unused_path = str(copy)
     for task in account.tasks:
         who = task.principal
@@ -521,14 +504,15 @@ def _prepare(account: Account, cat, outdir: Path):
         if who.problem or task.document is None:
             rows[id(task)] = {"verdict": "error", "error": who.problem or task.problem}
             continue
-        (outdir / who.folder / f"{task.stem}.original.json").write_bytes(task.document)
+        write_atomically(str(outpaths.policy_files(outdir, task)[0]), task.document)
         tasks.append(task)
     return tasks, rows, skipped
 
 
 def _row(task: Task, result: dict) -> dict:
     row = dict(principal=task.principal.name, principal_type=task.principal.kind,
-               policy=task.policy, policy_kind=task.kind)
+               policy=task.policy, policy_kind=task.kind,
+               files=f"{task.principal.folder}/{task.stem}")
     row.update({k: result.get(k, "") for k in COLUMNS if k not in row})
     row["_warnings"] = result.get("warnings", [])
     return row
@@ -585,16 +569,18 @@ def _size_note(notes, what, chars, quota, fraction) -> None:
                      f"{quota} policy limit of {limit:,}")
 
 
-def summary_csv(table: list[dict]) -> str:
+def summary_csv(table: list[dict]) -> bytes:
+    """RFC 4180 lines (CRLF), so that a name holding a lone CR or LF is quoted, not a new row."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore",
+                            lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(table)
-    return out.getvalue()
+    return out.getvalue().encode("utf-8")
 
 
 def _cell(value) -> str:
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return re.sub(r"\r\n?|\n", " ", str(value).replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
@@ -616,6 +602,7 @@ def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
                          ("Notes", notes)):
         if items:
             lines += ["", f"## {title}", ""] + [f"- {item}" for item in items]
-    lines += ["", "Each proved policy's certificate re-checks with "
-              "`verify-refine check <principal>/<policy>.cert.json`.", ""]
+    lines += ["", "A policy's files are `<files>.original.json`, `.refined.json` and "
+              "`.cert.json` in this folder; a proved one's certificate re-checks with "
+              "`verify-refine check <files>.cert.json`.", ""]
     return "\n".join(lines)

@@ -74,8 +74,9 @@ def _writable_folder(target: Path, path: str) -> Path:
     return folder
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write a file so that readers see the old content or the whole new one, never a part."""
+def write_atomically(path: str, text: str | bytes) -> None:
+    """Write a file so that readers see the old content or the whole new one, never a part;
+    text is written as UTF-8, bytes as they are."""
     target = Path(path)
     folder = check_writable(path)
     try:
@@ -83,7 +84,9 @@ def write_atomically(path: str, text: str) -> None:
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", path) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        binary = isinstance(text, bytes)
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") \
+                as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

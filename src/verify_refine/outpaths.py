@@ -1,0 +1,140 @@
+"""Paths derived from data (role, user and policy names): encoded into safe names, proved inside the output folder."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+from pathlib import Path
+
+from .errors import InputError
+
+# A plain name is kept as it is: portable characters, no leading dot (never `.`, `..` or a
+# hidden file), no leading `+=,@-` (never read as a command-line option), no trailing dot.
+_PLAIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_+=,.@-]*[A-Za-z0-9_+=,@-])?")
+_NOT_KEPT = re.compile(r"[^A-Za-z0-9_+=,.@-]")
+# Names Windows gives to devices, whatever follows the first dot.
+_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+            *(f"lpt{i}" for i in range(10))}
+PLAIN_MAX = 128  # IAM's longest policy name; longer names keep a prefix and a hash
+PREFIX_MAX = 48
+HASH_CHARS = 12  # hex digits of SHA-256: 48 bits
+# What `safe_part` accepts: a component, or one with a dotted file suffix appended.
+_SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_+=,.@~-]*")
+PART_MAX = 200
+
+
+def component(name: str) -> str:
+    """One path component for name: name itself when it is plain and at most PLAIN_MAX
+    characters; else a readable prefix (characters outside [A-Za-z0-9_+=,.@-] become `_`,
+    leading dots and option characters are dropped, at most PREFIX_MAX, `_` when nothing is
+    left) then `~` and the first
+    HASH_CHARS hex digits of the SHA-256 of the exact name (UTF-8, lone surrogates escaped).
+    Plain results hold no `~` and hashed ones end in `~` + hex, so two names give the same
+    component only when their hashes agree."""
+    if _PLAIN.fullmatch(name) and len(name) <= PLAIN_MAX \
+            and name.split(".", 1)[0].lower() not in _DEVICES:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARS]
+    prefix = _NOT_KEPT.sub("_", name).lstrip(".+=,@-")[:PREFIX_MAX].rstrip(".")
+    return f"{prefix or '_'}~{digest}"
+
+
+class Names:
+    """Components handed out for one folder, distinct even where the file system ignores
+    case: the first claimant of a name gets `component(name)`, a later one that would clash
+    gets `<component>.<tag>`, then `<component>~2`, `~3`, ... (and `reserved` is never given)."""
+
+    def __init__(self, reserved=()):
+        self.taken = {r.lower() for r in reserved}
+
+    def claim(self, name: str, tag: str) -> str:
+        first = component(name)
+        later = (f"{first}~{n}" for n in itertools.count(2))
+        for candidate in itertools.chain((first, f"{first}.{tag}"), later):
+            if candidate.lower() not in self.taken:
+                self.taken.add(candidate.lower())
+                return candidate
+        raise AssertionError("unreachable: the candidates never run out")
+
+
+def safe_part(part: str) -> bool:
+    """A name `inside` accepts as one component: no separator, no leading dot, nothing that
+    is not portable, not too long."""
+    return bool(_SAFE_PART.fullmatch(part)) and len(part) <= PART_MAX and not part.endswith(".")
+
+
+def inside(outdir: str | Path, *parts: str) -> Path:
+    """outdir/part/... after proving that it stays inside outdir: each part is a safe
+    component, and the path, with every symbolic link resolved, lies under outdir's own
+    resolved path (a link planted in outdir that leads out is refused). Returns the path as
+    joined, not resolved, so that messages show the user's spelling."""
+    path = Path(outdir, *parts)
+    for part in parts:
+        if not safe_part(part):
+            raise InputError(f"refusing to write: `{part}` is not a safe file name", str(path))
+    root = os.path.realpath(outdir)
+    real = os.path.realpath(path)
+    try:
+        within = real != root and os.path.commonpath([root, real]) == root
+    except ValueError:  # another drive
+        within = False
+    if not within:
+        raise InputError(f"refusing to write: it resolves to `{real}`, outside the output "
+                         f"folder `{root}` (a symbolic link?)", str(path))
+    return path
+
+
+# --- the files `verify-refine batch` writes ------------------------------------------------------
+
+SUMMARIES = ("summary.md", "summary.csv")
+POLICY_FILES = ("original", "refined", "cert")
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,16}")
+
+
+def assign(principals, tasks) -> None:
+    """Set each principal's `folder` under OUTDIR (never a summary's name; a user who shares a
+    role's name gets `<name>.user`) and each task's file `stem` in that folder (an inline and a
+    managed policy of one name: `<name>.managed` for the later one)."""
+    folders = Names(reserved=SUMMARIES)
+    for who in principals:
+        who.folder = folders.claim(who.name, who.kind)
+    stems: dict[str, Names] = {}
+    for task in tasks:
+        task.stem = stems.setdefault(task.principal.folder, Names()).claim(task.policy, task.kind)
+
+
+def findings_copy(source: Path) -> str:
+    """The name of the copy of a principal's findings file: `findings` and the source's suffix
+    when it is plain (`.json` makes an empty file JSON), else `.txt` (read as text, as the
+    source was)."""
+    return "findings" + (source.suffix if _SUFFIX.fullmatch(source.suffix) else ".txt")
+
+
+def policy_files(outdir, task) -> list[Path]:
+    """A task's `<stem>.original.json`, `.refined.json` and `.cert.json`, proved inside."""
+    return [inside(outdir, task.principal.folder, f"{task.stem}.{kind}.json")
+            for kind in POLICY_FILES]
+
+
+def prove_all(outdir, tasks) -> None:
+    """Before anything is written: every file the batch will write for these tasks, and the
+    summaries, lie inside outdir (InputError, exit 2, otherwise)."""
+    for task in tasks:
+        inside(outdir, task.principal.folder)
+        if task.principal.findings is not None:
+            inside(outdir, task.principal.folder, findings_copy(task.principal.findings))
+        policy_files(outdir, task)
+    for name in SUMMARIES:
+        inside(outdir, name)
+
+
+def make_folder(outdir, folder: str) -> Path:
+    """outdir/folder, proved inside and created if missing."""
+    path = inside(outdir, folder)
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create folder: {exc.strerror}", str(path)) from None
+    return path
