@@ -66,6 +66,9 @@ def add_parser(commands) -> None:
     cmd.add_argument("--timeout", metavar="SECONDS", type=float, default=10.0,
                      help=f"per-obligation solver time limit (default 10); a policy still "
                           f"proving after {WALL_FACTOR} times this is stopped as unknown")
+    cmd.add_argument("--allow-nothing-unused", action="store_true",
+                     help="refine a principal whose findings name nothing unused (default: "
+                          "that principal's rows are errors)")
     cmd.add_argument("--fraction-warning", metavar="FRACTION", type=_fraction, nargs="?",
                      const=0.9, default=None,
                      help="also warn when a refined policy reaches this fraction of its IAM "
@@ -446,7 +449,7 @@ def run(args) -> int:
     except OSError as exc:
         raise InputError(f"cannot create the output folder: {exc.strerror}",
                          args.output) from None
-    tasks, rows, skipped = _prepare(account, cat, outdir)
+    tasks, rows, skipped = _prepare(account, cat, outdir, args.allow_nothing_unused)
     progress = _Progress(len(tasks), sys.stderr)
     try:
         for task, row in zip(tasks, run_all(tasks, cat, args, progress)):
@@ -473,7 +476,7 @@ def run(args) -> int:
     return EXIT_UNKNOWN if counts["unknown"] else EXIT_OK
 
 
-def _prepare(account: Account, cat, outdir: Path):
+def _prepare(account: Account, cat, outdir: Path, allow_nothing: bool):
     """Load each principal's findings, copy them and write the original documents under OUTDIR.
     Returns the tasks to run, the rows already decided (by id of task), and the skipped."""
     rows: dict[int, dict] = {}
@@ -491,6 +494,7 @@ def _prepare(account: Account, cat, outdir: Path):
             continue
         try:
             who.unused, who.warnings = findings.load(str(who.findings), cat, parse_json)
+            findings.require_something(who.unused, str(who.findings), allow_nothing)
         except InputError as exc:
             who.problem = str(exc)
             continue

@@ -127,7 +127,7 @@ _SHAPE = {
     "?files": {"?original": "string|null", "?unused": "string|null", "?refined": "string|null"},
     "sha256": _SHA256,
     "verdict": "string",
-    "?summary": {f"?{prop}": _COUNT for prop in obl.PROPERTIES},
+    "summary": {f"?{prop}": _COUNT for prop in obl.PROPERTIES},
     "hints": {"statements": [{"original": "integer", "refined": "integer|null",
                               "?entries": [{"origin": "integer|null", "?node": "string|null",
                                             "?unsafe": "string|null",
@@ -295,7 +295,7 @@ def _check_obligations(cert: dict, *, original: Policy, refined: Policy, unused:
         summary.setdefault(ob.property, {"obligations": 0, "hold": 0})
         summary[ob.property]["obligations"] += 1
         summary[ob.property]["hold"] += 1
-    if "summary" in cert and cert["summary"] != summary:
+    if cert.get("summary") != summary:
         reasons.append("the summary does not count the obligations the files give")
     if cert.get("verdict") != prover.PROVED:
         reasons.append(f"the certificate's verdict is "

@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--unused", metavar="FINDINGS", required=True,
                      help="unused actions: Access Analyzer findings (list of serviceNamespace/"
                           "actions, or get-finding-v2 output), or service:Action names")
+    _nothing_unused_option(ref)
     _catalog_option(ref)
     ref.add_argument("-o", "--output", metavar="OUT",
                      help="write the refined policy here (atomically) instead of stdout")
@@ -82,7 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("refined", metavar="REFINED", nargs="?",
                      help="the refined policy; or give --aws-recommendation instead")
     awsformats.add_verify_options(ver)
-    ver.add_argument("--unused", metavar="FINDINGS", required=True)
+    ver.add_argument("--unused", metavar="FINDINGS", required=True,
+                     help="the unused actions the refinement was made for (same formats as "
+                          "refine --unused)")
+    _nothing_unused_option(ver)
     _catalog_option(ver)
     _timeout_option(ver)
 
@@ -103,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_parser(commands)
     compare_cli.add_parser(commands)
     return parser
+
+
+def _nothing_unused_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-nothing-unused", action="store_true",
+                        help="accept findings that name nothing unused (default: bad input, "
+                             "exit 2, as there would be nothing to remove)")
 
 
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
@@ -179,6 +189,7 @@ def run_refine(args) -> int:
     policy = awsformats.load_policy(raw, args.policy)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
+    findings.require_something(unused, args.unused, args.allow_nothing_unused)
     if args.certificate is not None and not args.output:
         raise UsageError("--certificate needs -o OUT: the certificate names the refined file")
     for option, path in (("-o/--output", args.output), ("--certificate", args.certificate)):
@@ -294,6 +305,7 @@ def run_verify(args) -> int:
         read_input(args.refined, "policy"), args.refined, allow_empty=True)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
+    findings.require_something(unused, args.unused, args.allow_nothing_unused)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if refined is None:

@@ -63,6 +63,15 @@ def load(path: str, catalog: Catalog, parse_json) -> tuple[UnusedSet, list[str]]
     return dataclasses.replace(unused, source=data), warnings
 
 
+def require_something(unused: UnusedSet, path: str, allowed: bool) -> None:
+    """One rule for every findings input (an empty list, an empty or comments-only text file,
+    a finding with no unused permission): naming nothing unused is bad input, since refining
+    by it removes nothing, unless the user said so with --allow-nothing-unused."""
+    if not allowed and not unused.actions and not unused.services:
+        raise InputError("names nothing unused, so there is nothing to remove (give "
+                         "--allow-nothing-unused to go on anyway)", path)
+
+
 class _Bad(Exception):
     """A name that is not an unused action; the caller says where it stands."""
 
@@ -129,11 +138,11 @@ def _from_finding_v2(value: dict) -> list[Entry]:
         if unused is None:
             continue  # other kinds of finding detail carry no unused permissions
         out.extend(_from_service_entry(unused, (*at, "unusedPermissionDetails")))
-    if not out:
-        kind = value.get("findingType")
+    kind = value.get("findingType", "UnusedPermission")
+    if not out and kind != "UnusedPermission":
         what = f"findingType {_quote(kind)}" if isinstance(kind, str) else "this finding"
         raise _Shape(f"{what} lists no unusedPermissionDetails: nothing to remove (only "
-                     "UnusedPermission findings name unused actions)", ("findingDetails",))
+                     "UnusedPermission findings name unused actions)", ("findingType",))
     return out
 
 
