@@ -408,10 +408,11 @@ def report_counts():
 # --- cases ----------------------------------------------------------------------------------
 
 def make_case(catalog, unused, original_doc) -> Case:
-    original = parse_policy(json.dumps(original_doc).encode(), "original.json")
+    original = parse_policy(json.dumps(original_doc).encode(), "original.json", alphabet=False)
     ref = refine(original, catalog, unused)
     refined_doc = json.loads(json.dumps(refined_document(ref)))
-    refined = parse_policy(json.dumps(refined_doc).encode(), "refined.json", allow_empty=True)
+    refined = parse_policy(json.dumps(refined_doc).encode(), "refined.json", allow_empty=True,
+                           alphabet=False)
     return Case(catalog, unused, original_doc, refined_doc, hints_of(ref), original, refined)
 
 
@@ -662,7 +663,8 @@ def corrupted(draw, case: Case) -> Case:
                 done.append(f"{fn.__name__}: {what}")
                 COUNTS[f"corruption:{fn.__name__}"] += 1
                 break
-    refined = parse_policy(json.dumps(doc).encode(), "corrupted.json", allow_empty=True)
+    refined = parse_policy(json.dumps(doc).encode(), "corrupted.json", allow_empty=True,
+                           alphabet=False)
     return Case(case.catalog, case.unused, case.original_doc, doc, case.hints, case.original,
                 refined, "; ".join(done) or "no corruption applied")
 
@@ -696,8 +698,9 @@ def test_oracle_state_tables_agree_with_the_reference_matcher(data):
 def _case(services: dict, unused: UnusedSet, original: dict, refined: dict, hints: dict) -> Case:
     catalog = Catalog("known-issue", "test", None, {s: tuple(n) for s, n in services.items()})
     return Case(catalog, unused, original, refined, hints,
-                parse_policy(json.dumps(original).encode(), "original.json"),
-                parse_policy(json.dumps(refined).encode(), "refined.json", allow_empty=True))
+                parse_policy(json.dumps(original).encode(), "original.json", alphabet=False),
+                parse_policy(json.dumps(refined).encode(), "refined.json", allow_empty=True,
+                             alphabet=False))
 
 
 def _policy(*actions) -> dict:

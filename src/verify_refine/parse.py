@@ -339,17 +339,25 @@ def _expectation(expected: set[str], inside: str | None) -> str:
 
 # --- IAM policy structure ------------------------------------------------------------------------
 
-def parse_policy(data: bytes, source: str, allow_empty: bool = False) -> Policy:
+def parse_policy(data: bytes, source: str, allow_empty: bool = False,
+                 alphabet: bool = True) -> Policy:
     """A policy document: JSON with positions, checked against IAM's grammar, as a model.Policy.
 
     `allow_empty` admits `"Statement": []`, which a refined policy holds when nothing is left
-    to allow (the policy is to be detached); IAM itself rejects it as input.
+    to allow (the policy is to be detached); IAM itself rejects it as input. `alphabet=False`
+    lets any character through in action entries: only the engine's own tests ask for that,
+    to run Unicode through the refiner and the provers below the readers.
     """
     if len(data) > MAX_POLICY_BYTES:
         raise InputError(f"policy is {len(data)} bytes; the limit is 1 MiB", source, 1, 1)
     root = _parse_tree(data, source)
     try:
-        return _policy(root, source, allow_empty)
+        policy = _policy(root, source, allow_empty)
+        for pattern in (p for s in policy.statements for p in s.patterns) if alphabet else ():
+            problem = pattern_problem(pattern.text)
+            if problem:
+                raise _Problem.at(f"{_quote(pattern.text)} {problem}", pattern.span)
+        return policy
     except _Problem as problem:
         raise problem.in_file(source) from None
 
@@ -469,13 +477,13 @@ def _string_or_strings(name: str, node: _Node) -> tuple[_Node, ...]:
 
 
 def _actions(name: str, node: _Node) -> tuple[_Node, ...]:
-    """The entries of Action or NotAction: "service:Name" (wildcards allowed), or only * and ?,
-    in AWS's alphabet (alphabet.py)."""
+    """The entries of Action or NotAction: "service:Name" (wildcards allowed), or only * and ?
+    (parse_policy then holds them to AWS's alphabet, alphabet.py)."""
     items = _string_or_strings(name, node)
     for item in items:
-        problem = pattern_problem(item.value)
-        if problem:
-            raise _Problem.at(f"{_quote(item.value)} {problem}", item.span)
+        text = item.value
+        if not text or (":" not in text and text.strip("*?")):
+            raise _Problem.at(f"{_quote(text)} is not an action (service:Action)", item.span)
     return items
 
 
