@@ -4,7 +4,8 @@ against Allow and Deny statements of both policies, sliced into small SMT-LIB2 q
 Semantics (DESIGN.md section 4, `verify`). A request is a pair (action a, resource r). A
 statement applies to it when its action element admits a (Action: a matches some entry,
 NotAction: none; case-insensitive globs), its resource element admits r (Resource: some entry
-matches, NotResource: none; case-SENSITIVE globs; no resource element: every r), and its
+matches, NotResource: none; case-SENSITIVE globs; no resource element: every r; under Version
+2012-10-17 an entry holding a policy variable `${...}` is read as variables.py says), and its
 condition context holds. A condition context is the canonical JSON of the statement's
 Condition together with its Principal/NotPrincipal: one opaque boolean shared by both
 policies (none at all: true). A policy allows a request when some Allow statement applies and
@@ -48,6 +49,7 @@ into one group (the union of their action languages), which is exact.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -56,11 +58,10 @@ from dataclasses import dataclass, field
 from .. import jsonout
 from ..catalog import Catalog
 from ..findings import UnusedSet
-from ..glob import (ONE, STAR, closure, fold, has_wildcard, literal_head, matches,
-                    prefix_bounds, step)
+from ..glob import ONE, STAR, fold, has_wildcard, literal_head, matches, prefix_bounds
 from ..globops import fast_match, literal_tail
 from ..model import Policy, Statement
-from . import encode, solver
+from . import encode, solver, variables
 
 SOUND, REMOVES, COMPLETE = "sound", "removes", "complete"
 PROPERTIES = (SOUND, REMOVES, COMPLETE)
@@ -118,6 +119,7 @@ class _Stmt:
     resource: tuple[str, tuple[str, ...]] | None  # (Resource|NotResource, sorted patterns)
     context: int | None  # condition context id, None when unconditional
     group: int = -1
+    element: variables.ResourceElement | None = None  # the resource element as IAM reads it
 
 
 @dataclass
@@ -127,6 +129,7 @@ class _Group:
     effect: str
     resource: tuple[str, tuple[str, ...]] | None
     context: int | None
+    element: variables.ResourceElement | None
     members: list[_Stmt] = field(default_factory=list)
 
 
@@ -154,33 +157,38 @@ class _Model:
     """Both policies as statements and groups, with the shared condition contexts."""
 
     def __init__(self, original: Policy, refined: Policy):
-        self.contexts: list[str] = []
-        context_ids: dict[str, int] = {}
+        self.contexts: list[str] = []  # condition contexts and policy-variable booleans
+        self.context_ids: dict[str, int] = {}
         self.statements: list[_Stmt] = []
         self.groups: list[_Group] = []
         group_ids: dict[tuple, int] = {}
         for name, policy in ((ORIGINAL, original), (REFINED, refined)):
+            subst = variables.substitutes(policy)
             for st in policy.statements:
                 resource = _resource_key(st)
                 if resource is False:
                     continue  # NotResource "*": applies to no request
                 text = _context_text(st)
-                ctx = None
-                if text is not None:
-                    ctx = context_ids.setdefault(text, len(context_ids))
-                    if ctx == len(self.contexts):
-                        self.contexts.append(text)
+                ctx = None if text is None else self.atom(variables.context_key(text, subst))
+                element = resource and variables.element(resource, subst, self.atom)
                 raw = tuple(p.text for p in st.patterns)
                 folded = tuple(dict.fromkeys(fold(p) for p in raw))
                 key = (name, st.effect, resource, ctx)
                 gid = group_ids.get(key)
                 if gid is None:
                     gid = group_ids[key] = len(self.groups)
-                    self.groups.append(_Group(gid, name, st.effect, resource, ctx))
+                    self.groups.append(_Group(gid, name, st.effect, resource, ctx, element))
                 s = _Stmt(name, st.index, st.effect, st.action_key == "NotAction", raw, folded,
-                          resource, ctx, gid)
+                          resource, ctx, gid, element)
                 self.statements.append(s)
                 self.groups[gid].members.append(s)
+
+    def atom(self, text: str) -> int:
+        """The id of the opaque boolean named by text (one per distinct text)."""
+        if text not in self.context_ids:
+            self.context_ids[text] = len(self.contexts)
+            self.contexts.append(text)
+        return self.context_ids[text]
 
     def groups_of(self, policy: str) -> list[_Group]:
         return [g for g in self.groups if g.policy == policy]
@@ -188,32 +196,23 @@ class _Model:
 
 def resource_matches(pattern: str, text: str) -> bool:
     """Case-sensitive glob matching for resources (`*` any run, `?` one character)."""
-    states = closure(pattern, {0})
-    for ch in text:
-        if not states:
-            return False
-        states = step(pattern, states, ch)
-    return len(pattern) in states
+    return variables.token_matches(variables.glob_tokens(pattern), text)
 
 
 def _matches_request(st: _Stmt, action: str, resource: str) -> bool:
-    """The statement's action and resource elements admit the request (its condition aside)."""
+    """The statement's action element admits the action and its resource element can admit the
+    resource (for some value of its policy variables; _allows decides with their values)."""
     hit = any(matches(p, action) for p in st.raw_patterns)
-    if hit == st.negated:
-        return False
-    if st.resource is not None:
-        kind, patterns = st.resource
-        hit = any(resource_matches(p, resource) for p in patterns)
-        if hit != (kind == "Resource"):
-            return False
-    return True
+    return hit != st.negated and (st.element is None or st.element.admits(resource, None))
 
 
-def _allows(matching: list[_Stmt], policy: str, assignment: dict[int, bool]) -> bool:
-    """The policy allows the request, given its statements whose action and resource elements
-    admit it and the value of each condition context: some Allow applies and no Deny."""
+def _allows(matching: list[_Stmt], policy: str, resource: str,
+            assignment: dict[int, bool]) -> bool:
+    """The policy allows the request, given its statements that can admit it and the value of
+    each condition context and policy-variable boolean: some Allow applies and no Deny."""
     live = [s for s in matching if s.policy == policy
-            and (s.context is None or assignment.get(s.context, False))]
+            and (s.context is None or assignment.get(s.context, False))
+            and (s.element is None or s.element.admits(resource, assignment))]
     return (any(s.effect == "Allow" for s in live)
             and not any(s.effect == "Deny" for s in live))
 
@@ -501,11 +500,16 @@ def _resource_union(patterns: tuple[str, ...]) -> str:
 
 
 def _resource_atom(g: _Group):
-    if g.resource is None:
+    """The resource element: a regex membership, or'ed with (boolean and skeleton) for each
+    entry holding a policy variable, and the element's in_effect boolean (see variables.py)."""
+    if g.element is None:
         return True
-    kind, patterns = g.resource
-    atom = _r(_resource_union(patterns))
-    return atom if kind == "Resource" else _not(atom)
+    el = g.element
+    in_effect = True if el.in_effect is None else ("c", el.in_effect)
+    definite = _r(_re_union([_resource_union(el.globs)] + el.regexes()))
+    atom = _or(_and(in_effect, definite) if el.kind == "Resource" else definite,
+               *(_and(("c", v.atom), _r(resource_regex(v.skeleton))) for v in el.variables))
+    return atom if el.kind == "Resource" else _and(in_effect, _not(atom))
 
 
 def _context_atom(g: _Group):
@@ -536,8 +540,9 @@ def _query_text(model: _Model, prop: str, slice_text: str, formula, uses_action:
         lines.append("(declare-const a String)")
     lines.append("(declare-const r String)")
     for ctx in contexts:
-        lines.append(f"(declare-const c{ctx} Bool) "
-                     + _comment(f"condition context {model.contexts[ctx]}"))
+        text = model.contexts[ctx]
+        lines.append(f"(declare-const c{ctx} Bool) " + _comment(
+            text if text.startswith("policy variables:") else f"condition context {text}"))
     lines.append(f"(assert {_smt(formula)})")
     lines.append("(check-sat)")
     return "\n".join(lines) + "\n", contexts
@@ -681,6 +686,7 @@ class _Verifier:
         self.unused_names = {fold(a): a for a in unused.actions}
         self.unused_services = sorted({fold(s) for s in unused.services})
         self.buckets = _Buckets(self.model)
+        self.undecided: VerifyResult | None = None  # a counterexample resting on a variable
 
     # evaluation -----------------------------------------------------------------------------
     def is_unused(self, action: str) -> bool:
@@ -695,13 +701,13 @@ class _Verifier:
         """Direct evaluation of the property on one request, with the reference matcher."""
         if matching is None:
             matching = self.matching(action, resource)
-        allows_r = _allows(matching, REFINED, assignment)
+        allows_r = _allows(matching, REFINED, resource, assignment)
         if prop == SOUND:
-            return allows_r and not _allows(matching, ORIGINAL, assignment)
+            return allows_r and not _allows(matching, ORIGINAL, resource, assignment)
         if prop == REMOVES:
             return allows_r and self.is_unused(action)
         return (self.catalog.canonical(action) is not None and not self.is_unused(action)
-                and _allows(matching, ORIGINAL, assignment) and not allows_r)
+                and _allows(matching, ORIGINAL, resource, assignment) and not allows_r)
 
     # running queries ------------------------------------------------------------------------
     def run(self, prop: str, slice_text: str, formula, uses_action: bool,
@@ -721,7 +727,9 @@ class _Verifier:
                 continue
             action = actions[0] if actions else _decode(verdict.model.get("a", ""))
             resource = _decode(verdict.model["r"]) if "r" in verdict.model else DEFAULT_RESOURCE
-            return self.counterexample(prop, where, text, action, resource, uses_action, used)
+            found = self.counterexample(prop, where, text, action, resource, uses_action, used)
+            if found is not None:  # None: it rests on a policy variable; search on
+                return found
         return None
 
     def counterexample(self, prop, slice_text, text, action, resource, uses_action,
@@ -742,6 +750,16 @@ class _Verifier:
                 action = better
                 relevant = self.relevant_contexts(action, resource)
         shown = self.catalog.canonical(action) or self.unused_names.get(fold(action)) or action
+        matching = self.matching(shown, resource)
+        assignment, culprit = variables.settle(
+            lambda values: self.violates(prop, shown, resource, values, matching),
+            matching, resource, relevant, assignment)
+        if culprit is not None:  # the violation rests on what a policy variable stands for
+            why = variables.undecided_text(*culprit, prop, shown, resource)
+            self.undecided = self.undecided or VerifyResult(
+                UNKNOWN, tuple(self.records), prop, shown, resource, why)
+            return None
+        relevant = [c for c in relevant if c not in variables.live_atoms(matching, resource)]
         conditions = tuple((self.model.contexts[c], assignment.get(c, False)) for c in relevant)
         return VerifyResult(REFUTED, tuple(self.records), prop, shown, resource,
                             _explain(prop, shown, resource, conditions), conditions)
@@ -783,8 +801,9 @@ class _Verifier:
         return action, _replace_odd(resource, used, False)
 
     def relevant_contexts(self, action: str, resource: str) -> list[int]:
-        return sorted({s.context for s in self.matching(action, resource)
-                       if s.context is not None})
+        matching = self.matching(action, resource)
+        return sorted({s.context for s in matching if s.context is not None}
+                      | variables.live_atoms(matching, resource))
 
     def find_assignment(self, prop, action, resource, relevant, text, uses_action, used):
         if len(relevant) <= BRUTE_FORCE_CONTEXTS:
@@ -1016,8 +1035,8 @@ def verify_each(original: Policy, refined: Policy, unused: UnusedSet, catalog: C
     v = _Verifier(original, refined, unused, catalog, timeout_s)
     out = {}
     for prop, check in ((SOUND, v.sound), (REMOVES, v.removes), (COMPLETE, v.complete)):
-        before = len(v.records)
-        found = check()
+        before, v.undecided = len(v.records), None
+        found = check() or v.undecided
         records = tuple(v.records[before:])
         if found is None:
             unknown = next((r for r in records if r.status != solver.UNSAT), None)
@@ -1036,6 +1055,8 @@ def verify_policies(original: Policy, refined: Policy, unused: UnusedSet, catalo
         if found is not None:
             return found
     records = tuple(v.records)
+    if v.undecided is not None:
+        return dataclasses.replace(v.undecided, queries=records)
     unknown = next((r for r in records if r.status != solver.UNSAT), None)
     if unknown is not None:
         reason = f" ({unknown.reason})" if unknown.reason else ""
