@@ -34,11 +34,13 @@ LOWER_STARTS = ["connect", "list", "get"]  # a few real names start in lower cas
 RETIRED = ["GetGhost", "Retired", "PutObjectLegacy", "connectOld"]
 # Below the readers the engine folds Unicode one way (glob.fold; the kernel's copy). A quarter
 # of the catalogs draw from these too: characters whose lower case is another script's (Kelvin
-# sign), longer (İ), equal to casefold or not (ß, ẞ, ﬁ), title case (ǅ), no case at all (CJK,
-# up to the solver's limit U+2FFFF), in service prefixes and in action names.
-EXOTIC_SERVICES = ["sé3", "ıam", "\u212ams", "ǆb", "\U0002a6d6", "ßqs"]
+# sign), longer (İ), equal to casefold or not (ß, ẞ, ﬁ), title case (ǅ), no case at all (CJK),
+# the last code points of the first and third planes (U+FFFF, U+2FFFF: the solver's limit),
+# in service prefixes and in action names.
+EXOTIC_SERVICES = ["sé3", "ıam", "\u212ams", "ǆb", "\U0002a6d6", "ßqs", "\uffff",
+                   "s\U0002ffff"]
 EXOTIC_TOKENS = ["Étape", "İmport", "Maß", "ẞig", "\u212aey", "Σigma", "ǅata", "ﬁle",
-                 "\U0002a6d6X", "Ωm", "Ää"]
+                 "\U0002a6d6X", "Ωm", "Ää", "Z\uffff", "\U0002ffff"]
 
 RESOURCES = ["*", "arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket", "arn:aws:s3:::Bucket?/*",
              "arn:aws:lambda:*:123456789012:function:f*", "arn:aws:iam::*:role/r?"]
