@@ -84,9 +84,11 @@ def _location(path: str, line: int, column: int, cwd: Path, text: str | None = N
     return location
 
 
-def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None) -> dict:
+def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None,
+        properties: dict | None = None) -> dict:
     """The SARIF log of a gate run: each finding has rule, level, message, file, line, column
-    and certificate (a path or None)."""
+    and certificate (a path or None); notes become tool notifications, properties the
+    invocation's property bag."""
     cwd = (cwd or Path.cwd()).resolve()
     results = []
     for f in findings:
@@ -98,6 +100,8 @@ def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None) -> dict:
                 dict(_location(f.certificate, 1, 1, cwd, "the certificate"), id=1)]
         results.append(result)
     invocation = {"executionSuccessful": exit_code != 2, "exitCode": exit_code}
+    if properties:
+        invocation["properties"] = properties
     if notes:
         invocation["toolExecutionNotifications"] = [
             {"level": level, "message": {"text": text}} for level, text in notes]
