@@ -1,4 +1,4 @@
-"""The gate's walk of the tree under review: every folder but .git, links followed inside the root."""
+"""The gate's walk of the tree under review: every folder but .git, links followed inside it."""
 
 from __future__ import annotations
 
@@ -161,8 +161,11 @@ class _Walker:
                     self._outside(path, target)
                 continue
             item = (path, target, child, child_local, taken)
-            if folder:
-                (self.deferred.append if link else subfolders.append)(item)
+            if folder and link:
+                if taken is None:  # an excluded folder's count is what it holds itself
+                    self.deferred.append(item)
+            elif folder:
+                subfolders.append(item)
             else:
                 self._file(path, target, child_local, taken)
         self.stack.extend(reversed(subfolders))

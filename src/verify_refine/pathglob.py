@@ -1,4 +1,4 @@
-"""Globs over '/'-separated relative paths (the gate's --require and --exclude), checked up front."""
+"""Globs over relative paths (the gate's --require and --exclude), checked up front."""
 
 from __future__ import annotations
 

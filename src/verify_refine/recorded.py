@@ -1,4 +1,4 @@
-"""The files a certificate records: relative names of regular files, checked before any is opened."""
+"""The files a certificate records: relative names of regular files, checked before opening."""
 
 from __future__ import annotations
 
