@@ -131,12 +131,16 @@ def test_refine_and_verify_read_get_policy_version_output(capsys, tmp_path):
     code, out, _ = run(capsys, "refine", wrapped, "--unused", UNUSED, "--catalog", CATALOG)
     assert (code, out) == (0, bare)
     refined, cert = tmp_path / "refined.json", tmp_path / "refined.cert.json"
-    code, _, _ = run(capsys, "refine", AWS / "get-policy-version-object.json", "--unused",
-                     UNUSED, "--catalog", CATALOG, "-o", refined, "--certificate", cert)
+    inputs = []  # copied next to the certificate: the gate reads nothing outside its root
+    for source in (AWS / "get-policy-version-object.json", UNUSED, CATALOG):
+        inputs.append(tmp_path / source.name)
+        inputs[-1].write_bytes(source.read_bytes())
+    code, _, _ = run(capsys, "refine", inputs[0], "--unused", inputs[1], "--catalog", inputs[2],
+                     "-o", refined, "--certificate", cert)
     assert code == 0
     code, out, _ = run(capsys, "check", cert)
     assert code == 0 and "valid" in out
-    code, out, err = run(capsys, "gate", tmp_path)  # the certificate names the wrapper file
+    code, out, err = run(capsys, "gate", tmp_path, "--root", tmp_path)  # names the wrapper file
     assert code == 0, out + err
     code, out, _ = verify(capsys, wrapped, AWS / "get-role-policy.json")
     assert code == 1 and out.startswith("refuted: removes")  # unchanged: unused still allowed

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import __version__, recorded as recorded_files
 from .catalog import Catalog, canonical_export_bytes
 from .errors import InputError
 from .files import read_input
@@ -214,9 +214,17 @@ def _is(value, kind: str) -> bool:
 def require_recorded_files(cert: dict, cert_path: str, given: dict) -> None:
     """The files the certificate records, where the command line does not replace them (given
     maps "original", "refined", "unused" and "catalog" to a path or None): a recorded name of
-    the wrong type, or a file that is not there, is bad input named at its place in the
-    certificate. A certificate with no "files" at all is left to the caller."""
+    the wrong type, an absolute name, a file that is not there or is not a regular file (a
+    device, a FIFO) is bad input named at its place in the certificate, before any is opened.
+    A certificate with no "files" at all is left to the caller."""
     files = cert.get("files")
+    refused = recorded_files.refusals(cert, cert_path, None,
+                                      [name for name in recorded_files.RECORDED
+                                       if not given.get(name)])
+    if refused:
+        data = read_input(cert_path, "certificate")
+        raise InputError(refused[0].message, cert_path,
+                         *json_position(data, cert_path, refused[0].at))
     recorded = dict(file_paths(cert, cert_path), catalog=catalog_path(cert, cert_path))
     for name, at in (("catalog", ("catalog", "path")), ("original", ("files", "original")),
                      ("refined", ("files", "refined")), ("unused", ("files", "unused"))):

