@@ -42,11 +42,11 @@ def cases() -> dict:
     return {name: case(name) for name in CATALOGS}
 
 
-def run(c: dict, **change) -> kernel.Result:
+def run(c: dict, findings_bytes: bytes | None = None, claimed=None, **change) -> kernel.Result:
     c = {**copy.deepcopy(c), **change}
-    findings = json.dumps(c["unused_actions"] + [s + ":*" for s in c["unused_services"]])
-    return kernel.check(c["original"], c["refined"], findings.encode(), c["catalog_actions"],
-                        c["hints"])
+    names = c["unused_actions"] + [s + ":*" for s in c["unused_services"]]
+    return kernel.check(c["original"], c["refined"], findings_bytes or json.dumps(names).encode(),
+                        c["catalog_actions"], c["hints"], claimed=claimed)
 
 
 def properties(result: kernel.Result) -> set[str]:
@@ -341,3 +341,45 @@ def test_a_pattern_matching_nothing_known_may_go_only_inside_a_wider_entry(cases
         {"origin": 0, "node": "s3:GetL", "unsafe": "s3:Get",
          "witness": "s3:GetAccelerateConfiguration"})
     assert "complete" not in properties(run(c))  # s3:GetL* holds all of s3:GetLegacy*
+
+
+# ---------------------------------------------------------------- the kernel's own findings reader
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b'["s3:GetObject", "IAM:*", "iam:PassRole"]', ({"s3:getobject"}, {"iam"})),
+    (b"\xef\xbb\xbf# unused\r\n s3:GetObject # why\r\n\r\nlambda:*\r\n",
+     ({"s3:getobject"}, {"lambda"})),
+    (b'[{"serviceNamespace": "s3", "actions": ["GetObject", {"action": "PutObject"}, '
+     b'"s3:ListBucket"]}, {"serviceNamespace": "sqs", "actions": []}]',
+     ({"s3:getobject", "s3:putobject", "s3:listbucket"}, {"sqs"})),
+    (b'{"findingType": "UnusedPermission", "findingDetails": [{"unusedIamRoleDetails": {}}, '
+     b'{"unusedPermissionDetails": {"serviceNamespace": "s3", "actions": [{"action": "GetObject"'
+     b'}]}}, {"unusedPermissionDetails": {"serviceNamespace": "kms"}}]}',
+     ({"s3:getobject"}, {"kms"})),
+])
+def test_the_kernel_reads_every_findings_format(data, expected):
+    assert kernel.read_unused(data) == expected
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe", b"[1]", b'"s3:GetObject"', b'{"x": []}',
+                                  b"s3:a:b", b'[{"actions": ["GetObject"]}]', b"{"])
+def test_findings_the_kernel_cannot_read_fail_closed(cases, data):
+    result = run(cases["blog"], findings_bytes=data)
+    assert result.verdict == "refuted" and properties(result) == {"inputs"}
+
+
+def test_a_claimed_unused_set_other_than_the_files_fails(cases):
+    c = cases["blog"]
+    claimed = (c["unused_actions"][1:], c["unused_services"] + ["sqs"])
+    result = run(c, claimed=claimed)
+    assert properties(result) == {"inputs"}
+    assert c["unused_actions"][0].lower() in result.failures[0] and "sqs:*" in result.failures[0]
+    assert run(c, claimed=(c["unused_actions"], c["unused_services"])).verdict == "proved"
+
+
+def test_strings_past_u2ffff_are_unknown_never_proved(cases):
+    c = copy.deepcopy(cases["blog"])
+    c["catalog_actions"] = c["catalog_actions"] + ["s3:Get\U00030000"]
+    result = run(c)
+    assert result.verdict == "unknown" and "U+2FFFF" in result.unknown[0]

@@ -289,7 +289,7 @@ def test_limit_is_one_mebibyte():
     exactly = body + b" " * (1024 * 1024 - len(body))
     assert parse_policy(exactly, "p").statements
     over = exactly + b"\n"
-    assert error_of(parse_policy, over, "p") == "p:1:1: policy is 1048577 bytes; the limit is 1 MiB"
+    assert error_of(parse_policy, over, "p") == "p:1:1: 1,048,577 bytes; the limit for a policy is 1 MiB"
 
 
 # --- malformed fixtures --------------------------------------------------------------------------

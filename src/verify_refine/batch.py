@@ -17,7 +17,7 @@ from pathlib import Path
 from . import awsformats, certificate, findings, outpaths, report, size
 from . import catalog as catalog_mod
 from .errors import InputError, UsageError
-from .files import write_atomically
+from .files import read_input, write_atomically
 from .findings import UnusedSet
 from .jsonout import canonical, dumps
 from .parse import parse_json, parse_policy
@@ -227,7 +227,7 @@ def match_findings(folder: Path, principals: list[Principal]) -> list[str]:
                        and not p.name.startswith(".")):
         value = None
         try:
-            data = path.read_bytes()
+            data = read_input(str(path), "findings")
             if data.lstrip().startswith(b"{"):
                 value = parse_json(data, str(path))
         except (InputError, OSError):
@@ -424,16 +424,7 @@ class _Progress:
 def run(args) -> int:
     """verify-refine batch: exit 0 all proved, 1 any refuted or failed, 3 unknown, 2 bad input."""
 
-    auth = Path(args.auth)
-    try:
-        data = auth.read_bytes()
-    except IsADirectoryError:
-        raise InputError("is a directory; expected an authorization details file",
-                         args.auth) from None
-    except FileNotFoundError:
-        raise InputError("no such file", args.auth) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", args.auth) from None
+    data = read_input(args.auth, "authorization details")
     account = read_account(data, args.auth)
     cat = catalog_mod.load(args.catalog)
     ignored = match_findings(Path(args.findings), account.principals)
@@ -499,7 +490,7 @@ def _prepare(account: Account, cat, outdir: Path, allow_nothing: bool):
             who.problem = str(exc)
             continue
         copy = outpaths.inside(outdir, who.folder, outpaths.findings_copy(who.findings))
-        write_atomically(str(copy), who.findings.read_bytes())
+        write_atomically(str(copy), who.unused.findings_bytes())  # the bytes read, once
         who.unused_path = str(copy)
     for task in account.tasks:
         who = task.principal

@@ -276,7 +276,7 @@ def run_check(args) -> int:
     cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
     raw_original = read_input(paths["original"], "policy")
     original = awsformats.load_policy(raw_original, paths["original"])
-    raw_refined = read_input(paths["refined"], "policy")
+    raw_refined = read_input(paths["refined"], "refined policy")
     refined = parse_policy(raw_refined, paths["refined"], allow_empty=True)
     unused, _ = findings.load(paths["unused"], cat, parse_json)
     result = certificate.check(cert, original=original, refined=refined, unused=unused,
@@ -302,7 +302,7 @@ def run_verify(args) -> int:
     awsformats.check_verify_args(args)
     original = awsformats.load_policy(read_input(args.original, "policy"), args.original)
     refined = None if args.refined is None else awsformats.load_policy(
-        read_input(args.refined, "policy"), args.refined, allow_empty=True)
+        read_input(args.refined, "refined policy"), args.refined, allow_empty=True)
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat, parse_json)
     findings.require_something(unused, args.unused, args.allow_nothing_unused)

@@ -343,7 +343,7 @@ class _Context:
         return data, load_policy(data, path)
 
     def _refined(self, path: str):
-        data = read_input(path, "policy")
+        data = read_input(path, "refined policy")
         return data, self.parse_policy(data, path, allow_empty=True)
 
     def _unused(self, path: str, cat):
@@ -422,8 +422,8 @@ def _position_of(cert_path: str, text: str | None, key: bool = False) -> tuple[i
     if not isinstance(text, str):
         return 1, 1
     try:
-        content = Path(cert_path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        content = read_input(cert_path, "certificate").decode("utf-8-sig")
+    except (InputError, UnicodeDecodeError):
         return 1, 1
     needle = json.dumps(text, ensure_ascii=False) + (":" if key else "")
     offset = content.find(needle)
@@ -438,7 +438,7 @@ def _position_of(cert_path: str, text: str | None, key: bool = False) -> tuple[i
 def _policy_position(path: str, parse_policy) -> tuple[int, int]:
     """The first statement of a policy file, or where it fails to parse; 1:1 when neither."""
     try:
-        policy = parse_policy(read_input(path, "policy"), path, allow_empty=True)
+        policy = parse_policy(read_input(path, "refined policy"), path, allow_empty=True)
     except InputError as exc:
         return exc.line or 1, exc.column or 1
     span = policy.statements[0].span if policy.statements else policy.statement_span

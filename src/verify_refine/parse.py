@@ -17,11 +17,16 @@ from .errors import InputError, escape
 from .model import JsonValue, Number, Pattern, Policy, Span, Statement
 
 MAX_DEPTH = 64
+# Policies given as input: bytes, and Action and NotAction entries. IAM's largest policy (a
+# role's inline policies, 10,240 characters without whitespace) holds at most 2,560 entries
+# (`"*",` is four characters). A refined policy (this tool's output, read back by check, gate
+# and verify) may hold more: the refined forms of the 1,594 AWS managed policies hold up to
+# 12,488 entries and 509 KB, and a refinement can hold catalog actions besides its input's
+# own entries (docs/INPUTS.md).
 MAX_POLICY_BYTES = 1024 * 1024
-# Action and NotAction entries in one policy. IAM's largest policy (a role's inline policies,
-# 10,240 characters without whitespace) holds at most 2,560 (`"*",` is four characters); the
-# refined forms of the 1,594 AWS managed policies hold at most 12,488 (docs/INPUTS.md).
 MAX_ENTRIES = 20_000
+MAX_REFINED_BYTES = 4 * 1024 * 1024
+MAX_REFINED_ENTRIES = 50_000
 VERSIONS = ("2012-10-17", "2008-10-17")
 EFFECTS = ("Allow", "Deny")
 
@@ -343,13 +348,17 @@ def parse_policy(data: bytes, source: str, allow_empty: bool = False,
                  alphabet: bool = True) -> Policy:
     """A policy document: JSON with positions, checked against IAM's grammar, as a model.Policy.
 
-    `allow_empty` admits `"Statement": []`, which a refined policy holds when nothing is left
-    to allow (the policy is to be detached); IAM itself rejects it as input. `alphabet=False`
-    lets any character through in action entries: only the engine's own tests ask for that,
-    to run Unicode through the refiner and the provers below the readers.
+    `allow_empty` marks a refined policy: it admits `"Statement": []`, which a refined policy
+    holds when nothing is left to allow (the policy is to be detached; IAM itself rejects it
+    as input), and a refined policy's larger limits. `alphabet=False` lets any character
+    through in action entries: only the engine's own tests ask for that, to run Unicode
+    through the refiner and the provers below the readers.
     """
-    if len(data) > MAX_POLICY_BYTES:
-        raise InputError(f"policy is {len(data)} bytes; the limit is 1 MiB", source, 1, 1)
+    limit, what = (MAX_REFINED_BYTES, "a refined policy") if allow_empty else (
+        MAX_POLICY_BYTES, "a policy")
+    if len(data) > limit:
+        raise InputError(f"{len(data):,} bytes; the limit for {what} is {limit // 2**20} MiB",
+                         source, 1, 1)
     root = _parse_tree(data, source)
     try:
         policy = _policy(root, source, allow_empty)
@@ -380,13 +389,15 @@ def _policy(root: _Node, source: str, allow_empty: bool = False) -> Policy:
     if statement is None:
         raise _Problem.at("policy has no Statement", root.span)
     statements, entries = [], 0
+    most = MAX_REFINED_ENTRIES if allow_empty else MAX_ENTRIES
     for index, node in enumerate(_statements(statement, allow_empty)):
         statements.append(_statement(index, node))
         entries += len(statements[-1].patterns)
-        if entries > MAX_ENTRIES:
-            span = statements[-1].patterns[MAX_ENTRIES - entries - 1].span
-            raise _Problem.at(f"more than {MAX_ENTRIES:,} Action and NotAction entries in one "
-                              "policy (IAM's largest policy holds at most 2,560)", span)
+        if entries > most:
+            span = statements[-1].patterns[most - entries - 1].span
+            raise _Problem.at(f"more than {most:,} Action and NotAction entries in "
+                              f"{'a refined' if allow_empty else 'one'} policy (IAM's largest "
+                              "policy holds at most 2,560)", span)
     return Policy(
         members=tuple((key.value, value.value) for key, value in root.members),
         statements=tuple(statements),

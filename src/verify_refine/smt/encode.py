@@ -67,3 +67,41 @@ def starts_with(prefix: str) -> str:
 
 def member(text: str, regex_text: str) -> str:
     return f"(str.in_re {string_literal(fold(text))} {regex_text})"
+
+
+class Atoms:
+    """Ground memberships as Boolean constants, each defined once in a query that uses it:
+    `(declare-const m7 Bool)` and `(assert (= m7 (str.in_re "s3:getobject" ...)))`.
+
+    Ground facts are then small formulas over these constants. Written inline instead, a
+    membership in the union of many patterns, or a long `or` of memberships, costs z3 time
+    quadratic in their number while it reads the query (it simplifies the whole `or` again for
+    each argument): 400 patterns of 30 stars took 7 s before the timeout could apply, and 40
+    patterns' union 25 s. Defined one by one, each is decided in time linear in the string."""
+
+    NAME = re.compile(r"\bm\d+\b")
+
+    def __init__(self):
+        self.names: dict[tuple[str, str], str] = {}
+        self.lines: dict[str, str] = {}
+
+    def member(self, text: str, pattern: str) -> str:
+        key = (fold(text), fold(pattern))
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = f"m{len(self.names)}"
+            self.lines[name] = (f"(declare-const {name} Bool)\n"
+                                f"(assert (= {name} {member(text, regex(pattern))}))")
+        return name
+
+    def member_any(self, text: str, patterns) -> str:
+        """The ground string is in some pattern (`false` when there is none)."""
+        parts = [self.member(text, p) for p in patterns]
+        if not parts:
+            return "false"
+        return parts[0] if len(parts) == 1 else f"(or {' '.join(parts)})"
+
+    def defining(self, formulas) -> list[str]:
+        """The definitions of the constants the formulas use, in the order they were made."""
+        used = {name for f in formulas for name in self.NAME.findall(f)}
+        return [line for name, line in self.lines.items() if name in used]

@@ -223,6 +223,7 @@ class _Context:
         self.sorted_unused = sorted(folded_unused)
         self.unused_by_service = by_service
         self.unused_services = sorted(fold(s) for s in unused.services)
+        self.atoms = enc.Atoms()  # ground memberships, numbered across the plan
 
     def is_unused(self, folded: str) -> bool:
         return folded in self.folded_unused or folded.split(":", 1)[0] in self.unused_services
@@ -258,7 +259,7 @@ class _Context:
             first, last = chunk[0][0], chunk[-1][0]
             label = first if first == last else f"{first}..{last}"
             parts = [d for g in chunk for d in g[1]]
-            body = ["(assert (or " + " ".join(parts) + "))"]
+            body = self.atoms.defining(parts) + ["(assert (or " + " ".join(parts) + "))"]
             self.add(stmt, prop, label, "unsat", body,
                      ground=[s for g in chunk for s in g[2]],
                      all_of=[sorted({p for g in chunk for p in g[3]})],
@@ -352,7 +353,7 @@ class _Context:
                     continue  # no entry's literal head is a prefix of it: none can match it
                 candidates = index.matching_candidates(u)
                 if candidates:
-                    parts.append(enc.member(u, enc.union(candidates)))
+                    parts.append(self.atoms.member_any(u, candidates))
                     ground.append(u)
                     near.update(candidates)
             groups.append((service, parts, ground, near, ()))
@@ -381,8 +382,8 @@ class _Context:
                 r_a = index.matching_candidates(a)
                 inside.update(p_a)
                 outside.update(r_a)
-                parts.append(f"(and {enc.member(a, enc.union(p_a))} "
-                             f"(not {enc.member(a, enc.union(r_a))}))")
+                parts.append(f"(and {self.atoms.member_any(a, p_a)} "
+                             f"(not {self.atoms.member_any(a, r_a)}))")
             groups.append((service, parts, actions, inside, outside))
         self.add_ground(orig, COMPLETE, groups)
 
@@ -471,7 +472,8 @@ class _Context:
         texts = [p.text for p in ref.patterns]
         added = texts[len(excluded):]
         index, before = PrefixIndex(texts), PrefixIndex(excluded)
-        self.add_ground(orig, REMOVES, _outside_groups(index, self.unused_by_service.items()))
+        self.add_ground(orig, REMOVES,
+                        _outside_groups(index, self.unused_by_service.items(), self.atoms))
         for service in self.unused_services:
             near = index.near(service)
             body = ["(declare-const x String)",
@@ -486,8 +488,8 @@ class _Context:
                 n_a, p_a = index.matching_candidates(a), before.matching_candidates(a)
                 inside.update(n_a)
                 outside.update(p_a)
-                parts.append(f"(and (not {enc.member(a, enc.union(p_a))}) "
-                             f"{enc.member(a, enc.union(n_a))})")
+                parts.append(f"(and (not {self.atoms.member_any(a, p_a)}) "
+                             f"{self.atoms.member_any(a, n_a)})")
             groups.append((service, parts, actions, inside, outside))
         self.add_ground(orig, COMPLETE, groups)
         self._not_action_minimal(orig, excluded, added, hints[len(excluded):])
@@ -520,11 +522,11 @@ class _Context:
             self.add(orig, MINIMAL, "added", "sat", body, checks=checks)
 
     def _nothing_used_left(self, orig, excluded):
-        self.add_ground(orig, COMPLETE,
-                        _outside_groups(PrefixIndex(excluded), self.used_reachable([STAR])))
+        self.add_ground(orig, COMPLETE, _outside_groups(
+            PrefixIndex(excluded), self.used_reachable([STAR]), self.atoms))
 
 
-def _outside_groups(index: PrefixIndex, strings_by_service) -> list:
+def _outside_groups(index: PrefixIndex, strings_by_service, atoms: enc.Atoms) -> list:
     """Ground groups claiming each string is in none of the indexed patterns (for add_ground)."""
     groups = []
     for service, strings in sorted(strings_by_service):
@@ -532,6 +534,6 @@ def _outside_groups(index: PrefixIndex, strings_by_service) -> list:
         for text in strings:
             candidates = index.matching_candidates(text)
             near.update(candidates)
-            parts.append(f"(not {enc.member(text, enc.union(candidates))})")
+            parts.append(f"(not {atoms.member_any(text, candidates)})")
         groups.append((service, parts, strings, ["*"], near))
     return groups

@@ -1061,6 +1061,6 @@ def verify_policies(original: Policy, refined: Policy, unused: UnusedSet, catalo
     if unknown is not None:
         reason = f" ({unknown.reason})" if unknown.reason else ""
         return VerifyResult(UNKNOWN, records, unknown.property, explanation=(
-            f"unknown: the solver gave no answer for the {unknown.property} query "
+            f"the solver gave no answer for the {unknown.property} query "
             f"[{unknown.slice}]{reason}; nothing is proved"))
     return VerifyResult(PROVED, records, explanation="proved: sound, removes and complete")

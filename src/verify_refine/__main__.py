@@ -1,0 +1,5 @@
+"""`python -m verify_refine`: the same command as `verify-refine`."""
+
+from .cli import entry_point
+
+entry_point()
