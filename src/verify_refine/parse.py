@@ -24,7 +24,7 @@ MAX_DEPTH = 64
 # 12,488 entries and 509 KB, and a refinement can hold catalog actions besides its input's
 # own entries (docs/INPUTS.md).
 MAX_POLICY_BYTES = 1024 * 1024
-MAX_ENTRIES = 20_000
+MAX_ENTRIES = 5_000  # twice the most IAM accepts
 MAX_REFINED_BYTES = 4 * 1024 * 1024
 MAX_REFINED_ENTRIES = 50_000
 VERSIONS = ("2012-10-17", "2008-10-17")
