@@ -61,46 +61,23 @@ def draw_unused(policy, cat, path: str, fraction: float, seed: int):
 
 def prove_one(job):
     path, fraction, seed, timeout = job
-    from verify_refine import certificate, kernelcheck
-    from verify_refine.hints import hints
-    from verify_refine.jsonout import dumps
+    from verify_refine import pipeline
     from verify_refine.parse import parse_policy
-    from verify_refine.refine import refine
-    from verify_refine.report import refined_document
-    from verify_refine.smt import obligations, prover
 
     start = time.perf_counter()
     try:
         cat = _CATALOG
-        raw = Path(path).read_bytes()
-        policy = parse_policy(raw, path)
+        policy = parse_policy(Path(path).read_bytes(), path)
         unused = draw_unused(policy, cat, path, fraction, seed)
-        result = refine(policy, cat, unused)
-        text = dumps(refined_document(result))
-        refined = parse_policy(text.encode(), "refined.json", allow_empty=True)
-        h = hints(result)
-        plan = obligations.plan(policy, refined, unused, cat, h)
-        proof = prover.run(plan, unused, cat, timeout)
-        kernel_start = time.perf_counter()
-        if proof.verdict == prover.PROVED:
-            verdict = kernelcheck.check(kernelcheck.document(policy, raw), json.loads(text),
-                                        unused, cat, h, timeout)
-            if verdict.verdict != "proved":
-                return (Path(path).name, f"kernel {verdict.verdict}",
-                        time.perf_counter() - start, len(plan.obligations),
-                        "; ".join(verdict.failures + verdict.unknown)[:300], 0.0)
-        kernel_seconds = time.perf_counter() - kernel_start
-        if proof.verdict == prover.PROVED:
-            cert = certificate.build(
-                cert_path="c.cert.json", original_path=path, unused_path="u.json",
-                refined_path="r.json", catalog_path=None, original=policy, refined=refined,
-                unused=unused, catalog=cat, hints=h, plan=plan, proof=proof,
-                timeout_s=timeout)
-            json.dumps(cert)
-        detail = "" if proof.verdict == prover.PROVED else (
-            "; ".join(proof.problems) or f"{proof.failure.obligation.id}: {proof.failure.reason}")
-        return (Path(path).name, proof.verdict, time.perf_counter() - start,
-                len(plan.obligations), detail, kernel_seconds)
+        done = pipeline.refine_and_prove(policy, unused, cat, timeout_s=timeout)
+        proving = done.proving
+        if done.proved:
+            json.dumps(done.certificate(cert_path="c.cert.json", original_path=path,
+                                        unused_path="u.json", refined_path="r.json",
+                                        catalog_path=None))
+        detail = "; ".join(f"{p.property}: {p.message}" for p in done.problems)[:300]
+        return (Path(path).name, str(done.verdict), time.perf_counter() - start,
+                len(proving.plan.obligations), detail, proving.kernel_seconds)
     except Exception as exc:  # a crash is a finding, reported with the rest
         return Path(path).name, "crashed", time.perf_counter() - start, 0, repr(exc), 0.0
 

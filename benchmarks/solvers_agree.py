@@ -62,15 +62,10 @@ class PolicyResult:
 
 
 def compare_policy(path: str, cat, fraction: float, seed: int, timeout: float) -> PolicyResult:
-    """Refine one policy, plan its obligations, and solve each with z3 then cvc5."""
-    from verify_refine.glob import fold
-    from verify_refine.hints import hints
-    from verify_refine.jsonout import dumps
+    """Refine one policy through the pipeline, and prove the refinement twice, with z3 then
+    cvc5: the same obligations, each outcome judged by the prover (witnesses evaluated)."""
+    from verify_refine import pipeline
     from verify_refine.parse import parse_policy
-    from verify_refine.refine import refine
-    from verify_refine.report import refined_document
-    from verify_refine.smt import obligations, prover
-    from verify_refine.smt.solver import solve
 
     name = Path(path).name
     out = PolicyResult(name)
@@ -78,30 +73,24 @@ def compare_policy(path: str, cat, fraction: float, seed: int, timeout: float) -
     try:
         policy = parse_policy(Path(path).read_bytes(), path)
         unused = draw_unused(policy, cat, path, fraction, seed)
-        result = refine(policy, cat, unused)
-        refined = parse_policy(dumps(refined_document(result)).encode(), "refined.json",
-                               allow_empty=True)
-        plan = obligations.plan(policy, refined, unused, cat, hints(result))
-        out.problems = list(plan.problems)
-        names = {fold(a) for a in unused.actions}
-        services = {fold(s) for s in unused.services}
-        has = lambda action: cat.canonical(action) is not None  # noqa: E731
-        for ob in plan.obligations:
-            z = solve(ob.smt2, timeout, "z3")
-            zo = prover.judge(ob, z.status, z.model, z.seconds, names, services, has)
-            c = solve(ob.smt2, timeout, "cvc5")
-            co = prover.judge(ob, c.status, c.model, c.seconds, names, services, has)
+        done = pipeline.refine_and_prove(policy, unused, cat, prove=False)
+        z3_run, cvc5_run = (pipeline.prove_refinement(policy, done.refined, done.hints, unused,
+                                                      cat, timeout_s=timeout, solver=solver)
+                            for solver in ("z3", "cvc5"))
+        out.problems = [p.message for p in z3_run.proof.problems]
+        for zo, co in zip(z3_run.proof.outcomes, cvc5_run.proof.outcomes):
+            ob = zo.obligation
             notes = []
-            if z.status == UNKNOWN:
-                notes.append(f"z3: {z.reason or 'unknown'}")
+            if zo.obtained == UNKNOWN:
+                notes.append(f"z3: {zo.reason or 'unknown'}")
             elif not zo.holds:
                 notes.append(f"z3: {zo.reason}")
-            if c.status == UNKNOWN:
-                notes.append(c.reason or "cvc5: unknown")
+            if co.obtained == UNKNOWN:
+                notes.append(co.reason or "cvc5: unknown")
             elif not co.holds:
                 notes.append(f"cvc5: {co.reason}")
-            out.rows.append(Row(name, ob.id, ob.property, ob.expected, z.status, z.seconds,
-                                zo.holds, c.status, c.seconds, co.holds, "; ".join(notes)))
+            out.rows.append(Row(name, ob.id, ob.property, ob.expected, zo.obtained, zo.seconds,
+                                zo.holds, co.obtained, co.seconds, co.holds, "; ".join(notes)))
     except Exception as exc:  # a crash is a finding, reported with the rest
         out.crashed = repr(exc)
     out.seconds = time.perf_counter() - start

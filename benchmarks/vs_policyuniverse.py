@@ -39,26 +39,14 @@ def main() -> int:
         return 2
     from verify_refine import catalog as catalog_mod
     from verify_refine.compare import harness, strategies
-    from verify_refine.hints import hints
-    from verify_refine.jsonout import dumps
+    from verify_refine import pipeline
     from verify_refine.parse import parse_policy
-    from verify_refine.refine import refine
-    from verify_refine.report import refined_document
-    from verify_refine import kernelcheck
-    from verify_refine.smt import obligations, prover
 
     cat = catalog_mod.load(None)
 
     def ours(policy, unused, prove):
-        result = refine(policy, cat, unused)
-        if prove:
-            refined = parse_policy(dumps(refined_document(result)).encode(), "r.json",
-                                   allow_empty=True)
-            h = hints(result)
-            plan = obligations.plan(policy, refined, unused, cat, h)
-            assert prover.run(plan, unused, cat, 10.0).verdict == prover.PROVED
-            assert kernelcheck.check(kernelcheck.document(policy), kernelcheck.document(refined),
-                                     unused, cat, h, 10.0).verdict == "proved"
+        done = pipeline.refine_and_prove(policy, unused, cat, prove=prove)
+        assert not prove or done.proved
 
     totals = {"A": 0.0, "B": 0.0, "C": 0.0}
     for name in args.policy or DEFAULT:

@@ -27,13 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verify_refine import catalog as catalog_mod
-from verify_refine import findings, hints as hints_mod, report
-import verify_refine.refine as refine_mod
+from verify_refine import findings, pipeline
 from verify_refine.catalog import Catalog
 from verify_refine.findings import UnusedSet
-from verify_refine.jsonout import dumps
 from verify_refine.parse import parse_json, parse_policy
-from verify_refine.smt import obligations, prover, whole
+from verify_refine.smt.whole import CounterexampleError
+from verify_refine.verdict import Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -474,39 +473,27 @@ class Output:
 
 
 def refined_output(case: Case) -> Output:
-    """What `verify-refine refine` would write and hint, through the refiner as installed now."""
+    """What `verify-refine refine` would write and hint, through the pipeline's refine step
+    and the refiner as installed now."""
     original = parse_policy(case.policy, "policy.json")
-    ref = refine_mod.refine(original, case.catalog, case.unused)
-    return Output(dumps(report.refined_document(ref)), hints_mod.hints(ref))
+    done = pipeline.refine_and_prove(original, case.unused, case.catalog, prove=False)
+    return Output(done.text, done.hints)
 
 
-def prove(case: Case, out: Output, timeout_s: float = 10.0) -> prover.Proof:
+def prove(case: Case, out: Output, timeout_s: float = 10.0) -> pipeline.Proving:
+    """The pipeline's verdict on an output: the obligations, then the proof kernel."""
     original = parse_policy(case.policy, "policy.json")
     refined = parse_policy(out.text.encode(), "refined.json", allow_empty=True)
-    plan = obligations.plan(original, refined, case.unused, case.catalog, out.hints)
-    return prover.run(plan, case.unused, case.catalog, timeout_s)
+    return pipeline.prove_refinement(original, refined, out.hints, case.unused, case.catalog,
+                                     timeout_s=timeout_s)
 
 
-_MINIMAL_PROBLEMS = ("minimality hint", "unsafe prefix", "token parent", "token prefix",
-                     "stand at its node")
-
-
-def problem_property(problem: str) -> str:
-    """The property a problem found without a solver belongs to: complete (a pattern matching
-    nothing known was dropped), minimal (an entry not at its trie node) or structure."""
-    if ": complete: " in problem:
-        return "complete"
-    return "minimal" if any(s in problem for s in _MINIMAL_PROBLEMS) else "structure"
-
-
-def refuted_by(proof: prover.Proof) -> tuple[str, str] | None:
+def refuted_by(proof: pipeline.Proving) -> tuple[str, str] | None:
     """(property, reason) of a refutation, or None when the proof holds or is unknown."""
-    if proof.verdict != prover.REFUTED:
+    if proof.verdict is not Verdict.REFUTED:
         return None
-    if proof.problems:
-        return problem_property(proof.problems[0]), proof.problems[0]
-    failure = proof.failure
-    return failure.obligation.property, f"{failure.obligation.id}: {failure.reason}"
+    first = next(p for p in proof.problems if p.verdict is Verdict.REFUTED)
+    return first.property, first.message
 
 
 def whole_verdict(case: Case, out: Output, timeout_s: float = 10.0) -> dict[str, str]:
@@ -514,10 +501,11 @@ def whole_verdict(case: Case, out: Output, timeout_s: float = 10.0) -> dict[str,
     original = parse_policy(case.policy, "policy.json")
     refined = parse_policy(out.text.encode(), "refined.json", allow_empty=True)
     try:
-        results = whole.verify_each(original, refined, case.unused, case.catalog, timeout_s)
-    except whole.CounterexampleError as exc:
+        results = pipeline.verify_each(original, refined, case.unused, case.catalog,
+                                       timeout_s=timeout_s)
+    except CounterexampleError as exc:
         return {"error": str(exc)}
-    return {prop: r.status for prop, r in results.items()}
+    return {prop: str(r.status) for prop, r in results.items()}
 
 
 @dataclass
@@ -587,15 +575,15 @@ def hunt(mutant: Mutant, all_cases: list[Case], correct: Correct, with_whole: bo
         result.differing += 1
         verdict = refuted_by(proof)
         if verdict is None:
-            (result.unknown if proof.verdict == prover.UNKNOWN_VERDICT
+            (result.unknown if proof.verdict is Verdict.UNKNOWN
              else result.accepted_differing).append(case.name)
             continue
         result.killed, result.case, result.output = True, case, out
         result.killed_by, result.reason = verdict
         break
     if result.killed:
-        result.correct_proved = prove(result.case, correct(result.case)).verdict == \
-            prover.PROVED
+        result.correct_proved = prove(result.case, correct(result.case)).verdict is \
+            Verdict.PROVED
         if with_whole:
             result.whole = whole_verdict(result.case, result.output)
         result.kernel = kernel_failures(result.case, result.output)
@@ -607,9 +595,9 @@ def kernel_failures(case: Case, out: Output) -> list[str]:
     """What the proof kernel (the trusted base) finds wrong with an output, from plain JSON."""
     from verify_refine import kernelcheck
 
-    result = kernelcheck.check(json.loads(case.policy), json.loads(out.text), case.unused,
-                               case.catalog, out.hints, 10.0)
-    return result.failures + result.unknown
+    problems, _ = kernelcheck.check(json.loads(case.policy), json.loads(out.text),
+                                    case.unused, case.catalog, out.hints, 10.0)
+    return [f"{p.property}: {p.message}" for p in problems]
 
 
 # ------------------------------------------------------------------------------ survey
@@ -700,7 +688,7 @@ def survey(mutant: Mutant, all_cases: list[Case], correct: Correct) -> Survey:
         if verdict is not None:
             result.refuted += 1
             result.by_property[verdict[0]] = result.by_property.get(verdict[0], 0) + 1
-        elif proof.verdict == prover.UNKNOWN_VERDICT:
+        elif proof.verdict is Verdict.UNKNOWN:
             result.unknown.append(case.name)
         else:
             result.accepted.append((case.name, oracle_problems(case, out),

@@ -219,7 +219,7 @@ def test_timeout_that_is_not_a_positive_number(capsys, command, value):
     (["check", "{x}"], "certificate"),
     (["check", CERT_FILES / "valid.json", "--original", "{x}"], "policy"),
     (["check", CERT_FILES / "valid.json", "--unused", "{x}"], "findings"),
-    (["verify", POLICY, "{x}", "--unused", UNUSED, "--catalog", CATALOG], "policy"),
+    (["verify", POLICY, "{x}", "--unused", UNUSED, "--catalog", CATALOG], "refined policy"),
     (["verify", POLICY, "--aws-recommendation", "{x}", "--unused", UNUSED, "--catalog",
       CATALOG], "get-finding-recommendation"),
     (["batch", "{x}", "--findings", BLOG, "-o", "{out}"], "authorization details"),

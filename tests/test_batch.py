@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from verify_refine import batch, catalog as catalog_mod
+from verify_refine import refine as refine_mod
+from verify_refine.verdict import Problem
 from verify_refine.cli import main
 from verify_refine.parse import parse_policy
 
@@ -111,7 +113,8 @@ def test_a_refuted_policy_leaves_no_refined_file_and_exits_1(capsys, tmp_path, m
 
     def run_refuting(plan, unused, catalog, timeout_s, solver="z3"):
         if "lambda:PublishVersion" in unused.actions:  # ci-bot's findings only
-            return prover.Proof(prover.REFUTED, [], ["injected for the test"])
+            return prover.Proof(prover.REFUTED, [], [Problem(
+                "VR-structure", "injected for the test", "structure")])
         return real(plan, unused, catalog, timeout_s, solver)
 
     monkeypatch.setattr(prover, "run", run_refuting)  # forked workers inherit it
@@ -128,7 +131,7 @@ def test_a_refuted_policy_leaves_no_refined_file_and_exits_1(capsys, tmp_path, m
 
 
 def test_crashes_and_hangs_cost_one_policy_each(capsys, tmp_path, monkeypatch):
-    real = batch.refine
+    real = refine_mod.refine
 
     def misbehave(policy, catalog, unused):
         if "ci-publish" in policy.source:
@@ -139,7 +142,7 @@ def test_crashes_and_hangs_cost_one_policy_each(capsys, tmp_path, monkeypatch):
             time.sleep(60)
         return real(policy, catalog, unused)
 
-    monkeypatch.setattr(batch, "refine", misbehave)
+    monkeypatch.setattr(refine_mod, "refine", misbehave)
     monkeypatch.setattr(batch, "WALL_FACTOR", 1.0)
     out = tmp_path / "out"
     start = time.monotonic()

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod
+from verify_refine import catalog as catalog_mod, pipeline
 from verify_refine.errors import InputError
 from verify_refine.findings import UnusedSet
 from verify_refine.parse import parse_policy
-from verify_refine.refine import refine
-from verify_refine.report import refined_document, summary
+from verify_refine.report import summary
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 # The inputs the parser rejects, each really malformed (docs/CORPUS.md says why).
@@ -46,33 +45,15 @@ def test_whole_corpus_refines_at_30_percent_unused():
                 for action in cat.matching(pat.text):
                     allowed_before.setdefault(action, True)
         unused = [a for a in sorted(allowed_before) if rng.random() < 0.3]
-        result = refine(policy, cat, UnusedSet(tuple(cat.canonical(a) for a in unused), (), ()))
-        refined_document(result)
-        summary(result)
-        _check_removes_and_complete(result, cat, set(unused))
-        if refined % 8 == 0:  # a sample is also proved (the benchmark proves them all)
-            _prove(policy, result, cat)
+        unused_set = UnusedSet(tuple(cat.canonical(a) for a in unused), (), ())
+        # A sample is also proved, obligations and kernel (the benchmark proves them all).
+        done = pipeline.refine_and_prove(policy, unused_set, cat, prove=refined % 8 == 0)
+        assert done.verdict in (None, "proved"), (policy.source, done.problems)
+        summary(done.refinement)
+        _check_removes_and_complete(done.refinement, cat, set(unused))
         refined += 1
     assert rejected == REJECTED
     assert refined == len(files) - len(REJECTED) >= 1600
-
-
-def _prove(policy, result, cat) -> None:
-    from verify_refine.hints import hints
-    from verify_refine.jsonout import dumps
-    from verify_refine.smt import obligations, prover
-
-    refined = parse_policy(dumps(refined_document(result)).encode(), "refined.json",
-                           allow_empty=True)
-    plan = obligations.plan(policy, refined, result.unused, cat, hints(result))
-    proof = prover.run(plan, result.unused, cat, 10.0)
-    assert proof.verdict == "proved", (policy.source, proof.problems, proof.failure)
-    from verify_refine import kernelcheck
-
-    raw = Path(policy.source).read_bytes()
-    verdict = kernelcheck.check(kernelcheck.document(policy, raw), kernelcheck.document(refined),
-                                result.unused, cat, hints(result), 10.0)
-    assert verdict.verdict == "proved", (policy.source, verdict.failures, verdict.unknown)
 
 
 def _check_removes_and_complete(result, cat, unused: set[str]) -> None:

@@ -137,7 +137,7 @@ def obligations_verdict(case: Case) -> Judgement:
     plan = obligations.plan(case.original, case.refined, case.unused, case.catalog, case.hints)
     proof = prover.run(plan, case.unused, case.catalog, TIMEOUT_S)
     refuted = {proof.failure.obligation.property} if proof.failure else set()
-    detail = "; ".join(proof.problems) or (
+    detail = "; ".join(p.message for p in proof.problems) or (
         f"{proof.failure.obligation.id}: {proof.failure.reason}" if proof.failure else "")
     return Judgement(overall=proof.verdict, refuted=refuted, detail=detail)
 
@@ -145,11 +145,12 @@ def obligations_verdict(case: Case) -> Judgement:
 def kernel_verdict(case: Case) -> Judgement:
     result = kernel.check(case.original_doc, case.refined_doc, case.unused.findings_bytes(),
                           oracle.catalog_actions(case.catalog), case.hints, TIMEOUT_S)
-    refuted = {f.split(":", 1)[0] for f in result.failures}
-    if any("matches no catalog action and is no longer allowed" in f for f in result.failures):
+    refuted = {prop for prop, _, _ in result.failures}
+    if any("matches no catalog action and is no longer allowed" in message
+           for _, _, message in result.failures):
         refuted.add(KEPT)  # the kernel files "keep what matches nothing known" under complete
     return Judgement(overall=result.verdict, refuted=refuted,
-                     detail="; ".join(result.failures + result.unknown))
+                     detail="; ".join(f"{p}: {m}" for p, _, m in result.failures + result.unknown))
 
 
 def whole_verdict(case: Case) -> Judgement:

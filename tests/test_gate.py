@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod, certificate, findings, gate, sarif
+from verify_refine import catalog as catalog_mod, certificate, findings, gate, pipeline, sarif
+from verify_refine.verdict import Problem, Verdict
 from verify_refine.cli import main
 from verify_refine.errors import InputError, UsageError
 from verify_refine.parse import parse_json, parse_policy
@@ -358,7 +359,7 @@ def test_forged_certificate_is_refuted(work, capsys, sarif_schema):
     assert code == 1
     [problem] = problem_lines(out)
     assert problem.startswith(f"{BLOG_REFINED}:{span.line}:{span.column}: error: VR-removes: "
-                              "s1/removes/")
+                              "statement 1 (obligation s1/removes/")
     code, log = run_sarif(capsys, sarif_schema, "tree")
     assert results(log) == [("VR-removes", "error", BLOG_REFINED, span.line, span.column)]
 
@@ -392,13 +393,14 @@ def test_recorded_file_missing_points_at_the_certificate(work, capsys):
 
 def test_unknown_is_exit_3(work, capsys, monkeypatch, sarif_schema):
     def unknown(cert, **kwargs):
-        return certificate.CheckResult(unknown=["s2/complete/s3: timeout after 10 s"],
-                                       obligations=5)
+        return pipeline.CertificateCheck([Problem(
+            "VR-unknown", "statement 2 (obligation s2/complete/s3): timeout after 10 s",
+            "complete", Verdict.UNKNOWN, 1, "s2/complete/s3")], obligations=5)
 
-    monkeypatch.setattr(gate.certificate, "check", unknown)
+    monkeypatch.setattr(pipeline, "check_certificate", unknown)
     code, out, _ = run_gate(capsys, "tree")
     assert code == 3
-    assert "warning: VR-unknown: unknown: s2/complete/s3: timeout" in out
+    assert "warning: VR-unknown: statement 2 (obligation s2/complete/s3): timeout" in out
     assert out.splitlines()[-1].endswith(", 2 unknown")
     code, log = run_sarif(capsys, sarif_schema, "tree")
     assert code == 3 and {r[0] for r in results(log)} == {"VR-unknown"}

@@ -50,7 +50,12 @@ def run(c: dict, findings_bytes: bytes | None = None, claimed=None, **change) ->
 
 
 def properties(result: kernel.Result) -> set[str]:
-    return {f.split(":", 1)[0] for f in result.failures}
+    return {prop for prop, _, _ in result.failures}
+
+
+def messages(items) -> list[str]:
+    """Failures as lines: `property: message`."""
+    return [f"{prop}: {message}" for prop, _, message in items]
 
 
 def edited(c: dict, statement: int, key: str, entries: list[str], hint_rows=None) -> dict:
@@ -81,7 +86,7 @@ def test_sound_rejects_a_literal_outside_the_original_and_a_bad_origin(cases):
     bad = edited(c, 0, "Action", entries + ["lambda:TagResource"], rows)
     result = run(bad)
     assert "sound" in properties(result)
-    assert any("lambda:TagResource is not allowed" in f for f in result.failures)
+    assert any("lambda:TagResource is not allowed" in f for f in messages(result.failures))
 
 
 def test_removes_rejects_an_unused_action_and_a_dead_service(cases):
@@ -101,7 +106,7 @@ def test_removes_rejects_a_notaction_list_that_lets_a_dead_service_through(cases
     entries = [e for e in a["refined"]["Statement"][0]["NotAction"] if e != "ec2:*"]
     rows = [r for r in a["hints"]["statements"][0]["entries"] if r.get("node") != "ec2:"]
     result = run(edited(a, 0, "NotAction", entries, rows))
-    assert any("ec2:* is allowed" in f for f in result.failures)
+    assert any("ec2:* is allowed" in f for f in messages(result.failures))
 
 
 def test_complete_rejects_a_dropped_used_action(cases):
@@ -110,7 +115,7 @@ def test_complete_rejects_a_dropped_used_action(cases):
     rows = [r for r in c["hints"]["statements"][1]["entries"] if r.get("node") != "s3:GetObject"]
     result = run(edited(c, 1, "Action", entries, rows))
     assert properties(result) == {"complete"}
-    assert any("s3:GetObject is no longer allowed" in f for f in result.failures)
+    assert any("s3:GetObject is no longer allowed" in f for f in messages(result.failures))
 
 
 def test_complete_rejects_removing_a_statement_still_in_use(cases):
@@ -140,7 +145,7 @@ def test_minimal_checks_every_claim_of_a_hint(cases, change, message):
     hint_of(c, 1, "s3:GetObject").update(change)
     result = run(c)
     assert properties(result) == {"minimal"}
-    assert any(message in f for f in result.failures), result.failures
+    assert any(message in f for f in messages(result.failures)), result.failures
 
 
 def test_minimal_rejects_a_prefix_one_token_too_long(cases):
@@ -189,7 +194,7 @@ def test_minimal_for_a_dead_service_witness_asks_the_solver(cases):
     assert "removes" in properties(result)  # but ec2 is wholly unused, so nothing may stay
     row["entries"][0]["witness"] = "lambda:*"  # dead too, but not inside ec2:Describe*
     a["unused_services"].append("lambda")
-    assert any("admits no lambda:*" in f for f in run(a).failures)
+    assert any("admits no lambda:*" in f for f in messages(run(a).failures))
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -207,7 +212,7 @@ def test_structure_rejects_every_change_outside_the_action_lists(cases, mutate, 
     mutate(c)
     result = run(c)
     assert "structure" in properties(result)
-    assert any(message in f for f in result.failures), result.failures
+    assert any(message in f for f in messages(result.failures)), result.failures
 
 
 def test_structure_rejects_a_changed_or_removed_deny(cases):
@@ -215,7 +220,7 @@ def test_structure_rejects_a_changed_or_removed_deny(cases):
     deny = next(i for i, s in enumerate(d["original"]["Statement"]) if s["Effect"] == "Deny")
     j = d["hints"]["statements"][deny]["refined"]
     d["refined"]["Statement"][j]["Action"] = ["s3:DeleteBucket"]
-    assert any("Deny statement changed" in f for f in run(d).failures)
+    assert any("Deny statement changed" in f for f in messages(run(d).failures))
     d["hints"]["statements"][deny]["refined"] = None
     assert "structure" in properties(run(d))
 
@@ -265,8 +270,8 @@ def kernel_says(monkeypatch, failures=(), unknown=()):
     monkeypatch.setattr(kernel, "check", fake)
 
 
-@pytest.mark.parametrize("failures, unknown, code", [(["sound: statement 2: s3:G*"], [], 1),
-                                                     ([], ["sound: statement 2: unknown"], 3)])
+@pytest.mark.parametrize("failures, unknown, code", [([("sound", 1, "s3:G*")], [], 1),
+                                                     ([], [("sound", 1, "solver: unknown")], 3)])
 def test_refine_writes_nothing_unless_the_kernel_agrees(tmp_path, capsys, monkeypatch,
                                                         failures, unknown, code):
     from verify_refine.cli import main
@@ -277,7 +282,10 @@ def test_refine_writes_nothing_unless_the_kernel_agrees(tmp_path, capsys, monkey
                  "--catalog", str(blog / CATALOGS["blog"]), "-o", str(out),
                  "--certificate", str(cert)]) == code
     err = capsys.readouterr().err
-    assert f"kernel: {(failures + unknown)[0]}" in err and "nothing written" in err
+    prop, _, message = (failures + unknown)[0]
+    word = "refuted" if failures else "unknown"
+    assert f"{word}: {prop}: statement 2: {message} (proof kernel)" in err
+    assert "nothing written" in err
     assert not out.exists() and not cert.exists()
 
 
@@ -286,9 +294,10 @@ def test_check_fails_when_the_kernel_does_not_agree(capsys, monkeypatch):
     cert = str(EXAMPLES.parent / "proofs" / "blog.cert.json")
     assert main(["check", cert]) == 0
     assert "the proof kernel agrees" in capsys.readouterr().out
-    kernel_says(monkeypatch, ["complete: statement 1: lambda:InvokeFunction"])
+    kernel_says(monkeypatch, [("complete", 0, "lambda:InvokeFunction is no longer allowed")])
     assert main(["check", cert]) == 1
-    assert "invalid: kernel: complete: statement 1" in capsys.readouterr().err
+    assert "invalid: statement 1: lambda:InvokeFunction is no longer allowed (proof kernel)" \
+        in capsys.readouterr().err
 
 
 def test_minimal_rejects_an_entry_below_its_hinted_node(cases):
@@ -297,7 +306,8 @@ def test_minimal_rejects_an_entry_below_its_hinted_node(cases):
                for e in c["refined"]["Statement"][1]["Action"]]
     result = run(edited(c, 1, "Action", entries))  # the hint still names s3:GetMulti
     assert properties(result) == {"minimal"}
-    assert any("s3:GetMultiRegion*: does not stand at s3:GetMulti" in f for f in result.failures)
+    assert any("s3:GetMultiRegion*: does not stand at s3:GetMulti" in f
+               for f in messages(result.failures))
 
 
 def test_minimal_takes_a_literal_only_as_its_nodes_one_action(cases):
@@ -314,7 +324,7 @@ def test_complete_keeps_what_matches_nothing_known(cases):
         row["origin"] += 1
     result = run(c)
     assert any("s3:GetLegacyThing matches no catalog action and is no longer allowed" in f
-               for f in result.failures), result.failures
+               for f in messages(result.failures)), result.failures
     c["refined"]["Statement"][1]["Action"].insert(0, "s3:GetLegacyThing")
     c["hints"]["statements"][1]["entries"].insert(0, {"origin": 0})
     assert run(c).verdict == "proved"
@@ -374,7 +384,8 @@ def test_a_claimed_unused_set_other_than_the_files_fails(cases):
     claimed = (c["unused_actions"][1:], c["unused_services"] + ["sqs"])
     result = run(c, claimed=claimed)
     assert properties(result) == {"inputs"}
-    assert c["unused_actions"][0].lower() in result.failures[0] and "sqs:*" in result.failures[0]
+    [line] = messages(result.failures)
+    assert c["unused_actions"][0].lower() in line and "sqs:*" in line
     assert run(c, claimed=(c["unused_actions"], c["unused_services"])).verdict == "proved"
 
 
@@ -382,4 +393,4 @@ def test_strings_past_u2ffff_are_unknown_never_proved(cases):
     c = copy.deepcopy(cases["blog"])
     c["catalog_actions"] = c["catalog_actions"] + ["s3:Get\U00030000"]
     result = run(c)
-    assert result.verdict == "unknown" and "U+2FFFF" in result.unknown[0]
+    assert result.verdict == "unknown" and "U+2FFFF" in messages(result.unknown)[0]

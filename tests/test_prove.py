@@ -106,7 +106,8 @@ def test_sound_query_catches_an_entry_that_drops_the_rest_of_its_origin():
     h = {"statements": [{"original": 0, "refined": 0, "entries": [
         {"origin": 0, "node": "s3:Get", "unsafe": "s3:", "witness": "s3:PutObject"}]}]}
     plan = obligations.plan(original, refined, unused, CATALOG, h)
-    assert plan.problems == ["statement 1: s3:Get*: entry does not stand at its node 's3:Get'"]
+    assert [p.message for p in plan.problems] == [
+        "statement 1: s3:Get*: entry does not stand at its node 's3:Get'"]
     plan.problems.clear()
     proof = prover.run(plan, unused, CATALOG, 10.0)
     assert proof.verdict == "refuted" and proof.failure.obligation.property == "sound"
@@ -131,14 +132,16 @@ def test_minimal_rejects_a_hint_that_skips_a_token():
                                                 "unsafe": "s3:Get",
                                                 "witness": "s3:GetBucketAcl"})
     proof = prove(doc, h)
-    assert proof.verdict == "refuted" and "token parent" in proof.problems[0]
+    assert proof.verdict == "refuted" and "token parent" in proof.problems[0].message
+    assert proof.problems[0].property == "minimal"
 
 
 def test_structure_catches_a_changed_resource_and_a_changed_deny():
     doc, h = refined_and_hints()
     doc["Statement"][0]["Resource"] = "*"
     proof = prove(doc, h)
-    assert proof.verdict == "refuted" and "other than Action changed" in proof.problems[0]
+    assert proof.verdict == "refuted" and "other than Action changed" in \
+        proof.problems[0].message
 
 
 # ------------------------------------------------------------------ certificates
@@ -230,7 +233,7 @@ def test_unreadable_certificates_are_bad_input(certified, capsys):
 
 def test_refine_refuses_to_write_an_unproved_result(tmp_path, capsys, monkeypatch):
     """If the refiner were wrong, nothing is written and the exit code is 1."""
-    import verify_refine.cli as cli
+    import verify_refine.refine as refiner
 
     def broken(policy, catalog, unused):
         ref = refine(policy, catalog, unused)
@@ -242,13 +245,13 @@ def test_refine_refuses_to_write_an_unproved_result(tmp_path, capsys, monkeypatc
         object.__setattr__(stmt, "entries", stmt.entries + (extra,))
         return bad
 
-    monkeypatch.setattr(cli, "refine", broken)
+    monkeypatch.setattr(refiner, "refine", broken)
     out = tmp_path / "out.json"
     code = main(["refine", str(BLOG / "policy.json"), "--unused", str(BLOG / "unused.json"),
                  "--catalog", str(BLOG / "catalog-2024-10-24.json"), "-o", str(out)])
     err = capsys.readouterr().err
     assert code == 1 and not out.exists()
-    assert "refuted: removes, statement 2" in err and "counterexample s3:GetBucketAcl" in err
+    assert "refuted: removes: statement 2" in err and "counterexample s3:GetBucketAcl" in err
 
 
 def test_unknown_is_exit_3_and_writes_nothing(tmp_path, capsys, monkeypatch):

@@ -232,7 +232,7 @@ def verify_recommendation(original: Policy, rec: Recommendation, unused, catalog
     """Prove or refute each step about ORIGINAL. CREATE_POLICY: the recommended policy is a
     refinement (sound, removes, complete). DETACH_POLICY: ORIGINAL allows no used catalog action,
     i.e. the empty policy is a refinement of it (sound and removes hold for nothing allowed)."""
-    from .smt import whole
+    from . import pipeline
 
     out = []
     for step in select_steps(rec, policy_id):
@@ -240,12 +240,8 @@ def verify_recommendation(original: Policy, rec: Recommendation, unused, catalog
             candidate = parse_policy(step.document, step.source, allow_empty=True)
         else:
             candidate = parse_policy(EMPTY_POLICY, "<empty policy>", allow_empty=True)
-        try:
-            result = whole.verify_policies(original, candidate, unused, catalog, timeout_s)
-        except whole.CounterexampleError as exc:
-            result = whole.VerifyResult(whole.UNKNOWN, (), explanation=(
-                f"the solver's counterexample did not re-check ({exc})"))
-        out.append(StepResult(step, result))
+        out.append(StepResult(step, pipeline.verify(original, candidate, unused, catalog,
+                                                    timeout_s=timeout_s)))
     return out
 
 

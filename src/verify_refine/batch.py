@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from multiprocessing import connection
 from pathlib import Path
 
-from . import awsformats, certificate, findings, outpaths, report, size
+from . import awsformats, findings, outpaths, pipeline, report, size
 from . import catalog as catalog_mod
 from .errors import InputError, UsageError
 from .files import read_input, write_atomically
 from .findings import UnusedSet
 from .jsonout import canonical, dumps
 from .parse import parse_json, parse_policy
-from .refine import refine
 
 EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN = 0, 1, 3
 COLUMNS = ("principal", "principal_type", "policy", "policy_kind", "files", "entries_before",
@@ -269,39 +268,32 @@ def match_findings(folder: Path, principals: list[Principal]) -> list[str]:
 def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, catalog,
                        out_policy_path: str, out_cert_path: str, timeout: float, *,
                        unused_path: str, catalog_path: str | None = None) -> dict:
-    """Refine, prove and certify one policy as `verify-refine refine -o --certificate` does;
-    writes the refined policy and its certificate only when proved. Returns the row's figures,
-    verdict and error (an InputError becomes verdict "error")."""
-    from .hints import hints
-    from .smt import obligations, prover
-
+    """Refine, prove and certify one policy as `verify-refine refine -o --certificate` does,
+    through the same pipeline (the proof kernel included); writes the refined policy and its
+    certificate only when proved. Returns the row's figures, verdict and error (an InputError
+    becomes verdict "error")."""
     row = {"entries_before": "", "entries_after": "", "catalog_actions_removed": "",
            "size_before": "", "size_after": "", "verdict": "error", "error": "",
            "warnings": []}
     try:
         policy = parse_policy(policy_bytes, source)
         row["size_before"] = iam_size(report.original_document(policy))
-        result = refine(policy, catalog, unused)
-        document = report.refined_document(result)
-        refined_text = dumps(document) + "\n"
-        refined = parse_policy(refined_text.encode("utf-8"), out_policy_path, allow_empty=True)
+        done = pipeline.refine_and_prove(policy, unused, catalog, timeout_s=timeout,
+                                         refined_source=out_policy_path)
     except InputError as exc:
         row["error"] = str(exc)
         return _discard(row, out_policy_path, out_cert_path)
-    row.update(_figures(result), size_after=iam_size(document), warnings=list(result.warnings))
-    hint_data = hints(result)
-    plan = obligations.plan(policy, refined, unused, catalog, hint_data)
-    proof = prover.run(plan, unused, catalog, timeout)
-    if proof.verdict != prover.PROVED:
-        row.update(verdict=proof.verdict,
-                   error="; ".join(report.proof_failure(proof, catalog).splitlines()))
+    result = done.refinement
+    row.update(_figures(result), size_after=iam_size(report.refined_document(result)),
+               warnings=list(result.warnings))
+    if not done.proved:
+        row.update(verdict=str(done.verdict),
+                   error="; ".join(report.problem_line(p) for p in done.problems))
         return _discard(row, out_policy_path, out_cert_path)
-    write_atomically(out_policy_path, refined_text)
-    cert = certificate.build(
-        cert_path=out_cert_path, original_path=source, unused_path=unused_path,
-        refined_path=out_policy_path, catalog_path=catalog_path, original=policy,
-        refined=refined, unused=unused, catalog=catalog, hints=hint_data, plan=plan,
-        proof=proof, timeout_s=timeout)
+    write_atomically(out_policy_path, done.text)
+    cert = done.certificate(cert_path=out_cert_path, original_path=source,
+                            unused_path=unused_path, refined_path=out_policy_path,
+                            catalog_path=catalog_path)
     write_atomically(out_cert_path, json.dumps(cert, indent=1, ensure_ascii=False) + "\n")
     row["verdict"] = "detach" if result.detach else "proved"
     return row

@@ -1,11 +1,10 @@
-"""Proof certificates: build one from a proof, and re-check one from the files it names (never calling the refiner)."""
+"""Proof certificates: build one from a proof, read one (every field accounted for), and find the files it names. pipeline.check_certificate re-checks one."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, recorded as recorded_files
@@ -19,7 +18,7 @@ from .model import Policy
 from .parse import _quote, json_position, load_json
 from .smt import obligations as obl
 from .smt import prover
-from .smt.solver import UNSAT, solve, version as solver_version
+from .smt.solver import version as solver_version
 
 FORMAT = "verify-refine/certificate"
 VERSION = 1
@@ -64,11 +63,20 @@ def build(*, cert_path: str, original_path: str, unused_path: str, refined_path:
         "sha256": {"original": policy_digest(original), "unused": unused.digest(),
                    "refined": policy_digest(refined)},
         "verdict": proof.verdict,
-        "summary": {prop: {"obligations": total, "hold": held}
-                    for prop, (held, total) in proof.by_property().items()},
+        "summary": summary_of(plan),
         "hints": hints,
         "obligations": [_record(o) for o in proof.outcomes],
     }
+
+
+def summary_of(plan: obl.Plan) -> dict:
+    """The obligations per property of a proved plan (each one holds)."""
+    out: dict[str, dict] = {}
+    for ob in plan.obligations:
+        count = out.setdefault(ob.property, {"obligations": 0, "hold": 0})
+        count["obligations"] += 1
+        count["hold"] += 1
+    return out
 
 
 def _record(outcome: prover.Outcome) -> dict:
@@ -77,23 +85,6 @@ def _record(outcome: prover.Outcome) -> dict:
             "slice": ob.slice, "expected": ob.expected, "obtained": outcome.obtained,
             "witness": outcome.witness or None, "seconds": round(outcome.seconds, 6),
             "smt2": ob.smt2}
-
-
-# The fields of an obligation record that the files give again, exactly.
-_REGENERATED = ("id", "property", "statement", "slice", "expected", "smt2")
-
-
-@dataclass
-class CheckResult:
-    """Whether a certificate re-checks, and every reason it does not."""
-
-    reasons: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    obligations: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.reasons and not self.unknown
 
 
 def read(path: str) -> dict:
@@ -258,96 +249,3 @@ def catalog_path(cert: dict, cert_path: str) -> str | None:
     recorded = cert.get("catalog")
     path = recorded.get("path") if isinstance(recorded, dict) else None
     return str(Path(cert_path).resolve().parent / path) if isinstance(path, str) else None
-
-
-def check(cert: dict, *, original: Policy, refined: Policy, unused: UnusedSet,
-          catalog: Catalog, solver: str = "z3", timeout_s: float = 10.0,
-          raw: tuple[bytes, bytes] | None = None) -> CheckResult:
-    """Re-check a certificate against the files: hashes, the very same obligations, answers;
-    then the proof kernel re-checks the refinement itself (from the files' bytes, when given)."""
-    result = _check_obligations(cert, original=original, refined=refined, unused=unused,
-                                catalog=catalog, solver=solver, timeout_s=timeout_s)
-    if not result.reasons:
-        from . import kernelcheck
-        raw_original, raw_refined = raw or (None, None)
-        verdict = kernelcheck.check(kernelcheck.document(original, raw_original),
-                                    kernelcheck.document(refined, raw_refined), unused, catalog,
-                                    cert.get("hints"), timeout_s)
-        result.reasons += [f"kernel: {f}" for f in verdict.failures]
-        result.unknown += [f"kernel: {u}" for u in verdict.unknown]
-    return result
-
-
-def _check_obligations(cert: dict, *, original: Policy, refined: Policy, unused: UnusedSet,
-                       catalog: Catalog, solver: str, timeout_s: float) -> CheckResult:
-    result = CheckResult()
-    reasons = result.reasons
-    digests = cert.get("sha256") or {}
-    for name, actual in (("original", policy_digest(original)), ("unused", unused.digest()),
-                         ("refined", policy_digest(refined))):
-        if digests.get(name) != actual:
-            reasons.append(f"the {name} file is not the one certified (sha256 differs)")
-    hints = cert.get("hints")
-    plan = obl.plan(original, refined, unused, catalog, hints if isinstance(hints, dict) else {})
-    reasons.extend(f"structure: {p}" for p in plan.problems)
-    recorded_catalog = cert.get("catalog") or {}
-    recomputed = catalog_slice(catalog, plan.services)
-    if recorded_catalog.get("slice_sha256") != recomputed["slice_sha256"]:
-        reasons.append("the catalog slice differs from the one the certificate was proved "
-                       f"with (checked against {catalog.label})")
-    elif recorded_catalog.get("services") != recomputed["services"]:
-        reasons.append("catalog.services is not the list of services the obligations read: "
-                       + ", ".join(recomputed["services"]))
-    summary = {}
-    for ob in plan.obligations:
-        summary.setdefault(ob.property, {"obligations": 0, "hold": 0})
-        summary[ob.property]["obligations"] += 1
-        summary[ob.property]["hold"] += 1
-    if cert.get("summary") != summary:
-        reasons.append("the summary does not count the obligations the files give")
-    if cert.get("verdict") != prover.PROVED:
-        reasons.append(f"the certificate's verdict is "
-                       f"{json.dumps(cert.get('verdict'), default=str)}, not proved")
-    records = cert.get("obligations")
-    if not isinstance(records, list):
-        reasons.append("the certificate lists no obligations")
-        return result
-    if len(records) != len(plan.obligations):
-        reasons.append(f"the certificate has {len(records)} obligations; the files give "
-                       f"{len(plan.obligations)}")
-    names = {fold(a) for a in unused.actions}
-    services = {fold(s) for s in unused.services}
-    has = lambda action: catalog.canonical(action) is not None  # noqa: E731
-    for ob, rec in zip(plan.obligations, records):
-        result.obligations += 1
-        if not isinstance(rec, dict):
-            reasons.append(f"{ob.id}: not an obligation record")
-            continue
-        if any(rec.get(key) != getattr(ob, key) for key in _REGENERATED):
-            reasons.append(f"{ob.id}: the recorded obligation differs from the one the files "
-                           "give")
-            continue
-        if rec.get("obtained") != ob.expected:
-            reasons.append(f"{ob.id}: recorded answer {rec.get('obtained')!r}, "
-                           f"expected {ob.expected!r}")
-            continue
-        if ob.expected == UNSAT:
-            if rec.get("witness") is not None:
-                reasons.append(f"{ob.id}: a witness is recorded for a query with no solution")
-                continue
-            verdict = solve(ob.smt2, timeout_s, solver)
-            outcome = prover.judge(ob, verdict.status, verdict.model, verdict.seconds, names,
-                                   services, has)
-        else:  # a witness is checked by evaluation, not by search
-            witness = rec.get("witness") if isinstance(rec.get("witness"), dict) else {}
-            wanted = {check.var for check in ob.checks if check.var}
-            problem = prover.witness_problem(ob, witness, names, services, has) or (
-                None if set(witness) == wanted else
-                f"the witness names {sorted(witness)}, the query declares {sorted(wanted)}")
-            outcome = prover.Outcome(ob, ob.expected, 0.0, problem is None, witness,
-                                     problem or "")
-        if outcome.obtained == "unknown":
-            result.unknown.append(f"{ob.id}: {outcome.reason}")
-        elif not outcome.holds:
-            reasons.append(f"{ob.id}: {outcome.reason}")
-    return result

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 from . import (__version__, awsformats, batch, catalog as catalog_mod, certificate,
-               exposure, findings, gate, report, size)
+               exposure, findings, gate, pipeline, report, size)
 from .compare import cli as compare_cli
 from .errors import InputError, UsageError
 from .files import check_writable, read_input, write_atomically
 from .jsonout import dumps
-from .refine import refine
+from .verdict import Verdict
 
 EXIT_OK, EXIT_REFUTED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -171,19 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def kernel_failure(verdict, then: str) -> int:
-    """Report what the proof kernel did not accept; exit 3 when it only could not decide."""
-    for line in verdict.failures + verdict.unknown:
-        print(f"kernel: {line}", file=sys.stderr)
-    print(then, file=sys.stderr)
-    return EXIT_REFUTED if verdict.failures else EXIT_UNKNOWN
-
-
 def run_refine(args) -> int:
-    from . import kernelcheck
-    from .hints import hints
-    from .parse import parse_json, parse_policy
-    from .smt import obligations, prover
+    from .parse import parse_json
 
     raw = read_input(args.policy, "policy")
     policy = awsformats.load_policy(raw, args.policy)
@@ -200,40 +189,32 @@ def run_refine(args) -> int:
     if args.certificate and Path(args.certificate).resolve() == Path(args.output).resolve():
         raise UsageError("--certificate and -o name the same file")
     old_catalog = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
-    result = refine(policy, cat, unused)
-    refined_text = dumps(report.refined_document(result)) + "\n"
+    done = pipeline.refine_and_prove(policy, unused, cat, timeout_s=args.timeout,
+                                     prove=not args.no_prove,
+                                     refined_source=args.output or "<refined>")
+    result, refined_text, refined = done.refinement, done.text, done.refined
     refined_size = size.iam_size(refined_text)
     warnings += size.warnings(refined_size)
     for warning in warnings + list(result.warnings):
         print(f"warning: {warning}", file=sys.stderr)
-    proof = plan = None
-    refined = parse_policy(refined_text.encode("utf-8"), args.output or "<refined>",
-                           allow_empty=True)
     exposed = exposure.exposure(refined, cat, old_catalog) if old_catalog else None
     extra = [size.line(refined_size)] + (exposure.lines(exposed) if exposed
                                          else [exposure.wildcard_line(refined)])
-    if not args.no_prove:
-        hint_data = hints(result)
-        plan = obligations.plan(policy, refined, unused, cat, hint_data)
-        proof = prover.run(plan, unused, cat, args.timeout)
-        if proof.verdict != prover.PROVED:
-            print(report.proof_failure(proof, cat), file=sys.stderr)
-            print("nothing written", file=sys.stderr)
-            return EXIT_UNKNOWN if proof.verdict == prover.UNKNOWN_VERDICT else EXIT_REFUTED
-        verdict = kernelcheck.check(kernelcheck.document(policy, raw), json.loads(refined_text),
-                                    unused, cat, hint_data, args.timeout)
-        if verdict.verdict != "proved":
-            return kernel_failure(verdict, "nothing written")
-        extra.append(f"proof kernel: agrees ({verdict.queries} solver "
-                     f"quer{'y' if verdict.queries == 1 else 'ies'})")
+    if done.verdict is not None and not done.proved:
+        print(report.proof_failure(done.problems), file=sys.stderr)
+        print("nothing written", file=sys.stderr)
+        return done.verdict.exit_code
+    if done.proved:
+        queries = done.proving.kernel_queries
+        extra.append(f"proof kernel: agrees ({queries} solver "
+                     f"quer{'y' if queries == 1 else 'ies'})")
+    proof = done.proving.proof if done.proving else None
     if args.output:
         write_atomically(args.output, refined_text)
     if args.certificate:
-        cert = certificate.build(
-            cert_path=args.certificate, original_path=args.policy, unused_path=args.unused,
-            refined_path=args.output, catalog_path=args.catalog, original=policy,
-            refined=refined, unused=unused, catalog=cat, hints=hint_data, plan=plan,
-            proof=proof, timeout_s=args.timeout)
+        cert = done.certificate(cert_path=args.certificate, original_path=args.policy,
+                                unused_path=args.unused, refined_path=args.output,
+                                catalog_path=args.catalog)
         write_atomically(args.certificate, json.dumps(cert, indent=1, ensure_ascii=False)
                          + "\n")
     if args.format == "json":
@@ -274,22 +255,20 @@ def run_check(args) -> int:
         if not paths[name]:
             raise UsageError(f"check: the certificate records no {name} file; give --{name}")
     cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
-    raw_original = read_input(paths["original"], "policy")
-    original = awsformats.load_policy(raw_original, paths["original"])
-    raw_refined = read_input(paths["refined"], "refined policy")
-    refined = parse_policy(raw_refined, paths["refined"], allow_empty=True)
+    original = awsformats.load_policy(read_input(paths["original"], "policy"),
+                                      paths["original"])
+    refined = parse_policy(read_input(paths["refined"], "refined policy"), paths["refined"],
+                           allow_empty=True)
     unused, _ = findings.load(paths["unused"], cat, parse_json)
-    result = certificate.check(cert, original=original, refined=refined, unused=unused,
-                               catalog=cat, solver=args.solver, timeout_s=args.timeout,
-                               raw=(raw_original, raw_refined))
-    if result.reasons:
-        for reason in result.reasons:
-            print(f"{args.cert}: invalid: {reason}", file=sys.stderr)
-        return EXIT_REFUTED
-    if result.unknown:
-        for reason in result.unknown:
-            print(f"{args.cert}: unknown: {reason}", file=sys.stderr)
-        return EXIT_UNKNOWN
+    result = pipeline.check_certificate(cert, original=original, refined=refined,
+                                        unused=unused, catalog=cat, solver=args.solver,
+                                        timeout_s=args.timeout)
+    if result.verdict is not Verdict.PROVED:
+        word = "invalid" if result.verdict is Verdict.REFUTED else "unknown"
+        for problem in result.problems:
+            if problem.verdict is result.verdict:
+                print(f"{args.cert}: {word}: {problem.message}", file=sys.stderr)
+        return result.verdict.exit_code
     print(f"{args.cert}: valid: {result.obligations} obligations re-checked with "
           f"{args.solver}, and the proof kernel agrees; catalog {cat.label}")
     return EXIT_OK
@@ -297,7 +276,6 @@ def run_check(args) -> int:
 
 def run_verify(args) -> int:
     from .parse import parse_json
-    from .smt import whole
 
     awsformats.check_verify_args(args)
     original = awsformats.load_policy(read_input(args.original, "policy"), args.original)
@@ -310,11 +288,7 @@ def run_verify(args) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if refined is None:
         return awsformats.run_verify_recommendation(args, original, unused, cat)
-    try:
-        result = whole.verify_policies(original, refined, unused, cat, args.timeout)
-    except whole.CounterexampleError as exc:
-        print(f"unknown: the solver's counterexample did not re-check ({exc})", file=sys.stderr)
-        return EXIT_UNKNOWN
+    result = pipeline.verify(original, refined, unused, cat, timeout_s=args.timeout)
     queries = len(result.queries)
     if result.status == "proved":
         print(f"proved: sound, removes, complete ({queries} queries); catalog {cat.label}")

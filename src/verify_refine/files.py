@@ -40,7 +40,8 @@ def read_input(path: str, what: str) -> bytes:
     limit = LIMITS.get(what, DEFAULT_LIMIT)
     try:
         if p.is_dir():
-            raise InputError(f"is a directory; expected a {what} file", path)
+            article = "an" if what[0] in "aeiou" else "a"
+            raise InputError(f"is a directory; expected {article} {what} file", path)
         with p.open("rb") as handle:
             data = handle.read(limit + 1)
     except FileNotFoundError:

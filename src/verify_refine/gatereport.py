@@ -36,10 +36,11 @@ def exclusion_rows(exclusions: list[Exclusion]) -> list[dict]:
              "required": len(e.required)} for e in exclusions]
 
 
-def text(findings, summary: dict, head, notes) -> str:
+def text(findings, summary: dict, head, notes, warn_only: bool = False) -> str:
     """The root and exclusions, one line per problem, the other notes, and the summary."""
     lines = [note for _, note in head]
-    lines += [f"{display(f.file)}:{f.line}:{f.column}: {f.level}: {f.rule}: {f.message}"
+    lines += [f"{display(f.file)}:{f.line}:{f.column}: {f.level(warn_only)}: {f.rule}: "
+              f"{f.message}"
               + (f" [certificate {display(f.certificate)}]"
                  if f.certificate and key(f.certificate) != key(f.file) else "")
               for f in findings]
@@ -56,14 +57,14 @@ def text(findings, summary: dict, head, notes) -> str:
 
 
 def json_document(outcomes, required_rows, findings, summary: dict, notes, root: str,
-                  exclusions: list[Exclusion]) -> dict:
+                  exclusions: list[Exclusion], warn_only: bool = False) -> dict:
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
         "tool": {"name": "verify-refine", "version": __version__},
         "root": root,
         "exclusions": exclusion_rows(exclusions),
-        "results": [{"rule": f.rule, "level": f.level, "file": display(f.file),
+        "results": [{"rule": f.rule, "level": f.level(warn_only), "file": display(f.file),
                      "line": f.line, "column": f.column, "message": f.message,
                      "certificate": display(f.certificate) if f.certificate else None}
                     for f in findings],

@@ -9,6 +9,7 @@ from .findings import UnusedSet
 from .jsonout import plain
 from .model import Policy
 from .smt import kernel
+from .verdict import Problem, Verdict, rule_for
 
 
 def document(policy: Policy, raw: bytes | None = None) -> dict:
@@ -29,10 +30,20 @@ def catalog_actions(catalog: Catalog) -> list[str]:
 
 
 def check(original: dict, refined: dict, unused: UnusedSet, catalog: Catalog, hints,
-          timeout_s: float) -> kernel.Result:
-    """The kernel's verdict on the REFINED document as a refinement of the ORIGINAL one, by
+          timeout_s: float) -> tuple[list[Problem], int]:
+    """The kernel's problems with the REFINED document as a refinement of the ORIGINAL one, by
     the unused set the findings file's bytes name (the kernel reads them itself), which must
-    be the one refined by."""
-    return kernel.check(original, refined, unused.findings_bytes(), catalog_actions(catalog),
-                        hints if isinstance(hints, dict) else {}, timeout_s,
-                        claimed=(unused.actions, unused.services))
+    be the one refined by; and how many solver queries it made."""
+    result = kernel.check(original, refined, unused.findings_bytes(), catalog_actions(catalog),
+                          hints if isinstance(hints, dict) else {}, timeout_s,
+                          claimed=(unused.actions, unused.services))
+    problems = [_problem(item, Verdict.REFUTED) for item in result.failures]
+    problems += [_problem(item, Verdict.UNKNOWN) for item in result.unknown]
+    return problems, result.queries
+
+
+def _problem(item: tuple, verdict: Verdict) -> Problem:
+    prop, statement, message = item
+    where = f"statement {statement + 1}: " if statement is not None else ""
+    return Problem(rule_for(prop, verdict), f"{where}{message} (proof kernel)", prop, verdict,
+                   statement)

@@ -66,3 +66,5 @@ class Policy:
     statement_is_list: bool
     source: str = "<policy>"
     statement_span: Span | None = field(default=None)
+    # The bytes it was parsed from: the proof kernel reads the document from them again.
+    raw: bytes | None = field(default=None, repr=False, compare=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.resources
 import json
@@ -361,7 +362,7 @@ def parse_policy(data: bytes, source: str, allow_empty: bool = False,
                          source, 1, 1)
     root = _parse_tree(data, source)
     try:
-        policy = _policy(root, source, allow_empty)
+        policy = dataclasses.replace(_policy(root, source, allow_empty), raw=data)
         for pattern in (p for s in policy.statements for p in s.patterns) if alphabet else ():
             problem = pattern_problem(pattern.text)
             if problem:

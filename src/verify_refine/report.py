@@ -111,17 +111,14 @@ def proof_line(proof) -> str:
     return (f"proved: {', '.join(parts)}; {count} obligations in {proof.seconds:.2f} s")
 
 
-def proof_failure(proof, catalog=None) -> str:
-    """One line per reason a proof failed: the property, the statement, a counterexample."""
-    if proof.problems:
-        return "\n".join(f"refuted: structure: {p}" for p in proof.problems)
-    ob = proof.failure.obligation
-    word = "unknown" if proof.verdict == "unknown" else "refuted"
-    reason = proof.failure.reason
-    value = proof.failure.witness.get("x") if word == "refuted" else None
-    if value is not None and catalog is not None and catalog.canonical(value):
-        reason = f"counterexample {catalog.canonical(value)}"
-    return f"{word}: {ob.property}, statement {ob.statement + 1} (obligation {ob.id}): {reason}"
+def problem_line(problem) -> str:
+    """A problem as one line of text: `refuted: removes: statement 1 (obligation ...): ...`."""
+    return f"{problem.verdict}: {problem.property or problem.rule}: {problem.message}"
+
+
+def proof_failure(problems) -> str:
+    """One line per reason a result is not proved: verdict, property, statement, reason."""
+    return "\n".join(problem_line(p) for p in problems)
 
 
 def summary(ref: Refinement, proof=None, extra=()) -> str:

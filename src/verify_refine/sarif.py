@@ -93,14 +93,14 @@ def _location(path: str, line: int, column: int, cwd: Path, text: str | None = N
 
 
 def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None,
-        properties: dict | None = None) -> dict:
+        properties: dict | None = None, warn_only: bool = False) -> dict:
     """The SARIF log of a gate run: each finding has rule, level, message, file, line, column
     and certificate (a path or None); notes become tool notifications, properties the
     invocation's property bag."""
     cwd = (cwd or Path.cwd()).resolve()
     results = []
     for f in findings:
-        result = {"ruleId": f.rule, "ruleIndex": _INDEX[f.rule], "level": f.level,
+        result = {"ruleId": f.rule, "ruleIndex": _INDEX[f.rule], "level": f.level(warn_only),
                   "message": {"text": f.message},
                   "locations": [_location(f.file, f.line, f.column, cwd)]}
         if f.certificate and os.path.abspath(f.certificate) != os.path.abspath(f.file):

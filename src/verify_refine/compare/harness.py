@@ -21,7 +21,8 @@ from ..jsonout import dumps
 from ..model import Policy
 from ..parse import parse_policy
 from ..size import LIMITS, iam_size
-from ..smt import solver, whole
+from .. import pipeline
+from ..verdict import Verdict
 from ..tokens import token_parent, token_prefixes
 from . import strategies as strat
 
@@ -81,16 +82,16 @@ def draw_unused(policy: Policy, catalog: Catalog, fraction: float, seed, name: s
 def judge(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
           timeout_s: float) -> dict:
     """Each of sound, removes and complete checked on its own: "true", "false" or "unknown"."""
-    results = whole.verify_each(original, refined, unused, catalog, timeout_s)
+    results = pipeline.verify_each(original, refined, unused, catalog, timeout_s=timeout_s)
     out: dict = {"counterexample": ""}
     for prop in PROPS:
         found = results[prop]
-        if found.status == whole.REFUTED:
+        if found.status == Verdict.REFUTED:
             out[prop] = "false"
             if not out["counterexample"]:
                 out["counterexample"] = f"{prop}: {found.action} on {found.resource}"
         else:
-            out[prop] = "true" if found.status == whole.PROVED else "unknown"
+            out[prop] = "true" if found.status == Verdict.PROVED else "unknown"
     values = [out[p] for p in PROPS]
     out["verdict"] = ("refuted" if "false" in values else
                       "unknown" if "unknown" in values else "proved")
@@ -198,7 +199,7 @@ def run_policy(path: str) -> list[dict] | None:
 
 def compare(corpus_dir, fraction: float, seed, strategies, jobs: int, out_dir,
             old_catalog: Catalog | None = None, catalog: Catalog | None = None,
-            timeout_s: float = solver.DEFAULT_TIMEOUT_S, plots: bool = True) -> dict:
+            timeout_s: float = pipeline.DEFAULT_TIMEOUT_S, plots: bool = True) -> dict:
     """Run the comparison; write results.csv, summary.md and the PNG plots into out_dir.
     Returns {"rows", "policies", "skipped", "out"}."""
     global _CTX

@@ -127,6 +127,8 @@ def read_unused(data: bytes) -> tuple[set[str], set[str]]:
 
 
 class Result:
+    """failures and unknown: (property, 0-based statement or None for the policy, message)."""
+
     def __init__(self):
         self.failures, self.unknown, self.queries = [], [], 0
 
@@ -160,18 +162,19 @@ class Kernel:
                 out.update(n for n in under(names, h) if matches(p, n))
         return out
 
-    def fail(self, where: str, prop: str, message: str) -> None:
-        self.result.failures.append(f"{prop}: {where}: {message}")
+    def fail(self, where: int | None, prop: str, message: str) -> None:
+        """Record a failure: (property, 0-based statement or None for the policy, message)."""
+        self.result.failures.append((prop, where, message))
 
-    def none_exists(self, where: str, prop: str, regex: str, message: str) -> None:
+    def none_exists(self, where: int | None, prop: str, regex: str, message: str) -> None:
         self.result.queries += 1
         answer = exists(regex, self.timeout_ms)
         if answer == "sat":
             self.fail(where, prop, message)
         elif answer != "unsat":
-            self.result.unknown.append(f"{prop}: {where}: solver: {answer}")
+            self.result.unknown.append((prop, where, f"solver: {answer}"))
 
-    def none_in_any(self, where: str, prop: str, terms: list[tuple[str, str]]) -> None:
+    def none_in_any(self, where: int | None, prop: str, terms: list[tuple[str, str]]) -> None:
         """Queries of 40 regexes at a time; on any answer but unsat, each one on its own."""
         for chunk in (terms[n:n + 40] for n in range(0, len(terms), 40)):
             self.result.queries += 1
@@ -180,7 +183,7 @@ class Kernel:
                 for regex, message in chunk:
                     self.none_exists(where, prop, regex, message)
 
-    def pair(self, where: str, p: dict, r: dict | None, hints: list) -> None:
+    def pair(self, where: int | None, p: dict, r: dict | None, hints: list) -> None:
         negated = "NotAction" in p
         key = "NotAction" if negated else "Action"
         ps, rs = listed(p.get(key)), ([] if r is None else listed(r.get(key)))
@@ -206,7 +209,7 @@ class Kernel:
         written = {fold(e) for e in rs}  # DESIGN 1: what matches nothing known stays allowed
         for q in [] if negated else {fold(q): q for q in reversed(ps)}.values():
             if not (self.matched([q], self.sorted_catalog) or self.matched([q], self.sorted_unused)
-                    or q in written or self.dead and exists(
+                    or fold(q) in written or self.dead and exists(
                         f"(re.inter {smt_regex(q)} {smt_union(s + ':*' for s in self.dead)})",
                         self.timeout_ms) == "sat"):
                 self.none_exists(where, "complete", f"(re.inter {smt_regex(q)} (re.comp "
@@ -217,7 +220,7 @@ class Kernel:
             if (n >= len(ps) if negated else fold(e) not in kept):
                 self.minimal(where, e, hint, ps, negated)
 
-    def sound(self, where: str, e: str, inside: list[str]) -> tuple[str, str] | None:
+    def sound(self, where: int | None, e: str, inside: list[str]) -> tuple[str, str] | None:
         """Literals are checked here; a wildcard comes back as the regex that must be empty."""
         if STAR not in e and ONE not in e:
             if not any(matches(q, e) for q in inside):
@@ -230,7 +233,7 @@ class Kernel:
         hit = self.matched(patterns, names)
         return set(names) - hit if negated else hit
 
-    def minimal(self, where: str, e: str, hint: dict, ps: list[str], negated: bool) -> None:
+    def minimal(self, where: int | None, e: str, hint: dict, ps: list[str], negated: bool) -> None:
         node, unsafe, witness = (hint.get(k) for k in ("node", "unsafe", "witness"))
         if negated and node is None and (fold(e)[:-2] in self.dead and fold(e).endswith(":*") or (
                 STAR not in e and ONE not in e and self.is_unused(fold(e)))):
@@ -301,30 +304,30 @@ def check(original: dict, refined: dict, findings: bytes, catalog_actions, hints
         unused = read_unused(findings)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         k = Kernel((), (), catalog_actions, timeout_s)
-        k.fail("findings", "inputs", f"the findings file cannot be read ({exc!r})")
+        k.fail(None, "inputs", f"the findings file cannot be read ({exc!r})")
         return k.result
     k = Kernel(*unused, catalog_actions, timeout_s)
     if max(map(ord, json.dumps([original, refined, hints, sorted(k.unused), sorted(k.dead),
                                 k.sorted_catalog], ensure_ascii=False)), default=0) > 0x2FFFF:
-        k.result.unknown.append("policy: a string holds a character above U+2FFFF, which "
-                                "SMT-LIB strings cannot hold")
+        k.result.unknown.append(("inputs", None, "a string holds a character above U+2FFFF, "
+                                 "which SMT-LIB strings cannot hold"))
         return k.result
     if claimed is not None and unused != ({fold(a) for a in claimed[0]},
                                           {fold(s) for s in claimed[1]}):
-        k.fail("findings", "inputs", "the unused set refined by is not the one the findings "
+        k.fail(None, "inputs", "the unused set refined by is not the one the findings "
                "file names: " + ", ".join(sorted(unused[0] ^ {fold(a) for a in claimed[0]} | {
                    s + ":*" for s in unused[1] ^ {fold(s) for s in claimed[1]}})))
     rest = lambda doc: {n: v for n, v in doc.items() if n != "Statement"}  # noqa: E731
     if not same(rest(original), rest(refined)):
-        k.fail("policy", "structure", "elements other than Statement differ")
+        k.fail(None, "structure", "elements other than Statement differ")
     ps, rs = listed(original.get("Statement")), listed(refined.get("Statement"))
     rows = hints.get("statements") if isinstance(hints, dict) else None
     if not isinstance(rows, list) or len(rows) != len(ps):
-        k.fail("policy", "structure", "the hints do not pair every original statement")
+        k.fail(None, "structure", "the hints do not pair every original statement")
         return k.result
     j = 0
     for i, (p, row) in enumerate(zip(ps, rows)):
-        where = f"statement {i + 1}"
+        where = i
         target = row.get("refined", j) if isinstance(row, dict) else -1
         if target is None and p.get("Effect") == "Allow":
             k.pair(where, p, None, [])
@@ -343,5 +346,5 @@ def check(original: dict, refined: dict, findings: bytes, catalog_actions, hints
         else:
             k.pair(where, p, r, row["entries"] if isinstance(row.get("entries"), list) else [])
     if j != len(rs):
-        k.fail("policy", "structure", "the refinement has statements with no original")
+        k.fail(None, "structure", "the refinement has statements with no original")
     return k.result

@@ -26,11 +26,10 @@ from ..globops import fast_match, includes, intersects
 from ..jsonout import canonical
 from ..model import Policy, Statement
 from ..tokens import token_parent, token_prefixes
+from ..verdict import (COMPLETE, MINIMAL, PROPERTIES, REMOVES, SOUND, STRUCTURE, Problem,
+                       rule_for)
 from . import encode as enc
 
-SOUND, REMOVES, COMPLETE, MINIMAL, STRUCTURE = "sound", "removes", "complete", "minimal", \
-    "structure"
-PROPERTIES = (SOUND, REMOVES, COMPLETE, MINIMAL)
 SOUND_CHUNK = 40  # origins per inclusion query: one membership in a union of differences
 GROUND_CHUNK = 1500  # ground memberships per query: fewer, larger queries cost less overhead
 
@@ -70,7 +69,7 @@ class Plan:
     """Every obligation, the structure problems found without a solver, and the catalog slice."""
 
     obligations: list[Obligation] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     services: set[str] = field(default_factory=set)
 
 
@@ -154,35 +153,35 @@ def _pairs(original: Policy, refined: Policy, hints: dict, out: Plan):
     top_o = {k: v for k, v in original.members if k != "Statement"}
     top_r = {k: v for k, v in refined.members if k != "Statement"}
     if canonical(top_o) != canonical(top_r):
-        problems.append("policy elements other than Statement differ")
+        problems.append(_structure(None, "policy elements other than Statement differ"))
     rows = hints.get("statements") if isinstance(hints, dict) else None
     if not isinstance(rows, list) or len(rows) != len(original.statements):
-        problems.append("hints do not list every original statement")
+        problems.append(_structure(None, "hints do not list every original statement"))
         return []
     pairs, next_refined = [], 0
     for i, row in enumerate(rows):
         orig = original.statements[i]
-        where = f"statement {i + 1}"
         if not isinstance(row, dict) or row.get("original") != i:
-            problems.append(f"{where}: hints out of order")
+            problems.append(_structure(i, "hints out of order"))
             return []
         j = row.get("refined")
         if j is None:
             if orig.effect != "Allow":
-                problems.append(f"{where}: a {orig.effect} statement was removed")
+                problems.append(_structure(i, f"a {orig.effect} statement was removed"))
             pairs.append((orig, None, []))
             continue
         if j != next_refined or j >= len(refined.statements):
-            problems.append(f"{where}: refined statement {j} is out of order or missing")
+            problems.append(_structure(i, f"refined statement {j} is out of order or missing"))
             return []
         next_refined += 1
         ref = refined.statements[j]
         entries = row.get("entries") or []
-        _check_pair(orig, ref, entries, where, problems)
+        _check_pair(orig, ref, entries, i, problems)
         pairs.append((orig, ref, entries))
     if next_refined != len(refined.statements):
-        problems.append(f"refined policy has {len(refined.statements) - next_refined} "
-                        "statement(s) with no original")
+        problems.append(_structure(None, f"refined policy has "
+                                   f"{len(refined.statements) - next_refined} statement(s) "
+                                   "with no original"))
     return pairs
 
 
@@ -190,28 +189,34 @@ def _without_action(stmt: Statement) -> dict:
     return {k: v for k, v in stmt.members if k != stmt.action_key}
 
 
-def _check_pair(orig: Statement, ref: Statement, entries, where: str, problems: list[str]):
+def _structure(statement: int | None, message: str, prop: str = STRUCTURE) -> Problem:
+    """A problem found without a solver (statement: 0-based, None for the whole policy)."""
+    where = f"statement {statement + 1}: " if statement is not None else ""
+    return Problem(rule_for(prop), where + message, prop, statement=statement)
+
+
+def _check_pair(orig: Statement, ref: Statement, entries, i: int, problems: list[Problem]):
     if orig.effect != ref.effect or orig.action_key != ref.action_key:
-        problems.append(f"{where}: Effect or action element changed")
+        problems.append(_structure(i, "Effect or action element changed"))
         return
     if canonical(_without_action(orig)) != canonical(_without_action(ref)):
-        problems.append(f"{where}: an element other than {orig.action_key} changed")
+        problems.append(_structure(i, f"an element other than {orig.action_key} changed"))
     if orig.effect != "Allow":
         if canonical(dict(orig.members)) != canonical(dict(ref.members)):
-            problems.append(f"{where}: a {orig.effect} statement changed")
+            problems.append(_structure(i, f"a {orig.effect} statement changed"))
         return
     if len(entries) != len(ref.patterns):
-        problems.append(f"{where}: hints do not describe every refined entry")
+        problems.append(_structure(i, "hints do not describe every refined entry"))
         return
     if orig.action_key == "NotAction":
         kept = [p.text for p in ref.patterns[:len(orig.patterns)]]
         if kept != [p.text for p in orig.patterns]:
-            problems.append(f"{where}: NotAction entries of the original were changed")
+            problems.append(_structure(i, "NotAction entries of the original were changed"))
         return
     for n, hint in enumerate(entries):
         k = hint.get("origin") if isinstance(hint, dict) else None
         if not isinstance(k, int) or not 0 <= k < len(orig.patterns):
-            problems.append(f"{where}: entry {n + 1} names no original pattern")
+            problems.append(_structure(i, f"entry {n + 1} names no original pattern"))
 
 
 class _Context:
@@ -396,7 +401,7 @@ class _Context:
                 continue
             problem = self._node_problem(text, hint, origin)
             if problem:
-                self.out.problems.append(f"statement {orig.index + 1}: {text}: {problem}")
+                self.out.problems.append(_structure(orig.index, f"{text}: {problem}", MINIMAL))
                 continue
             key = (origin, hint["unsafe"], hint["witness"])
             if key in seen:
@@ -504,12 +509,12 @@ class _Context:
                 whole_service = fold(text).endswith(":*") and fold(text)[:-2] in \
                     self.unused_services
                 if not whole_service and (has_wildcard(text) or not self.is_unused(fold(text))):
-                    self.out.problems.append(f"statement {orig.index + 1}: {text}: "
-                                             "no minimality hint")
+                    self.out.problems.append(_structure(orig.index, f"{text}: no minimality "
+                                                        "hint", MINIMAL))
                 continue  # an unused name the catalog does not know, excluded as written
             problem = self._node_problem(text, hint, STAR, allowed)
             if problem:
-                self.out.problems.append(f"statement {orig.index + 1}: {text}: {problem}")
+                self.out.problems.append(_structure(orig.index, f"{text}: {problem}", MINIMAL))
                 continue
             unsafe, witness = hint["unsafe"], hint["witness"]
             var = f"w{n}"

@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass, field
 
 from ..glob import fold, matches
+from ..verdict import Problem, Verdict, rule_for, worst
 from .obligations import Obligation, Plan
 from .solver import SAT, UNKNOWN, UNSAT, solve
 
-PROVED, REFUTED, UNKNOWN_VERDICT = "proved", "refuted", "unknown"
+PROVED, REFUTED, UNKNOWN_VERDICT = Verdict.PROVED, Verdict.REFUTED, Verdict.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,40 @@ class Outcome:
     witness: dict[str, str] = field(default_factory=dict)
     reason: str = ""
 
+    def problem(self, catalog=None) -> Problem | None:
+        """Why the obligation does not hold, or None when it does: refuted with a re-checked
+        counterexample (in the catalog's spelling when it is a catalog action), or unknown."""
+        if self.holds:
+            return None
+        ob = self.obligation
+        undecided = self.obtained == UNKNOWN
+        value = None if undecided else self.witness.get("x")
+        reason = self.reason
+        if value is not None and catalog is not None and catalog.canonical(value):
+            value = catalog.canonical(value)
+            reason = f"counterexample {value}"
+        verdict = Verdict.UNKNOWN if undecided else Verdict.REFUTED
+        return Problem(rule_for(ob.property, verdict), f"statement {ob.statement + 1} "
+                       f"(obligation {ob.id}): {reason}", ob.property, verdict, ob.statement,
+                       ob.id, value)
+
 
 @dataclass
 class Proof:
-    """The verdict over a whole plan, with every outcome and the first failure."""
+    """The verdict over a whole plan, with every outcome and the first failure. `problems`
+    are those found without a solver (structure, minimality hints)."""
 
-    verdict: str
+    verdict: Verdict
     outcomes: list[Outcome]
-    problems: list[str]
+    problems: list[Problem]
     failure: Outcome | None = None
     seconds: float = 0.0
+
+    def all_problems(self, catalog=None) -> list[Problem]:
+        """Every reason the plan is not proved: structure problems, then each obligation
+        that does not hold, refutations before unknowns."""
+        failed = [p for o in self.outcomes if (p := o.problem(catalog)) is not None]
+        return list(self.problems) + sorted(failed, key=lambda p: p.verdict)
 
     def by_property(self) -> dict[str, tuple[int, int]]:
         """For each property: (obligations that hold, obligations in all)."""
@@ -114,8 +139,57 @@ def run(plan: Plan, unused, catalog, timeout_s: float, solver: str = "z3") -> Pr
         if not outcome.holds and (failure is None or (failure.obtained == UNKNOWN
                                                       and outcome.obtained != UNKNOWN)):
             failure = outcome
-    if failure is None:
-        verdict = PROVED
-    else:
-        verdict = UNKNOWN_VERDICT if failure.obtained == UNKNOWN else REFUTED
+    verdict = worst(UNKNOWN_VERDICT if o.obtained == UNKNOWN else REFUTED
+                    for o in outcomes if not o.holds)
     return Proof(verdict, outcomes, [], failure, time.perf_counter() - start)
+
+
+# The fields of a recorded obligation that the files give again, exactly.
+REGENERATED = ("id", "property", "statement", "slice", "expected", "smt2")
+
+
+def replay(plan: Plan, records: list, unused, catalog, timeout_s: float,
+           solver: str = "z3") -> tuple[list[Problem], int]:
+    """Obtain again the answers a certificate records for the plan's obligations: each record
+    must be the very obligation the files give, its answer the expected one; an unsat answer
+    is re-solved, a sat one's witness evaluated (not searched for). Returns the problems and
+    how many obligations were re-checked."""
+    names = {fold(a) for a in unused.actions}
+    services = {fold(s) for s in unused.services}
+    has = lambda action: catalog.canonical(action) is not None  # noqa: E731
+    problems, count = [], 0
+    for ob, rec in zip(plan.obligations, records):
+        count += 1
+        wrong = _record_problem(ob, rec)
+        if wrong:
+            problems.append(Problem("VR-certificate", f"{ob.id}: {wrong}", ob.property,
+                                    statement=ob.statement, obligation=ob.id))
+            continue
+        if ob.expected == UNSAT:
+            answer = solve(ob.smt2, timeout_s, solver)
+            outcome = judge(ob, answer.status, answer.model, answer.seconds, names, services,
+                            has)
+        else:  # a witness is checked by evaluation, not by search
+            witness = rec.get("witness") if isinstance(rec.get("witness"), dict) else {}
+            wanted = {check.var for check in ob.checks if check.var}
+            problem = witness_problem(ob, witness, names, services, has) or (
+                None if set(witness) == wanted else
+                f"the witness names {sorted(witness)}, the query declares {sorted(wanted)}")
+            outcome = Outcome(ob, ob.expected, 0.0, problem is None, witness, problem or "")
+        found = outcome.problem(catalog)
+        if found is not None:
+            problems.append(found)
+    return problems, count
+
+
+def _record_problem(ob: Obligation, rec) -> str | None:
+    """Why a recorded obligation is not the one the files give, or None."""
+    if not isinstance(rec, dict):
+        return "not an obligation record"
+    if any(rec.get(key) != getattr(ob, key) for key in REGENERATED):
+        return "the recorded obligation differs from the one the files give"
+    if rec.get("obtained") != ob.expected:
+        return f"recorded answer {rec.get('obtained')!r}, expected {ob.expected!r}"
+    if ob.expected == UNSAT and rec.get("witness") is not None:
+        return "a witness is recorded for a query with no solution"
+    return None

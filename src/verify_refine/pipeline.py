@@ -1,0 +1,213 @@
+"""The one refine-and-prove pipeline: refine -> refined document -> hints -> obligations ->
+prover -> proof kernel -> certificate, and the re-check of a certificate. Every command, the
+benchmarks and the mutation harness go through it; nothing else calls the prover or the kernel.
+
+A result is proved only when the obligations hold and the proof kernel agrees: there is no way
+to get a proved refinement, or a certificate, that skipped the kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from . import certificate, kernelcheck, report
+from . import hints as provenance
+from . import refine as refiner
+from .catalog import Catalog
+from .findings import UnusedSet
+from .jsonout import dumps
+from .model import Policy
+from .parse import parse_policy
+from .refine import Refinement
+from .smt import obligations, prover, whole
+from .verdict import INPUTS, Problem, Verdict, verdict_of
+
+DEFAULT_TIMEOUT_S = 10.0
+STALE, CERTIFICATE = "VR-stale", "VR-certificate"
+
+
+@dataclass
+class ProvedRefinement:
+    """A refinement and what was proved of it. `verdict` is None when proving was skipped
+    (`--no-prove`): such a result is reported as unproved and has no certificate."""
+
+    refinement: Refinement
+    text: str  # the refined policy as written: 2-space JSON and a final newline
+    refined: Policy
+    hints: dict
+    proving: Proving | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return None if self.proving is None else self.proving.verdict
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [] if self.proving is None else self.proving.problems
+
+    @property
+    def proved(self) -> bool:
+        return self.verdict is Verdict.PROVED
+
+    def certificate(self, *, cert_path: str, original_path: str, unused_path: str,
+                    refined_path: str, catalog_path: str | None) -> dict:
+        """The proof certificate (a JSON-ready dict) of a proved refinement."""
+        if not self.proved:
+            raise ValueError("only a proved refinement has a certificate")
+        ref = self.refinement
+        return certificate.build(
+            cert_path=cert_path, original_path=original_path, unused_path=unused_path,
+            refined_path=refined_path, catalog_path=catalog_path, original=ref.policy,
+            refined=self.refined, unused=ref.unused, catalog=ref.catalog, hints=self.hints,
+            plan=self.proving.plan, proof=self.proving.proof, timeout_s=self.timeout_s)
+
+
+def refine_and_prove(policy: Policy, unused: UnusedSet, catalog: Catalog, *,
+                     timeout_s: float = DEFAULT_TIMEOUT_S, solver: str = "z3",
+                     prove: bool = True, refined_source: str = "<refined>") -> ProvedRefinement:
+    """Refine a policy by an unused set over a catalog, and prove the result: the obligations
+    with `solver`, then the proof kernel on the documents' bytes and the findings' bytes."""
+    result = refiner.refine(policy, catalog, unused)
+    text = dumps(report.refined_document(result)) + "\n"
+    refined = parse_policy(text.encode("utf-8"), refined_source, allow_empty=True)
+    out = ProvedRefinement(result, text, refined, provenance.hints(result), timeout_s=timeout_s)
+    if prove:
+        out.proving = prove_refinement(policy, refined, out.hints, unused, catalog,
+                                       timeout_s=timeout_s, solver=solver)
+    return out
+
+
+@dataclass
+class Proving:
+    """What proving a refinement gave: the verdict and every problem, the obligations and
+    their outcomes, and the proof kernel's share (queries, seconds)."""
+
+    verdict: Verdict
+    problems: list[Problem]
+    plan: obligations.Plan
+    proof: prover.Proof
+    kernel_queries: int = 0
+    kernel_seconds: float = 0.0
+
+
+def prove_refinement(original: Policy, refined: Policy, hints: dict, unused: UnusedSet,
+                     catalog: Catalog, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+                     solver: str = "z3") -> Proving:
+    """Prove a refinement given as a refined policy and its hints (which are only claims):
+    the obligations, then, when they hold, the proof kernel."""
+    plan = obligations.plan(original, refined, unused, catalog, hints)
+    proof = prover.run(plan, unused, catalog, timeout_s, solver)
+    out = Proving(proof.verdict, proof.all_problems(catalog), plan, proof)
+    if proof.verdict is Verdict.PROVED:
+        start = time.perf_counter()
+        found, out.kernel_queries = kernelcheck.check(
+            kernelcheck.document(original, original.raw),
+            kernelcheck.document(refined, refined.raw), unused, catalog, hints, timeout_s)
+        out.kernel_seconds = time.perf_counter() - start
+        out.problems += found
+        out.verdict = verdict_of(out.problems)
+    return out
+
+
+@dataclass
+class CertificateCheck:
+    """What re-checking a certificate gave: every problem, and how many obligations."""
+
+    problems: list[Problem] = field(default_factory=list)
+    obligations: int = 0
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict_of(self.problems)
+
+
+def check_certificate(cert: dict, *, original: Policy, refined: Policy, unused: UnusedSet,
+                      catalog: Catalog, solver: str = "z3",
+                      timeout_s: float = DEFAULT_TIMEOUT_S, files: dict | None = None
+                      ) -> CertificateCheck:
+    """Re-check a certificate against its files, never calling the refiner: the hashes; then
+    the very same obligations regenerated from the files, their recorded answers obtained
+    again (re-solved, or witnesses evaluated); then the proof kernel. A stale certificate (a
+    file that is not the one certified) is not re-solved. `files` names the original, unused,
+    refined and catalog files, so that problems about one of them say which."""
+    files = files or {}
+    out = CertificateCheck()
+    stale = _stale(cert, original, refined, unused, files)
+    if stale:
+        out.problems = stale
+        return out
+    hints = cert.get("hints") if isinstance(cert.get("hints"), dict) else {}
+    plan = obligations.plan(original, refined, unused, catalog, hints)
+    out.problems = list(plan.problems) + _recorded_fields(cert, plan, catalog, files)
+    records = cert.get("obligations")
+    if isinstance(records, list):
+        found, out.obligations = prover.replay(plan, records, unused, catalog, timeout_s,
+                                               solver)
+        out.problems += found
+    if out.verdict is not Verdict.REFUTED:
+        found, _ = kernelcheck.check(
+            kernelcheck.document(original, original.raw),
+            kernelcheck.document(refined, refined.raw), unused, catalog, hints, timeout_s)
+        out.problems += found
+    return out
+
+
+def _stale(cert, original, refined, unused, files) -> list[Problem]:
+    digests = cert.get("sha256") if isinstance(cert.get("sha256"), dict) else {}
+    actual = {"original": certificate.policy_digest(original), "unused": unused.digest(),
+              "refined": certificate.policy_digest(refined)}
+    stale = [name for name in actual if digests.get(name) != actual[name]]
+    note = ("; no recorded hash matches: a certificate of another policy?" if len(stale) == 3
+            else ": edited after certification; re-run `verify-refine refine ... "
+                 "--certificate` and commit both files")
+    return [Problem(STALE, f"the {name} file is not the one certified (sha256 differs){note}",
+                    INPUTS, file=files.get(name)) for name in stale]
+
+
+def _recorded_fields(cert, plan, catalog, files) -> list[Problem]:
+    """The certificate's own claims that the files give again: slice, summary, verdict."""
+    problems = []
+    recorded = cert.get("catalog") if isinstance(cert.get("catalog"), dict) else {}
+    slice_ = certificate.catalog_slice(catalog, plan.services)
+    if recorded.get("slice_sha256") != slice_["slice_sha256"]:
+        problems.append(Problem(STALE, "the catalog slice differs from the one the certificate "
+                                f"was proved with (checked against {catalog.label})", INPUTS,
+                                file=files.get("catalog")))
+    elif recorded.get("services") != slice_["services"]:
+        problems.append(Problem(CERTIFICATE, "catalog.services is not the list of services "
+                                "the obligations read: " + ", ".join(slice_["services"])))
+    if cert.get("summary") != certificate.summary_of(plan):
+        problems.append(Problem(CERTIFICATE, "the summary does not count the obligations the "
+                                "files give"))
+    if cert.get("verdict") != Verdict.PROVED:
+        shown = json.dumps(cert.get("verdict"), default=str)
+        problems.append(Problem(CERTIFICATE, f"the certificate's verdict is {shown}, not "
+                                "proved"))
+    records = cert.get("obligations")
+    if not isinstance(records, list):
+        problems.append(Problem(CERTIFICATE, "the certificate lists no obligations"))
+    elif len(records) != len(plan.obligations):
+        problems.append(Problem(CERTIFICATE, f"the certificate has {len(records)} obligations; "
+                                f"the files give {len(plan.obligations)}"))
+    return problems
+
+
+def verify(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog, *,
+           timeout_s: float = DEFAULT_TIMEOUT_S) -> whole.VerifyResult:
+    """Prove or refute that REFINED is a refinement of ORIGINAL at whole-policy level (sound,
+    removes, complete over requests of action and resource), for any refinement, ours or not."""
+    try:
+        return whole.verify_policies(original, refined, unused, catalog, timeout_s)
+    except whole.CounterexampleError as exc:
+        return whole.VerifyResult(Verdict.UNKNOWN, (), explanation=(
+            f"the solver's counterexample did not re-check ({exc})"))
+
+
+def verify_each(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog, *,
+                timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, whole.VerifyResult]:
+    """Each of sound, removes and complete decided on its own (for comparisons)."""
+    return whole.verify_each(original, refined, unused, catalog, timeout_s)
+
