@@ -27,7 +27,7 @@ _CATALOG = None
 
 def _init(catalog_spec):
     global _CATALOG
-    from verify_refine import catalog
+    from verify_refine.inputs import catalog
 
     _CATALOG = catalog.load(catalog_spec)
 
@@ -51,7 +51,7 @@ def corpus_arguments(ap: argparse.ArgumentParser) -> None:
 def draw_unused(policy, cat, path: str, fraction: float, seed: int):
     """Each catalog action the policy matches, unused with probability FRACTION (seeded by
     SEED and the file name, so every benchmark draws the same set)."""
-    from verify_refine.findings import UnusedSet
+    from verify_refine.inputs.findings import UnusedSet
 
     matched = sorted({a for s in policy.statements for p in s.patterns
                       for a in cat.matching(p.text)})
@@ -62,7 +62,7 @@ def draw_unused(policy, cat, path: str, fraction: float, seed: int):
 def prove_one(job):
     path, fraction, seed, timeout = job
     from verify_refine import pipeline
-    from verify_refine.parse import parse_policy
+    from verify_refine.inputs.parse import parse_policy
 
     start = time.perf_counter()
     try:

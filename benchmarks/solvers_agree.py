@@ -65,7 +65,7 @@ def compare_policy(path: str, cat, fraction: float, seed: int, timeout: float) -
     """Refine one policy through the pipeline, and prove the refinement twice, with z3 then
     cvc5: the same obligations, each outcome judged by the prover (witnesses evaluated)."""
     from verify_refine import pipeline
-    from verify_refine.parse import parse_policy
+    from verify_refine.inputs.parse import parse_policy
 
     name = Path(path).name
     out = PolicyResult(name)
@@ -272,7 +272,7 @@ def main() -> int:
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}; nothing to compare", file=sys.stderr)
         return 2
-    from verify_refine.smt.solver import version
+    from verify_refine.prove.solver import version
 
     versions = f"{version('z3')}, {version('cvc5')}"
     files = corpus_files(limit=args.limit)

@@ -37,10 +37,10 @@ def main() -> int:
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2
-    from verify_refine import catalog as catalog_mod
-    from verify_refine.compare import harness, strategies
     from verify_refine import pipeline
-    from verify_refine.parse import parse_policy
+    from verify_refine.compare import harness, strategies
+    from verify_refine.inputs import catalog as catalog_mod
+    from verify_refine.inputs.parse import parse_policy
 
     cat = catalog_mod.load(None)
 

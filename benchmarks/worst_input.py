@@ -27,7 +27,7 @@ LIMIT = 5_000
 
 def _catalog(spec):
     sys.path.insert(0, str(ROOT / "src"))
-    from verify_refine import catalog
+    from verify_refine.inputs import catalog
 
     return catalog.load(spec)
 

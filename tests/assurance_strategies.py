@@ -18,12 +18,12 @@ Builds on `strategies.py` (whose small catalogs and patterns the property tests 
 
 from __future__ import annotations
 
+import strategies as base
 from hypothesis import strategies as st
 
-import strategies as base
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
-from verify_refine.glob import fold
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.spec.glob import fold
 
 SERVICES = ["s3", "s3-object-lambda", "ec2", "rds", "rds-db", "lambda", "iam", "sts", "logs",
             "kms", "execute-api", "dynamodb"]

@@ -1,5 +1,5 @@
 """An exact brute-force oracle for sound, removes, complete and minimal, built on the reference
-matcher (`verify_refine.glob`) alone.
+matcher (`verify_refine.spec.glob`) alone.
 
 Why it is exact although `sound` quantifies over all strings
 ------------------------------------------------------------
@@ -44,10 +44,10 @@ import json
 from collections import deque
 from dataclasses import dataclass
 
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
-from verify_refine.glob import ONE, STAR, closure, fold, literal_head, states_after, step
-from verify_refine.tokens import token_parent, token_prefixes
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.spec.glob import ONE, STAR, closure, fold, literal_head, states_after, step
+from verify_refine.spec.tokens import token_parent, token_prefixes
 
 SOUND, REMOVES, COMPLETE, MINIMAL = "sound", "removes", "complete", "minimal"
 PROPERTIES = (SOUND, REMOVES, COMPLETE)

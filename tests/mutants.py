@@ -26,12 +26,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from verify_refine import catalog as catalog_mod
-from verify_refine import findings, pipeline
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
-from verify_refine.parse import parse_json, parse_policy
-from verify_refine.smt.whole import CounterexampleError
+from verify_refine import pipeline
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.inputs.parse import parse_json, parse_policy
+from verify_refine.prove.whole import CounterexampleError
 from verify_refine.verdict import Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,12 +40,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # Modules the prover (obligations, prover, whole, certificate) reads: a mutant never installs
 # anything into them. tokens.py may be mutated only as a private copy installed into trie.py.
 PROVER_MODULES = frozenset({
-    "verify_refine.tokens", "verify_refine.glob", "verify_refine.globops",
-    "verify_refine.catalog", "verify_refine.findings", "verify_refine.jsonout",
-    "verify_refine.model", "verify_refine.parse", "verify_refine.certificate",
-    "verify_refine.smt.obligations", "verify_refine.smt.prover", "verify_refine.smt.whole",
-    "verify_refine.smt.encode", "verify_refine.smt.solver", "verify_refine.smt.cvc5_solver",
-    "verify_refine.smt.kernel", "verify_refine.kernelcheck", "verify_refine.files",
+    "verify_refine.spec.tokens", "verify_refine.spec.glob", "verify_refine.spec.languages",
+    "verify_refine.inputs.catalog", "verify_refine.inputs.findings", "verify_refine.jsonout",
+    "verify_refine.inputs.model", "verify_refine.inputs.parse", "verify_refine.certificate",
+    "verify_refine.prove.obligations", "verify_refine.prove.prover", "verify_refine.prove.whole",
+    "verify_refine.prove.encode", "verify_refine.prove.solver", "verify_refine.prove.cvc5_solver",
+    "verify_refine.prove.kernel", "verify_refine.prove.kernel_call", "verify_refine.files",
     "verify_refine.errors"})
 
 
@@ -99,8 +100,8 @@ class Mutant:
                 setattr(module, name, value)
 
 
-R, TRIE, TOK, IDX, REP = ("verify_refine.refine", "verify_refine.trie", "verify_refine.tokens",
-                          "verify_refine.unusedindex", "verify_refine.report")
+R, TRIE, TOK, IDX, REP = ("verify_refine.refine.refiner", "verify_refine.refine.trie", "verify_refine.spec.tokens",
+                          "verify_refine.refine.unused_index", "verify_refine.report.summary")
 
 
 def _m(name, bug, module, *edits, into=(), names=()):
@@ -175,8 +176,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "(), (Entry(text, text, position, False),), len(matched))")),
     _m("question-not-wildcard",
        "`?` is not seen as a wildcard: a `?` pattern admitting an unused action is dropped whole",
-       R, ("from .unusedindex import UnusedIndex\n",
-           "from .unusedindex import UnusedIndex\n\n"
+       R, ("from .unused_index import UnusedIndex\n",
+           "from .unused_index import UnusedIndex\n\n"
            "def has_wildcard(pattern):\n    return STAR in pattern\n")),
     _m("question-as-star",
        "a tail of `?` is treated like `*` when a node extends past the pattern's head", R,
@@ -198,8 +199,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "            self.visit(child, emitted, witness or parent_witness, node.prefix)")),
     _m("depth-one-too-short",
        "emits the last unsafe node (one token too short) instead of the first safe one", R,
-       ("from .unusedindex import UnusedIndex\n",
-        "from .unusedindex import UnusedIndex\nfrom .tokens import token_parent\n"),
+       ("from .unused_index import UnusedIndex\n",
+        "from .unused_index import UnusedIndex\nfrom ..spec.tokens import token_parent\n"),
        ("            for text in texts:\n"
         "                self.entries.append(Entry(text, self.pattern, self.position, True,\n"
         "                                          parent, parent_witness, node.prefix, "
@@ -593,7 +594,7 @@ def hunt(mutant: Mutant, all_cases: list[Case], correct: Correct, with_whole: bo
 
 def kernel_failures(case: Case, out: Output) -> list[str]:
     """What the proof kernel (the trusted base) finds wrong with an output, from plain JSON."""
-    from verify_refine import kernelcheck
+    from verify_refine.prove import kernel_call as kernelcheck
 
     problems, _ = kernelcheck.check(json.loads(case.policy), json.loads(out.text),
                                     case.unused, case.catalog, out.hints, 10.0)

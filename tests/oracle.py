@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
-from verify_refine.glob import fold, matches
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.spec.glob import fold, matches
 
 ALPHABET = "abcdegijlnoprstuvxABCDEGOPST:-23*?"
 

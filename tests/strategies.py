@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
 
 SERVICES = ["s3", "ec2", "rds-db", "lam"]
 TOKENS = ["Get", "Put", "Object", "Objects", "Bucket", "Acl", "DB", "CORS", "List", "V2", "X",

@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import random
 
+from conftest import S3_LAMBDA_CATALOG, files_under, one_line_error, policy_doc, write_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import S3_LAMBDA_CATALOG, files_under, one_line_error, policy_doc, write_json
-from verify_refine import glob
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
-from verify_refine.refine import refine
-from verify_refine.smt import kernel
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.prove import kernel
+from verify_refine.refine.refiner import refine
+from verify_refine.spec import glob
 
 # Characters whose case folding is a trap: lower() and casefold() differ (ß, ẞ, ﬁ, µ), the
 # lower case is longer (İ), it maps outside its script (Kelvin sign K -> k, Å sign), title
@@ -174,7 +174,7 @@ def test_the_refiner_removes_an_unused_action_whose_next_character_is_u10ffff():
     """Below the readers (a catalog built in code): `*` is narrowed, not kept."""
     catalog = Catalog("c", "1", None, {"\U0010ffff": ("Foo", "Bar"), "s3": ("GetObject",)})
     unused = UnusedSet(("\U0010ffff:Foo",), (), ())
-    from verify_refine.parse import parse_policy
+    from verify_refine.inputs.parse import parse_policy
     policy = parse_policy(json.dumps(policy_doc("*")).encode(), "p.json")
     result = refine(policy, catalog, unused)
     texts = [e.text for e in result.statements[0].entries]

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import awsformats, catalog as catalog_mod, findings, parse
-from verify_refine.awsformats import load_policy, policy_document_bytes, recommendation
 from verify_refine.cli import main
 from verify_refine.errors import InputError, UsageError
+from verify_refine.inputs import awsformats, findings, parse
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs.awsformats import load_policy, policy_document_bytes, recommendation
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"

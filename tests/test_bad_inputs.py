@@ -17,12 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify_refine import catalog as catalog_mod
-from verify_refine import certificate, findings
+from verify_refine import certificate
 from verify_refine.cli import main
 from verify_refine.errors import InputError
-from verify_refine.model import Policy
-from verify_refine.parse import parse_json, parse_policy
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings
+from verify_refine.inputs.model import Policy
+from verify_refine.inputs.parse import parse_json, parse_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "bad"
@@ -463,7 +464,7 @@ POLICY_SEEDS = [(ROOT / name).read_bytes() for name in (
 @FUZZ
 @given(edited(POLICY_SEEDS))
 def test_fuzz_policy_edits(data):
-    from verify_refine.awsformats import load_policy
+    from verify_refine.inputs.awsformats import load_policy
 
     result = only_input_error(lambda: parse_policy(data, "fuzz"), "fuzz")
     assert result is None or isinstance(result, Policy)
@@ -587,7 +588,7 @@ def test_fuzz_certificate_edits(fuzz_dir, data):
 def test_fuzz_seeds_are_valid(blog_catalog, fuzz_dir):
     """The seeds parse: the edits, not the seeds, make the inputs bad."""
     for seed in POLICY_SEEDS:
-        from verify_refine.awsformats import load_policy
+        from verify_refine.inputs.awsformats import load_policy
         assert isinstance(load_policy(seed, "seed"), Policy)
     for name, seed in FINDINGS_SEEDS.items():
         assert load_findings(fuzz_dir, name, seed, blog_catalog) is not None

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import batch, catalog as catalog_mod
-from verify_refine import refine as refine_mod
-from verify_refine.verdict import Problem
+from verify_refine.batch import run as batch
 from verify_refine.cli import main
-from verify_refine.parse import parse_policy
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs.parse import parse_policy
+from verify_refine.refine import refiner as refine_mod
+from verify_refine.verdict import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "examples" / "blog" / "catalog-2024-10-24.json"
@@ -105,7 +106,7 @@ def test_small_account_summary_lists_what_was_skipped(capsys, tmp_path):
 
 
 def test_a_refuted_policy_leaves_no_refined_file_and_exits_1(capsys, tmp_path, monkeypatch):
-    from verify_refine.smt import prover
+    from verify_refine.prove import prover
 
     out = tmp_path / "out"
     assert small(capsys, out)[0] == 0

@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from verify_refine import outpaths
+from verify_refine.batch import outpaths
 from verify_refine.cli import main
 from verify_refine.errors import InputError
 

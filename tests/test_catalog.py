@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod
 from verify_refine.errors import InputError
-from verify_refine.glob import fold, matches
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.spec.glob import fold, matches
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG_2024 = ROOT / "examples" / "blog" / "catalog-2024-10-24.json"

@@ -18,10 +18,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import BLOG, BLOG_CATALOG
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import BLOG, BLOG_CATALOG
 from verify_refine import certificate
 
 EDITS = int(os.environ.get("VR_CERT_EDITS", "120"))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod
 from verify_refine.cli import main
-from verify_refine.glob import matches
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.spec.glob import matches
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"

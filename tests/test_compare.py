@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod
 from verify_refine.compare import harness, strategies
-from verify_refine.parse import parse_policy
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs.parse import parse_policy
 
 pytest.importorskip("matplotlib", reason="the compare extra (matplotlib) is not installed")
 
@@ -151,7 +151,7 @@ def test_a_different_seed_draws_a_different_unused_set(catalog):
 
 
 def test_deny_statements_are_untouched_by_every_strategy(catalog):
-    from verify_refine.findings import UnusedSet
+    from verify_refine.inputs.findings import UnusedSet
     name = "with-deny.json"
     policy = parse_policy((CORPUS / name).read_bytes(), name)
     unused = UnusedSet(actions=("s3:DeleteObject", "s3:GetObject"), services=(), unknown=())
@@ -164,7 +164,7 @@ def test_deny_statements_are_untouched_by_every_strategy(catalog):
 
 
 def test_char_trie_takes_the_shortest_safe_character_prefix(catalog):
-    from verify_refine.findings import UnusedSet
+    from verify_refine.inputs.findings import UnusedSet
     text = b'{"Statement": {"Effect": "Allow", "Action": "s3:GetBucket*", "Resource": "*"}}'
     policy = parse_policy(text, "p.json")
     unused = UnusedSet(actions=("s3:GetBucketAcl", "s3:GetBucketPolicy"), services=(),
@@ -195,6 +195,7 @@ def _policyuniverse() -> bool:
 
 def test_cli_runs_on_the_fixture_corpus(tmp_path):
     import argparse
+
     from verify_refine.compare import cli
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))

@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("cvc5")
 
-from verify_refine.glob import fold, matches  # noqa: E402
-from verify_refine.globops import includes  # noqa: E402
-from verify_refine.smt import cvc5_solver  # noqa: E402
-from verify_refine.smt.encode import LOGIC, member, regex, string_literal, union  # noqa: E402
-from verify_refine.smt.solver import SAT, UNKNOWN, UNSAT, solve  # noqa: E402
+from verify_refine.prove import cvc5_solver  # noqa: E402
+from verify_refine.prove.encode import LOGIC, member, regex, string_literal, union  # noqa: E402
+from verify_refine.prove.solver import SAT, UNKNOWN, UNSAT, solve  # noqa: E402
+from verify_refine.spec.glob import fold, matches  # noqa: E402
+from verify_refine.spec.languages import includes  # noqa: E402
 
 TIMEOUT_S = 10.0
 X = "(declare-const x String)\n"

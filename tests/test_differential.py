@@ -62,23 +62,33 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import exact_oracle as oracle
 import pytest
+from assurance_strategies import (
+    CONDITIONS,
+    RESOURCES,
+    actions_of,
+    catalogs,
+    is_action_text,
+    matching_strings,
+    near_misses,
+    patterns,
+    policy_documents,
+    statements,
+    unused_sets,
+)
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-import exact_oracle as oracle
-from assurance_strategies import (CONDITIONS, RESOURCES, actions_of, catalogs, is_action_text,
-                                  matching_strings, near_misses, patterns, policy_documents,
-                                  statements, unused_sets)
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
-from verify_refine.glob import fold, literal_head, matches
-from verify_refine.hints import hints as hints_of
-from verify_refine.model import Policy
-from verify_refine.parse import parse_policy
-from verify_refine.refine import refine
-from verify_refine.report import refined_document
-from verify_refine.smt import kernel, obligations, prover, whole
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.inputs.model import Policy
+from verify_refine.inputs.parse import parse_policy
+from verify_refine.prove import kernel, obligations, prover, whole
+from verify_refine.refine.hints import hints as hints_of
+from verify_refine.refine.refiner import refine
+from verify_refine.report.summary import refined_document
+from verify_refine.spec.glob import fold, literal_head, matches
 
 EXAMPLES = int(os.environ.get("VR_DIFF_EXAMPLES", "220"))
 SEED = int(os.environ.get("VR_DIFF_SEED", "0"))

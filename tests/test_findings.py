@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod
-from verify_refine import findings
 from verify_refine.errors import InputError
-from verify_refine.parse import parse_json
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings
+from verify_refine.inputs.parse import parse_json
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "findings"
@@ -298,6 +298,6 @@ def test_empty_inputs_give_an_empty_set(tmp_path, cat):
 
 def test_text_line_numbers_count_leading_blank_lines(tmp_path, cat):
     message = error(tmp_path, "\n\n# unused\ns3:Get*\n", cat, "names.txt")
-    assert f'names.txt:4:1: "Get*"' in message
+    assert 'names.txt:4:1: "Get*"' in message
     _, warnings = load_text(tmp_path, "\n\ns3:NoSuchAction\n", cat, "names.txt")
     assert "line 3:" in warnings[0]

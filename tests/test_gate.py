@@ -14,13 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod, certificate, findings, gate, pipeline, sarif
-from verify_refine.verdict import Problem, Verdict
+from verify_refine import certificate, pipeline
 from verify_refine.cli import main
 from verify_refine.errors import InputError, UsageError
-from verify_refine.parse import parse_json, parse_policy
-from verify_refine.pathglob import compile_glob
-from verify_refine.smt import obligations as obl
+from verify_refine.gate import run as gate
+from verify_refine.gate.globs import compile_glob
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings
+from verify_refine.inputs.parse import parse_json, parse_policy
+from verify_refine.prove import obligations as obl
+from verify_refine.report import sarif
+from verify_refine.verdict import Problem, Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {"blog": ROOT / "examples" / "blog" / "catalog-2024-10-24.json",

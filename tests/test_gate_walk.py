@@ -15,10 +15,11 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from verify_refine.cli import main
-from verify_refine.parse import parse_policy
+from verify_refine.inputs.parse import parse_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"
@@ -466,12 +467,12 @@ def test_generated_globs_never_crash(repo, capsys, glob, option):
     ("[--z]", "-", True), ("*", "a/b", False), ("**", "a/b", True), ("a\\b", "a/b", True),
     ("[*]", "*", True), ("[*]", "x", False), ("a**b", "axxb", True), ("a**b", "ax/b", False)])
 def test_glob_meaning(glob, path, hit):
-    from verify_refine.pathglob import compile_glob
+    from verify_refine.gate.globs import compile_glob
     assert bool(compile_glob(glob, "--require").match(path)) is hit
 
 
 def test_every_rule_is_described_and_documented():
-    from verify_refine import sarif
+    from verify_refine.report import sarif
     gate_md = (ROOT / "docs" / "GATE.md").read_text()
     for rule_id, name, level, short, full in sarif.RULES:
         assert short and full and level in ("error", "warning")

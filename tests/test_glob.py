@@ -7,11 +7,16 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from oracle import near_misses, samples
-from verify_refine.glob import literal_head, matches
-from verify_refine.globops import (escape_witness, fast_match, includes, intersection_witness,
-                                   literal_tail)
+
+from verify_refine.spec.glob import literal_head, matches
+from verify_refine.spec.languages import (
+    escape_witness,
+    fast_match,
+    includes,
+    intersection_witness,
+    literal_tail,
+)
 
 
 @pytest.mark.parametrize("pattern, text, expected", [

@@ -14,14 +14,21 @@ import json
 import time
 
 import pytest
+from conftest import (
+    BLOG,
+    BLOG_CATALOG,
+    S3_LAMBDA_CATALOG,
+    files_under,
+    one_line_error,
+    policy_doc,
+    write_json,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import (BLOG, BLOG_CATALOG, S3_LAMBDA_CATALOG, files_under, one_line_error,
-                      policy_doc, write_json)
-from verify_refine.glob import matches
-from verify_refine.globops import fast_match
-from verify_refine.parse import MAX_ENTRIES
+from verify_refine.inputs.parse import MAX_ENTRIES
+from verify_refine.spec.glob import matches
+from verify_refine.spec.languages import fast_match
 
 REFINE_BLOG = ("--catalog", BLOG_CATALOG)
 

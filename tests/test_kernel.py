@@ -10,14 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify_refine import catalog as catalog_mod
-from verify_refine import findings, glob, kernelcheck, tokens
-from verify_refine.hints import hints
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings
+from verify_refine.inputs.parse import parse_json, parse_policy
 from verify_refine.jsonout import dumps
-from verify_refine.parse import parse_json, parse_policy
-from verify_refine.refine import refine
-from verify_refine.report import refined_document
-from verify_refine.smt import kernel
+from verify_refine.prove import kernel
+from verify_refine.prove import kernel_call as kernelcheck
+from verify_refine.refine.hints import hints
+from verify_refine.refine.refiner import refine
+from verify_refine.report.summary import refined_document
+from verify_refine.spec import glob, tokens
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CATALOGS = {"blog": "catalog-2024-10-24.json", "deployer": "catalog-2026-10-27.json",
@@ -334,7 +336,7 @@ def test_complete_keeps_what_matches_nothing_known(cases):
 @given(st.text(alphabet="s3:GetObjAcl*?", min_size=1, max_size=9),
        st.text(alphabet="s3:GetObjAcl", min_size=1, max_size=9))
 def test_every_piece_the_refiner_emits_stands_at_its_node(pattern, node):
-    from verify_refine.refine import emission
+    from verify_refine.refine.refiner import emission
 
     pieces = emission(pattern, node) if glob.states_after(pattern, node) else ()
     for piece in pieces:

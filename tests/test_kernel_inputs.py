@@ -14,16 +14,16 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import BLOG, BLOG_CATALOG, ROOT, files_under, write_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import BLOG, BLOG_CATALOG, ROOT, files_under, write_json
-from verify_refine import catalog as catalog_mod
-from verify_refine import findings
 from verify_refine.errors import InputError
-from verify_refine.glob import fold
-from verify_refine.parse import parse_json
-from verify_refine.smt import kernel
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings
+from verify_refine.inputs.parse import parse_json
+from verify_refine.prove import kernel
+from verify_refine.spec.glob import fold
 
 CATALOG = catalog_mod.load(str(BLOG_CATALOG))
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "findings").iterdir()) + [

@@ -25,14 +25,20 @@ import os
 import time
 
 import pytest
+from assurance_strategies import (
+    EXOTIC,
+    FILL_PLAIN,
+    catalogs,
+    matching_strings,
+    near_misses,
+    patterns,
+)
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from assurance_strategies import (EXOTIC, FILL_PLAIN, catalogs, matching_strings, near_misses,
-                                  patterns)
-from verify_refine.glob import fold, matches
-from verify_refine.smt.evaluate import member
-from verify_refine.smt import kernel
+from verify_refine.prove import kernel
+from verify_refine.prove.evaluate import member
+from verify_refine.spec.glob import fold, matches
 
 EXAMPLES = int(os.environ.get("VR_MATCH_EXAMPLES", "600"))
 PAIRS_PER_PATTERN = 8

@@ -8,10 +8,10 @@ table with the killing property and case counts is printed by benchmarks/mutants
 
 from __future__ import annotations
 
+import mutants
 import pytest
 
-import mutants
-from verify_refine.smt import obligations
+from verify_refine.prove import obligations
 
 CASES = mutants.cases(seed=6, count=300)
 CORRECT = mutants.Correct()

@@ -6,13 +6,13 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from oracle import allows, catalog_actions, is_unused, near_misses, samples
 from strategies import catalogs, patterns, unused_sets
-from verify_refine.glob import fold, has_wildcard, matches, states_after
-from verify_refine.model import Pattern, Policy, Statement
-from verify_refine.refine import refine
-from verify_refine.tokens import tokens
+
+from verify_refine.inputs.model import Pattern, Policy, Statement
+from verify_refine.refine.refiner import refine
+from verify_refine.spec.glob import fold, has_wildcard, matches, states_after
+from verify_refine.spec.tokens import tokens
 
 EXAMPLES = settings(max_examples=1000, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -144,11 +144,11 @@ def test_prover_proves_what_the_oracle_accepts(case):
     """The refiner's output, checked by the oracle above, is also proved by the prover."""
     import json as _json
 
-    from verify_refine.hints import hints
+    from verify_refine.inputs.parse import parse_policy
     from verify_refine.jsonout import dumps
-    from verify_refine.parse import parse_policy
-    from verify_refine.report import refined_document
-    from verify_refine.smt import obligations, prover
+    from verify_refine.prove import obligations, prover
+    from verify_refine.refine.hints import hints
+    from verify_refine.report.summary import refined_document
 
     catalog, texts, unused, result, out, rng = case
     stmt = result.statement

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod, certificate, findings
 from verify_refine.cli import main
-from verify_refine.errors import InputError
-from verify_refine.hints import hints
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings
+from verify_refine.inputs.parse import parse_json, parse_policy
 from verify_refine.jsonout import dumps
-from verify_refine.parse import parse_json, parse_policy
-from verify_refine.refine import refine
-from verify_refine.report import refined_document
-from verify_refine.smt import obligations, prover
+from verify_refine.prove import obligations, prover
+from verify_refine.refine.hints import hints
+from verify_refine.refine.refiner import refine
+from verify_refine.report.summary import refined_document
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"
@@ -233,7 +233,7 @@ def test_unreadable_certificates_are_bad_input(certified, capsys):
 
 def test_refine_refuses_to_write_an_unproved_result(tmp_path, capsys, monkeypatch):
     """If the refiner were wrong, nothing is written and the exit code is 1."""
-    import verify_refine.refine as refiner
+    import verify_refine.refine.refiner as refiner
 
     def broken(policy, catalog, unused):
         ref = refine(policy, catalog, unused)
@@ -255,7 +255,7 @@ def test_refine_refuses_to_write_an_unproved_result(tmp_path, capsys, monkeypatc
 
 
 def test_unknown_is_exit_3_and_writes_nothing(tmp_path, capsys, monkeypatch):
-    from verify_refine.smt import solver
+    from verify_refine.prove import solver
 
     monkeypatch.setattr(prover, "solve", lambda text, timeout_s, name="z3": solver.Verdict(
         "unknown", {}, 0.0, "timeout"))

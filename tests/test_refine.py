@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
-from verify_refine.glob import matches
-from verify_refine.parse import parse_policy
-from verify_refine.refine import DROPPED, KEPT, NARROWED, refine
-from verify_refine.report import refined_document
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.inputs.parse import parse_policy
+from verify_refine.refine.refiner import DROPPED, KEPT, NARROWED, refine
+from verify_refine.report.summary import refined_document
+from verify_refine.spec.glob import matches
 
 ROOT = Path(__file__).resolve().parents[1]
 S3 = ["GetObject", "GetObjectAcl", "GetObjectTagging", "GetBucketAcl", "GetBucketPolicy",
@@ -43,8 +43,8 @@ def allow(*actions, key="Action"):
 def test_worked_example_2024_exactly():
     cat = catalog_mod.load(str(ROOT / "examples/blog/catalog-2024-10-24.json"))
     policy = parse_policy((ROOT / "examples/blog/policy.json").read_bytes(), "policy.json")
-    from verify_refine import findings
-    from verify_refine.parse import parse_json
+    from verify_refine.inputs import findings
+    from verify_refine.inputs.parse import parse_json
     un, warnings = findings.load(str(ROOT / "examples/blog/unused.json"), cat, parse_json)
     result = refine(policy, cat, un)
     assert not warnings

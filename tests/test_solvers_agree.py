@@ -47,7 +47,7 @@ def sample():
 
 @pytest.fixture(scope="module")
 def catalog():
-    from verify_refine import catalog as catalog_mod
+    from verify_refine.inputs import catalog as catalog_mod
 
     return catalog_mod.load(None)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from verify_refine import tokens, trie
+from verify_refine.refine import trie
+from verify_refine.spec import tokens
 
 
 @pytest.mark.parametrize("name, expected", [

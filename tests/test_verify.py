@@ -11,15 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine import catalog as catalog_mod
-from verify_refine import findings, parse
-from verify_refine.catalog import Catalog
-from verify_refine.findings import UnusedSet
-from verify_refine.glob import fold, matches
-from verify_refine.smt import solver
-from verify_refine.smt import whole
-from verify_refine.smt.whole import (COMPLETE, PROVED, REFUTED, REMOVES, SOUND, UNKNOWN,
-                                     resource_matches, verify_policies)
+from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings, parse
+from verify_refine.inputs.catalog import Catalog
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.prove import solver, whole
+from verify_refine.prove.whole import (
+    COMPLETE,
+    PROVED,
+    REFUTED,
+    REMOVES,
+    SOUND,
+    UNKNOWN,
+    resource_matches,
+    verify_policies,
+)
+from verify_refine.spec.glob import fold, matches
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"

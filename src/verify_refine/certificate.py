@@ -7,18 +7,19 @@ import json
 import os
 from pathlib import Path
 
-from . import __version__, recorded as recorded_files
-from .catalog import Catalog, canonical_export_bytes
+from . import __version__
 from .errors import InputError
 from .files import read_input
-from .findings import UnusedSet
-from .glob import fold
+from .gate import recorded as recorded_files
+from .inputs.catalog import Catalog, canonical_export_bytes
+from .inputs.findings import UnusedSet
+from .inputs.model import Policy
+from .inputs.parse import _quote, json_position, load_json
 from .jsonout import canonical
-from .model import Policy
-from .parse import _quote, json_position, load_json
-from .smt import obligations as obl
-from .smt import prover
-from .smt.solver import version as solver_version
+from .prove import obligations as obl
+from .prove import prover
+from .prove.solver import version as solver_version
+from .spec.glob import fold
 
 FORMAT = "verify-refine/certificate"
 VERSION = 1

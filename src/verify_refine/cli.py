@@ -8,12 +8,16 @@ import math
 import sys
 from pathlib import Path
 
-from . import (__version__, awsformats, batch, catalog as catalog_mod, certificate,
-               exposure, findings, gate, pipeline, report, size)
+from . import __version__, certificate, pipeline
+from .batch import run as batch
 from .compare import cli as compare_cli
 from .errors import InputError, UsageError
 from .files import check_writable, read_input, write_atomically
-from .jsonout import dumps
+from .gate import run as gate
+from .inputs import awsformats, findings
+from .inputs import catalog as catalog_mod
+from .report import exposure, size
+from .report import summary as report
 from .verdict import Verdict
 
 EXIT_OK, EXIT_REFUTED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_refine(args) -> int:
-    from .parse import parse_json
+    from .inputs.parse import parse_json
 
     raw = read_input(args.policy, "policy")
     policy = awsformats.load_policy(raw, args.policy)
@@ -244,7 +248,7 @@ def run_refine(args) -> int:
 
 
 def run_check(args) -> int:
-    from .parse import parse_json, parse_policy
+    from .inputs.parse import parse_json, parse_policy
 
     cert = certificate.read(args.cert)
     recorded = certificate.file_paths(cert, args.cert)
@@ -275,7 +279,7 @@ def run_check(args) -> int:
 
 
 def run_verify(args) -> int:
-    from .parse import parse_json
+    from .inputs.parse import parse_json
 
     awsformats.check_verify_args(args)
     original = awsformats.load_policy(read_input(args.original, "policy"), args.original)

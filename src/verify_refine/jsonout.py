@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .model import Number
+from .inputs.model import Number
 
 
 def dumps(value, indent: int = 2) -> str:

@@ -12,16 +12,18 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from . import certificate, kernelcheck, report
-from . import hints as provenance
-from . import refine as refiner
-from .catalog import Catalog
-from .findings import UnusedSet
+from . import certificate
+from .inputs.catalog import Catalog
+from .inputs.findings import UnusedSet
+from .inputs.model import Policy
+from .inputs.parse import parse_policy
 from .jsonout import dumps
-from .model import Policy
-from .parse import parse_policy
-from .refine import Refinement
-from .smt import obligations, prover, whole
+from .prove import kernel_call as kernelcheck
+from .prove import obligations, prover, whole
+from .refine import hints as provenance
+from .refine import refiner as refiner
+from .refine.refiner import Refinement
+from .report import summary as report
 from .verdict import INPUTS, Problem, Verdict, verdict_of
 
 DEFAULT_TIMEOUT_S = 10.0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import catalog as catalog_mod, exposure
 from ..errors import UsageError
+from ..inputs import catalog as catalog_mod
+from ..report import exposure
 from . import harness, strategies
 
 

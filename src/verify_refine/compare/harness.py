@@ -11,19 +11,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import exposure as exposure_mod
-from ..catalog import Catalog
-from ..errors import InputError
-from ..findings import UnusedSet
-from ..glob import fold, has_wildcard, literal_head
-from ..globops import fast_match, includes
-from ..jsonout import dumps
-from ..model import Policy
-from ..parse import parse_policy
-from ..size import LIMITS, iam_size
 from .. import pipeline
+from ..errors import InputError
+from ..inputs.catalog import Catalog
+from ..inputs.findings import UnusedSet
+from ..inputs.model import Policy
+from ..inputs.parse import parse_policy
+from ..jsonout import dumps
+from ..report import exposure as exposure_mod
+from ..report.size import LIMITS, iam_size
+from ..spec.glob import fold, has_wildcard, literal_head
+from ..spec.languages import fast_match, includes
+from ..spec.tokens import token_parent, token_prefixes
 from ..verdict import Verdict
-from ..tokens import token_parent, token_prefixes
 from . import strategies as strat
 
 COLUMNS = ("policy", "strategy", "fraction", "seed", "unused", "entries", "size",
@@ -203,7 +203,7 @@ def compare(corpus_dir, fraction: float, seed, strategies, jobs: int, out_dir,
     """Run the comparison; write results.csv, summary.md and the PNG plots into out_dir.
     Returns {"rows", "policies", "skipped", "out"}."""
     global _CTX
-    from .. import catalog as catalog_mod
+    from ..inputs import catalog as catalog_mod
     if catalog is None:
         catalog = catalog_mod.load(None)
     unknown = [s for s in strategies if s not in strat.STRATEGIES]

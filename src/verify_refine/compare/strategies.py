@@ -16,13 +16,13 @@ import bisect
 import contextlib
 import io
 
-from ..catalog import Catalog
-from ..findings import UnusedSet
-from ..glob import STAR, fold, has_wildcard, literal_head
-from ..model import Policy, Statement
-from ..refine import refine
-from ..report import refined_document
-from ..unusedindex import UnusedIndex
+from ..inputs.catalog import Catalog
+from ..inputs.findings import UnusedSet
+from ..inputs.model import Policy, Statement
+from ..refine.refiner import refine
+from ..refine.unused_index import UnusedIndex
+from ..report.summary import refined_document
+from ..spec.glob import STAR, fold, has_wildcard, literal_head
 
 ORDER = ("token-trie", "char-trie", "expand", "naive", "policyuniverse")
 

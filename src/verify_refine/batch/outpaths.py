@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 # A plain name is kept as it is: portable characters, no leading dot (never `.`, `..` or a
 # hidden file), no leading `+=,@-` (never read as a command-line option), no trailing dot.

@@ -56,11 +56,11 @@ import re
 from dataclasses import dataclass, field
 
 from .. import jsonout
-from ..catalog import Catalog
-from ..findings import UnusedSet
-from ..glob import ONE, STAR, fold, has_wildcard, literal_head, matches, prefix_bounds
-from ..globops import fast_match, literal_tail
-from ..model import Policy, Statement
+from ..inputs.catalog import Catalog
+from ..inputs.findings import UnusedSet
+from ..inputs.model import Policy, Statement
+from ..spec.glob import ONE, STAR, fold, has_wildcard, literal_head, matches, prefix_bounds
+from ..spec.languages import fast_match, literal_tail
 from . import encode, solver, variables
 
 SOUND, REMOVES, COMPLETE = "sound", "removes", "complete"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 
-from .glob import fold
-from .jsonout import dumps, plain
-from .model import Policy, Statement
-from .refine import KEPT, Refinement, StatementResult
+from ..inputs.model import Policy, Statement
+from ..jsonout import dumps, plain
+from ..refine.refiner import KEPT, Refinement, StatementResult
+from ..spec.glob import fold
 
 RESULT_FORMAT = "verify-refine/refine-result"
 RESULT_VERSION = 1

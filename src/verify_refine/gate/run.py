@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import sys
 
-from . import gatecheck, gatereport, gatewalk, sarif
-from .errors import InputError, UsageError
-from .files import check_writable, read_input, write_atomically
-from .gatereport import display as _display
-from .gatewalk import CERT_SUFFIX, key as _key
-from .pathglob import compile_glob
-from .verdict import Problem, Verdict, verdict_of
+from ..errors import InputError, UsageError
+from ..files import check_writable, read_input, write_atomically
+from ..report import gate as gatereport
+from ..report import sarif
+from ..report.gate import display as _display
+from ..verdict import Problem, Verdict, verdict_of
+from . import check as gatecheck
+from . import walk as gatewalk
+from .globs import compile_glob
+from .walk import CERT_SUFFIX
+from .walk import key as _key
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 DEFAULT_REQUIRE = "**/*.refined.json"
@@ -64,7 +68,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     """Run the gate: check, report in the chosen format, and return the exit code."""
-    from .parse import parse_policy
+    from ..inputs.parse import parse_policy
 
     roots = args.paths or ["."]
     require = args.require or [DEFAULT_REQUIRE]

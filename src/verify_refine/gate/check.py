@@ -7,14 +7,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog as catalog_mod, certificate, findings as findings_mod, pipeline
+from .. import certificate, pipeline
+from ..errors import InputError
+from ..files import read_input
+from ..inputs import catalog as catalog_mod
+from ..inputs import findings as findings_mod
+from ..inputs.awsformats import load_policy
+from ..inputs.parse import json_position, parse_json, parse_policy
+from ..report.gate import display
+from ..verdict import Problem, Verdict, verdict_of
 from . import recorded as recorded_files
-from .awsformats import load_policy
-from .errors import InputError
-from .files import read_input
-from .gatereport import display
-from .parse import json_position, parse_json, parse_policy
-from .verdict import Problem, Verdict, verdict_of
 
 
 @dataclass

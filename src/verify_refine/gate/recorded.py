@@ -7,7 +7,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
-from .gatewalk import inside, kind
+from .walk import inside, kind
 
 # name -> (where the certificate records it, what it is)
 RECORDED = {"original": (("files", "original"), "original policy"),

@@ -7,11 +7,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .alphabet import name_problem, service_problem
+from ..errors import InputError
+from ..files import read_input
+from ..spec.alphabet import name_problem, service_problem
+from ..spec.glob import fold, has_wildcard
 from .catalog import Catalog
-from .errors import InputError
-from .files import read_input
-from .glob import fold, has_wildcard
 from .parse import _quote, decode, json_position
 
 

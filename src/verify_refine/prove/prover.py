@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..glob import fold, matches
+from ..spec.glob import fold, matches
 from ..verdict import Problem, Verdict, rule_for, worst
 from .obligations import Obligation, Plan
 from .solver import SAT, UNKNOWN, UNSAT, solve

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .glob import fold
-from .tokens import token_prefixes
+from ..spec.glob import fold
+from ..spec.tokens import token_prefixes
 
 
 @dataclass

@@ -7,8 +7,8 @@ import sys
 import urllib.parse
 from dataclasses import dataclass
 
-from .errors import InputError, UsageError
-from .files import read_input
+from ..errors import InputError, UsageError
+from ..files import read_input
 from .model import Number, Policy
 from .parse import _parse_tree, decode, parse_policy
 
@@ -232,7 +232,7 @@ def verify_recommendation(original: Policy, rec: Recommendation, unused, catalog
     """Prove or refute each step about ORIGINAL. CREATE_POLICY: the recommended policy is a
     refinement (sound, removes, complete). DETACH_POLICY: ORIGINAL allows no used catalog action,
     i.e. the empty policy is a refinement of it (sound and removes hold for nothing allowed)."""
-    from . import pipeline
+    from .. import pipeline
 
     out = []
     for step in select_steps(rec, policy_id):

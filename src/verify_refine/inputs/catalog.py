@@ -10,11 +10,11 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .alphabet import name_problem, service_problem
-from .errors import InputError
-from .files import input_path, read_input
-from .glob import fold, literal_head, with_prefix
-from .globops import fast_match
+from ..errors import InputError
+from ..files import input_path, read_input
+from ..spec.alphabet import name_problem, service_problem
+from ..spec.glob import fold, literal_head, with_prefix
+from ..spec.languages import fast_match
 from .parse import _quote, json_position, load_json
 
 

@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from multiprocessing import connection
 from pathlib import Path
 
-from . import awsformats, findings, outpaths, pipeline, report, size
-from . import catalog as catalog_mod
-from .errors import InputError, UsageError
-from .files import read_input, write_atomically
-from .findings import UnusedSet
-from .jsonout import canonical, dumps
-from .parse import parse_json, parse_policy
+from .. import pipeline
+from ..errors import InputError, UsageError
+from ..files import read_input, write_atomically
+from ..inputs import awsformats, findings
+from ..inputs import catalog as catalog_mod
+from ..inputs.findings import UnusedSet
+from ..inputs.parse import parse_json, parse_policy
+from ..jsonout import canonical, dumps
+from ..report import size
+from ..report import summary as report
+from . import outpaths
 
 EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN = 0, 1, 3
 COLUMNS = ("principal", "principal_type", "policy", "policy_kind", "files", "entries_before",

@@ -13,8 +13,8 @@ from pathlib import Path
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
-from .alphabet import pattern_problem
-from .errors import InputError, escape
+from ..errors import InputError, escape
+from ..spec.alphabet import pattern_problem
 from .model import JsonValue, Number, Pattern, Policy, Span, Statement
 
 MAX_DEPTH = 64
@@ -70,7 +70,7 @@ def load_grammar_text() -> str:
     packaged = importlib.resources.files("verify_refine") / "grammar" / "policy.lark"
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    source_tree = Path(__file__).resolve().parents[2] / "grammar" / "policy.lark"
+    source_tree = Path(__file__).resolve().parents[3] / "grammar" / "policy.lark"
     return source_tree.read_text(encoding="utf-8")
 
 

@@ -9,12 +9,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import catalog as catalog_mod
-from .catalog import Catalog
-from .errors import InputError
-from .glob import has_wildcard
-from .globops import fast_match
-from .model import Policy
+from ..errors import InputError
+from ..inputs import catalog as catalog_mod
+from ..inputs.catalog import Catalog
+from ..inputs.model import Policy
+from ..spec.glob import has_wildcard
+from ..spec.languages import fast_match
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 

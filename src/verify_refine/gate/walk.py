@@ -9,7 +9,7 @@ import subprocess
 from collections import deque
 from dataclasses import dataclass, field
 
-from .errors import UsageError
+from ..errors import UsageError
 
 CERT_SUFFIX = ".cert.json"
 NEVER_WALKED = ".git"  # git refuses this name in a tracked path: no pull request can add to it

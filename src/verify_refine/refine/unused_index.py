@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .findings import UnusedSet
-from .glob import fold, literal_head, states_after, with_prefix
-from .globops import fast_match
+from ..inputs.findings import UnusedSet
+from ..spec.glob import fold, literal_head, states_after, with_prefix
+from ..spec.languages import fast_match
 
 
 class UnusedIndex:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PureWindowsPath
 
-from .errors import UsageError
+from ..errors import UsageError
 
 
 def compile_glob(glob: str, option: str) -> re.Pattern:

@@ -6,13 +6,13 @@ import bisect
 import dataclasses
 from dataclasses import dataclass
 
+from ..inputs.catalog import Catalog
+from ..inputs.findings import UnusedSet
+from ..inputs.model import Pattern, Policy, Statement
+from ..spec.glob import STAR, fold, has_wildcard, literal_head, states_after, with_prefix
+from ..spec.languages import fast_match, includes
 from . import trie
-from .catalog import Catalog
-from .findings import UnusedSet
-from .glob import STAR, fold, has_wildcard, literal_head, states_after, with_prefix
-from .globops import fast_match, includes
-from .model import Pattern, Policy, Statement
-from .unusedindex import UnusedIndex
+from .unused_index import UnusedIndex
 
 KEPT, DROPPED, NARROWED = "kept", "dropped", "narrowed"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import __version__
-from .gatewalk import Exclusion, key
+from .. import __version__
+from ..gate.walk import Exclusion, key
 
 REPORT_FORMAT = "verify-refine/gate-report"
 REPORT_VERSION = 1

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from .catalog import Catalog
-from .findings import UnusedSet
-from .jsonout import plain
-from .model import Policy
-from .smt import kernel
-from .verdict import Problem, Verdict, rule_for
+from ..inputs.catalog import Catalog
+from ..inputs.findings import UnusedSet
+from ..inputs.model import Policy
+from ..jsonout import plain
+from ..verdict import Problem, Verdict, rule_for
+from . import kernel
 
 
 def document(policy: Policy, raw: bytes | None = None) -> dict:

@@ -19,15 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..catalog import Catalog
-from ..findings import UnusedSet
-from ..glob import STAR, fold, has_wildcard, literal_head, states_after, with_prefix
-from ..globops import fast_match, includes, intersects
+from ..inputs.catalog import Catalog
+from ..inputs.findings import UnusedSet
+from ..inputs.model import Policy, Statement
 from ..jsonout import canonical
-from ..model import Policy, Statement
-from ..tokens import token_parent, token_prefixes
-from ..verdict import (COMPLETE, MINIMAL, PROPERTIES, REMOVES, SOUND, STRUCTURE, Problem,
-                       rule_for)
+from ..spec.glob import STAR, fold, has_wildcard, literal_head, states_after, with_prefix
+from ..spec.languages import fast_match, includes, intersects
+from ..spec.tokens import token_parent, token_prefixes
+from ..verdict import COMPLETE, MINIMAL, REMOVES, SOUND, STRUCTURE, Problem, rule_for
 from . import encode as enc
 
 SOUND_CHUNK = 40  # origins per inclusion query: one membership in a union of differences

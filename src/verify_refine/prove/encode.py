@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError
-from ..glob import ONE, STAR, fold
+from ..spec.glob import ONE, STAR, fold
 
 LOGIC = "(set-logic QF_S)\n"
 NOTHING = "re.none"

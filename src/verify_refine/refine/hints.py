@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .refine import Refinement
+from .refiner import Refinement
 
 
 def hints(ref: Refinement) -> dict:

@@ -1,1 +1,0 @@
-"""The prover: SMT-LIB2 encoding of patterns, proof obligations, and the solver wrapper (the only Z3 user)."""
