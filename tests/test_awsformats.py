@@ -15,7 +15,11 @@ from verify_refine.cli import main
 from verify_refine.errors import InputError, UsageError
 from verify_refine.inputs import awsformats, findings, parse
 from verify_refine.inputs import catalog as catalog_mod
-from verify_refine.inputs.awsformats import load_policy, policy_document_bytes, recommendation
+from verify_refine.inputs.awsformats import (
+    load_policy,
+    policy_document_bytes,
+    recommendation,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"

@@ -20,6 +20,7 @@ from .prove import obligations as obl
 from .prove import prover
 from .prove.solver import version as solver_version
 from .spec.glob import fold
+from .verdict import PROPERTIES
 
 FORMAT = "verify-refine/certificate"
 VERSION = 1
@@ -119,7 +120,7 @@ _SHAPE = {
     "?files": {"?original": "string|null", "?unused": "string|null", "?refined": "string|null"},
     "sha256": _SHA256,
     "verdict": "string",
-    "summary": {f"?{prop}": _COUNT for prop in obl.PROPERTIES},
+    "summary": {f"?{prop}": _COUNT for prop in PROPERTIES},
     "hints": {"statements": [{"original": "integer", "refined": "integer|null",
                               "?entries": [{"origin": "integer|null", "?node": "string|null",
                                             "?unsafe": "string|null",

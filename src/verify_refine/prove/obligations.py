@@ -23,7 +23,14 @@ from ..inputs.catalog import Catalog
 from ..inputs.findings import UnusedSet
 from ..inputs.model import Policy, Statement
 from ..jsonout import canonical
-from ..spec.glob import STAR, fold, has_wildcard, literal_head, states_after, with_prefix
+from ..spec.glob import (
+    STAR,
+    fold,
+    has_wildcard,
+    literal_head,
+    states_after,
+    with_prefix,
+)
 from ..spec.languages import fast_match, includes, intersects
 from ..spec.tokens import token_parent, token_prefixes
 from ..verdict import COMPLETE, MINIMAL, REMOVES, SOUND, STRUCTURE, Problem, rule_for
