@@ -62,7 +62,7 @@ def draw_unused(policy, cat, path: str, fraction: float, seed: int):
 def prove_one(job):
     path, fraction, seed, timeout = job
     from verify_refine import pipeline
-    from verify_refine.inputs.parse import parse_policy
+    from verify_refine.inputs.policy import parse_policy
 
     start = time.perf_counter()
     try:

@@ -26,7 +26,7 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "aws-managed-policies"
 
 def unused_for(policy_path: Path, fraction: float, seed: int, catalog_spec) -> list[str]:
     from verify_refine.inputs import catalog as catalog_mod
-    from verify_refine.inputs.parse import parse_policy
+    from verify_refine.inputs.policy import parse_policy
 
     cat = catalog_mod.load(catalog_spec)
     policy = parse_policy(policy_path.read_bytes(), str(policy_path))

@@ -65,7 +65,7 @@ def compare_policy(path: str, cat, fraction: float, seed: int, timeout: float) -
     """Refine one policy through the pipeline, and prove the refinement twice, with z3 then
     cvc5: the same obligations, each outcome judged by the prover (witnesses evaluated)."""
     from verify_refine import pipeline
-    from verify_refine.inputs.parse import parse_policy
+    from verify_refine.inputs.policy import parse_policy
 
     name = Path(path).name
     out = PolicyResult(name)

@@ -40,7 +40,7 @@ def main() -> int:
     from verify_refine import pipeline
     from verify_refine.compare import harness, strategies
     from verify_refine.inputs import catalog as catalog_mod
-    from verify_refine.inputs.parse import parse_policy
+    from verify_refine.inputs.policy import parse_policy
 
     cat = catalog_mod.load(None)
 

@@ -31,7 +31,8 @@ from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
-from verify_refine.inputs.parse import parse_json, parse_policy
+from verify_refine.inputs.jsontext import parse_json
+from verify_refine.inputs.policy import parse_policy
 from verify_refine.prove.whole import CounterexampleError
 from verify_refine.verdict import Verdict
 
@@ -42,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROVER_MODULES = frozenset({
     "verify_refine.spec.tokens", "verify_refine.spec.glob", "verify_refine.spec.languages",
     "verify_refine.inputs.catalog", "verify_refine.inputs.findings", "verify_refine.jsonout",
-    "verify_refine.inputs.model", "verify_refine.inputs.parse", "verify_refine.certificate",
+    "verify_refine.inputs.model", "verify_refine.inputs.jsontext", "verify_refine.inputs.policy", "verify_refine.certificate",
     "verify_refine.prove.obligations", "verify_refine.prove.prover", "verify_refine.prove.whole",
     "verify_refine.prove.encode", "verify_refine.prove.solver", "verify_refine.prove.cvc5_solver",
     "verify_refine.prove.kernel", "verify_refine.prove.kernel_call", "verify_refine.files",

@@ -180,7 +180,7 @@ def test_the_refiner_removes_an_unused_action_whose_next_character_is_u10ffff():
     """Below the readers (a catalog built in code): `*` is narrowed, not kept."""
     catalog = Catalog("c", "1", None, {"\U0010ffff": ("Foo", "Bar"), "s3": ("GetObject",)})
     unused = UnusedSet(("\U0010ffff:Foo",), (), ())
-    from verify_refine.inputs.parse import parse_policy
+    from verify_refine.inputs.policy import parse_policy
     policy = parse_policy(json.dumps(policy_doc("*")).encode(), "p.json")
     result = refine(policy, catalog, unused)
     texts = [e.text for e in result.statements[0].entries]

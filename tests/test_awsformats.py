@@ -13,8 +13,9 @@ import pytest
 
 from verify_refine.cli import main
 from verify_refine.errors import InputError, UsageError
-from verify_refine.inputs import awsformats, findings, parse
+from verify_refine.inputs import awsformats, findings, jsontext
 from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import policy as policy_doc
 from verify_refine.inputs.awsformats import (
     load_policy,
     policy_document_bytes,
@@ -35,8 +36,8 @@ LAMBDA_ARN = "arn:aws:iam::123456789012:policy/lambda-deploy"
 @pytest.fixture(scope="module")
 def blog():
     cat = catalog_mod.load(str(CATALOG))
-    unused, _ = findings.load(str(UNUSED), cat, parse.parse_json)
-    return cat, unused, parse.parse_policy(POLICY.read_bytes(), str(POLICY))
+    unused, _ = findings.load(str(UNUSED), cat, jsontext.parse_json)
+    return cat, unused, policy_doc.parse_policy(POLICY.read_bytes(), str(POLICY))
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -66,7 +67,7 @@ def test_wrapped_documents_read_as_the_bare_one(blog, name):
     path = AWS / name
     policy = load_policy(path.read_bytes(), str(path))
     assert dict(policy.members) == dict(blog[2].members)
-    assert parse.parse_policy(policy_document_bytes(path.read_bytes(), str(path)),
+    assert policy_doc.parse_policy(policy_document_bytes(path.read_bytes(), str(path)),
                               "x").members == policy.members
     key = "PolicyVersion.Document" if "version" in name else "PolicyDocument"
     assert policy.source == (f"{path} ({key}, URL-decoded)" if "encoded" in name else str(path))

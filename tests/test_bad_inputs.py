@@ -22,8 +22,9 @@ from verify_refine.cli import main
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
+from verify_refine.inputs.jsontext import parse_json
 from verify_refine.inputs.model import Policy
-from verify_refine.inputs.parse import parse_json, parse_policy
+from verify_refine.inputs.policy import parse_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "bad"

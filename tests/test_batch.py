@@ -18,7 +18,7 @@ import pytest
 from verify_refine.batch import run as batch
 from verify_refine.cli import main
 from verify_refine.inputs import catalog as catalog_mod
-from verify_refine.inputs.parse import parse_policy
+from verify_refine.inputs.policy import parse_policy
 from verify_refine.refine import refiner as refine_mod
 from verify_refine.verdict import Problem
 

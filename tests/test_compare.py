@@ -9,7 +9,7 @@ import pytest
 
 from verify_refine.compare import harness, strategies
 from verify_refine.inputs import catalog as catalog_mod
-from verify_refine.inputs.parse import parse_policy
+from verify_refine.inputs.policy import parse_policy
 
 pytest.importorskip("matplotlib", reason="the compare extra (matplotlib) is not installed")
 

@@ -11,7 +11,7 @@ from verify_refine import pipeline
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs.findings import UnusedSet
-from verify_refine.inputs.parse import parse_policy
+from verify_refine.inputs.policy import parse_policy
 from verify_refine.report.summary import summary
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

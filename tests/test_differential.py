@@ -83,7 +83,7 @@ from hypothesis import strategies as st
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
 from verify_refine.inputs.model import Policy
-from verify_refine.inputs.parse import parse_policy
+from verify_refine.inputs.policy import parse_policy
 from verify_refine.prove import kernel, obligations, prover, whole
 from verify_refine.refine.hints import hints as hints_of
 from verify_refine.refine.refiner import refine

@@ -10,7 +10,7 @@ import pytest
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.parse import parse_json
+from verify_refine.inputs.jsontext import parse_json
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "findings"

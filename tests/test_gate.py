@@ -21,7 +21,8 @@ from verify_refine.gate import run as gate
 from verify_refine.gate.globs import compile_glob
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.parse import parse_json, parse_policy
+from verify_refine.inputs.jsontext import parse_json
+from verify_refine.inputs.policy import parse_policy
 from verify_refine.prove import obligations as obl
 from verify_refine.report import sarif
 from verify_refine.verdict import Problem, Verdict

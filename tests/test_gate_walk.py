@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verify_refine.cli import main
-from verify_refine.inputs.parse import parse_policy
+from verify_refine.inputs.policy import parse_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"

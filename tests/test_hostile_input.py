@@ -26,7 +26,7 @@ from conftest import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify_refine.inputs.parse import MAX_ENTRIES
+from verify_refine.inputs.policy import MAX_ENTRIES
 from verify_refine.spec.glob import matches
 from verify_refine.spec.languages import fast_match
 

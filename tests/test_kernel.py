@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.parse import parse_json, parse_policy
+from verify_refine.inputs.jsontext import parse_json
+from verify_refine.inputs.policy import parse_policy
 from verify_refine.jsonout import dumps
 from verify_refine.prove import kernel
 from verify_refine.prove import kernel_call as kernelcheck

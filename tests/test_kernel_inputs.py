@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.parse import parse_json
+from verify_refine.inputs.jsontext import parse_json
 from verify_refine.prove import kernel
 from verify_refine.spec.glob import fold
 

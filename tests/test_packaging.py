@@ -25,7 +25,7 @@ def test_wheel_has_grammar_and_runs_without_source_tree(tmp_path):
         zf.extractall(tmp_path / "site")
     example = ROOT / "examples" / "blog"
     code = (
-        "import sys, verify_refine, verify_refine.inputs.parse as p\n"
+        "import sys, verify_refine, verify_refine.inputs.jsontext as p\n"
         "assert verify_refine.__file__.startswith(sys.argv[1]), verify_refine.__file__\n"
         "from verify_refine.cli import main\n"
         "sys.exit(main(sys.argv[2:]))\n"

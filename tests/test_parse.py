@@ -11,13 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verify_refine.errors import InputError
+from verify_refine.inputs.jsontext import decode, load_grammar_text, parse_json
 from verify_refine.inputs.model import Number, Policy
-from verify_refine.inputs.parse import (
-    decode,
-    load_grammar_text,
-    parse_json,
-    parse_policy,
-)
+from verify_refine.inputs.policy import parse_policy
 
 BAD = Path(__file__).resolve().parent / "bad"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -144,7 +144,7 @@ def test_prover_proves_what_the_oracle_accepts(case):
     """The refiner's output, checked by the oracle above, is also proved by the prover."""
     import json as _json
 
-    from verify_refine.inputs.parse import parse_policy
+    from verify_refine.inputs.policy import parse_policy
     from verify_refine.jsonout import dumps
     from verify_refine.prove import obligations, prover
     from verify_refine.refine.hints import hints

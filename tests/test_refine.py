@@ -10,7 +10,7 @@ import pytest
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
-from verify_refine.inputs.parse import parse_policy
+from verify_refine.inputs.policy import parse_policy
 from verify_refine.refine.refiner import DROPPED, KEPT, NARROWED, refine
 from verify_refine.report.summary import refined_document
 from verify_refine.spec.glob import matches
@@ -44,7 +44,7 @@ def test_worked_example_2024_exactly():
     cat = catalog_mod.load(str(ROOT / "examples/blog/catalog-2024-10-24.json"))
     policy = parse_policy((ROOT / "examples/blog/policy.json").read_bytes(), "policy.json")
     from verify_refine.inputs import findings
-    from verify_refine.inputs.parse import parse_json
+    from verify_refine.inputs.jsontext import parse_json
     un, warnings = findings.load(str(ROOT / "examples/blog/unused.json"), cat, parse_json)
     result = refine(policy, cat, un)
     assert not warnings

@@ -10,7 +10,7 @@ import pytest
 from verify_refine.cli import main
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
-from verify_refine.inputs.parse import parse_policy
+from verify_refine.inputs.policy import parse_policy
 from verify_refine.report import exposure, size
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from verify_refine.inputs import catalog as catalog_mod
-from verify_refine.inputs import findings, parse
+from verify_refine.inputs import findings, jsontext
+from verify_refine.inputs import policy as policy_doc
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
 from verify_refine.prove import solver, whole
@@ -47,8 +48,8 @@ SMALL = Catalog("small", "test", None, {
 @pytest.fixture(scope="module")
 def blog():
     cat = catalog_mod.load(str(BLOG / "catalog-2024-10-24.json"))
-    unused, _ = findings.load(str(BLOG / "unused.json"), cat, parse.parse_json)
-    original = parse.parse_policy((BLOG / "policy.json").read_bytes(), "policy.json")
+    unused, _ = findings.load(str(BLOG / "unused.json"), cat, jsontext.parse_json)
+    original = policy_doc.parse_policy((BLOG / "policy.json").read_bytes(), "policy.json")
     expected = json.loads((BLOG / "expected-2024.json").read_text())
     return cat, unused, original, expected
 
@@ -56,7 +57,7 @@ def blog():
 def policy(doc, name="refined.json"):
     if isinstance(doc, list):
         doc = {"Version": "2012-10-17", "Statement": doc}
-    return parse.parse_policy(json.dumps(doc).encode(), name)
+    return policy_doc.parse_policy(json.dumps(doc).encode(), name)
 
 
 def unused_set(*actions, services=()):
@@ -95,7 +96,7 @@ def test_recommended_style_rewriting_is_proved(blog):
     """Split, reordered, lower-cased, Resource as a list, Sids added (as Access Analyzer's
     recommendedPolicy writes them)."""
     cat, unused, original, _ = blog
-    refined = parse.parse_policy((FIXTURES / "blog-recommended-style.json").read_bytes(), "r")
+    refined = policy_doc.parse_policy((FIXTURES / "blog-recommended-style.json").read_bytes(), "r")
     assert verify_policies(original, refined, unused, cat).status == PROVED
 
 
@@ -489,7 +490,7 @@ def test_action_star_refined_by_listing_used_actions():
 def test_read_only_access_listed_literally(capsys):
     cat = catalog_mod.load(None)
     data = READ_ONLY.read_bytes()
-    original = parse.parse_policy(data, "ReadOnlyAccess.json")
+    original = policy_doc.parse_policy(data, "ReadOnlyAccess.json")
     matched = sorted({n for st in original.statements for p in st.patterns
                       for n in cat.matching(p.text)})
     rng = random.Random(30)

@@ -13,8 +13,8 @@ from .files import read_input
 from .gate import recorded as recorded_files
 from .inputs.catalog import Catalog, canonical_export_bytes
 from .inputs.findings import UnusedSet
+from .inputs.jsontext import json_position, load_json, quote
 from .inputs.model import Policy
-from .inputs.parse import _quote, json_position, load_json
 from .jsonout import canonical
 from .prove import obligations as obl
 from .prove import prover
@@ -162,7 +162,7 @@ def _wrong(value, shape, at: tuple) -> tuple[str, tuple] | None:
         known = {name.lstrip("?") for name in shape}
         unknown = next((key for key in value if key not in known), None)
         if unknown is not None:
-            return f"{where + ' has' if where else 'has'} an unknown field {_quote(unknown)}", \
+            return f"{where + ' has' if where else 'has'} an unknown field {quote(unknown)}", \
                 (*at, unknown)
         for name, inner in shape.items():
             key = name.lstrip("?")

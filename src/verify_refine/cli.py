@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_refine(args) -> int:
-    from .inputs.parse import parse_json
+    from .inputs.jsontext import parse_json
 
     raw = read_input(args.policy, "policy")
     policy = awsformats.load_policy(raw, args.policy)
@@ -248,7 +248,8 @@ def run_refine(args) -> int:
 
 
 def run_check(args) -> int:
-    from .inputs.parse import parse_json, parse_policy
+    from .inputs.jsontext import parse_json
+    from .inputs.policy import parse_policy
 
     cert = certificate.read(args.cert)
     recorded = certificate.file_paths(cert, args.cert)
@@ -279,7 +280,7 @@ def run_check(args) -> int:
 
 
 def run_verify(args) -> int:
-    from .inputs.parse import parse_json
+    from .inputs.jsontext import parse_json
 
     awsformats.check_verify_args(args)
     original = awsformats.load_policy(read_input(args.original, "policy"), args.original)

@@ -16,7 +16,7 @@ from . import certificate
 from .inputs.catalog import Catalog
 from .inputs.findings import UnusedSet
 from .inputs.model import Policy
-from .inputs.parse import parse_policy
+from .inputs.policy import parse_policy
 from .jsonout import dumps
 from .prove import kernel_call as kernelcheck
 from .prove import obligations, prover, whole

@@ -20,7 +20,8 @@ from ..files import read_input, write_atomically
 from ..inputs import awsformats, findings
 from ..inputs import catalog as catalog_mod
 from ..inputs.findings import UnusedSet
-from ..inputs.parse import parse_json, parse_policy
+from ..inputs.jsontext import parse_json
+from ..inputs.policy import parse_policy
 from ..jsonout import canonical, dumps
 from ..report import size
 from ..report import summary as report

@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..inputs.catalog import Catalog
 from ..inputs.findings import UnusedSet
 from ..inputs.model import Policy
-from ..inputs.parse import parse_policy
+from ..inputs.policy import parse_policy
 from ..jsonout import dumps
 from ..report import exposure as exposure_mod
 from ..report.size import LIMITS, iam_size

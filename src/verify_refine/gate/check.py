@@ -13,7 +13,8 @@ from ..files import read_input
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings as findings_mod
 from ..inputs.awsformats import load_policy
-from ..inputs.parse import json_position, parse_json, parse_policy
+from ..inputs.jsontext import json_position, parse_json
+from ..inputs.policy import parse_policy
 from ..report.gate import display
 from ..verdict import Problem, Verdict, verdict_of
 from . import recorded as recorded_files

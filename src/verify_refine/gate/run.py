@@ -68,7 +68,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     """Run the gate: check, report in the chosen format, and return the exit code."""
-    from ..inputs.parse import parse_policy
+    from ..inputs.policy import parse_policy
 
     roots = args.paths or ["."]
     require = args.require or [DEFAULT_REQUIRE]

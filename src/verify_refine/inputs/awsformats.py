@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from ..errors import InputError, UsageError
 from ..files import read_input
+from .jsontext import decode, parse_tree
 from .model import Number, Policy
-from .parse import _parse_tree, decode, parse_policy
+from .policy import parse_policy
 
 CREATE, DETACH = "CREATE_POLICY", "DETACH_POLICY"
 EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN = 0, 1, 3
@@ -38,7 +39,7 @@ def load_policy(data: bytes, source: str, allow_empty: bool = False) -> Policy:
 def _unwrap(data: bytes, source: str) -> tuple[bytes, str]:
     if not any(f'"{key}"'.encode() in data for key in (*_WRAPPERS, "Policy")):
         return data, source  # a bare document: parse_policy reads it as it is
-    root = _parse_tree(data, source)
+    root = parse_tree(data, source)
     if not isinstance(root.value, dict) or "Statement" in root.value:
         return data, source
     wrapper = next((w for w in _WRAPPERS if w in root.value), None)
@@ -116,7 +117,7 @@ class Recommendation:
 
 def recommendation(data: bytes, source: str) -> Recommendation:
     """Read get-finding-recommendation output; anything but a finished one is bad input."""
-    root = _parse_tree(data, source)
+    root = parse_tree(data, source)
 
     def fail(message: str, node) -> InputError:
         return InputError(message, source, node.span.line, node.span.column)

@@ -15,7 +15,7 @@ from ..files import input_path, read_input
 from ..spec.alphabet import name_problem, service_problem
 from ..spec.glob import fold, literal_head, with_prefix
 from ..spec.languages import fast_match
-from .parse import _quote, json_position, load_json
+from .jsontext import json_position, load_json, quote
 
 
 @dataclass(frozen=True)
@@ -138,11 +138,11 @@ def _file_problem(data) -> tuple[str, tuple, bool] | None:
     seen: set[str] = set()
     for svc, names in data.items():
         if not _is_service(svc):
-            return f"{_quote(svc)} is not a service prefix", (svc,), True
+            return f"{quote(svc)} is not a service prefix", (svc,), True
         if fold(svc) in seen:
-            return f"service {_quote(svc)} is listed twice", (svc,), True
+            return f"service {quote(svc)} is listed twice", (svc,), True
         seen.add(fold(svc))
-        expected = (f"service {_quote(svc)}: expected a list of action names "
+        expected = (f"service {quote(svc)}: expected a list of action names "
                     "(letters, digits, '-', '_', '.')")
         if not isinstance(names, list):
             return expected, (svc,), False
@@ -151,7 +151,7 @@ def _file_problem(data) -> tuple[str, tuple, bool] | None:
             if not isinstance(name, str) or not _is_name(name):
                 return expected, (svc, i), False
             if fold(name) in folded:
-                return f"service {_quote(svc)}: action {_quote(name)} is listed twice", \
+                return f"service {quote(svc)}: action {quote(name)} is listed twice", \
                     (svc, i), False
             folded.add(fold(name))
     return None

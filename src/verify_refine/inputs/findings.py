@@ -12,7 +12,7 @@ from ..files import read_input
 from ..spec.alphabet import name_problem, service_problem
 from ..spec.glob import fold, has_wildcard
 from .catalog import Catalog
-from .parse import _quote, decode, json_position
+from .jsontext import decode, json_position, quote
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def _from_finding_v2(value: dict) -> list[Entry]:
         out.extend(_from_service_entry(unused, (*at, "unusedPermissionDetails")))
     kind = value.get("findingType", "UnusedPermission")
     if not out and kind != "UnusedPermission":
-        what = f"findingType {_quote(kind)}" if isinstance(kind, str) else "this finding"
+        what = f"findingType {quote(kind)}" if isinstance(kind, str) else "this finding"
         raise _Shape(f"{what} lists no unusedPermissionDetails: nothing to remove (only "
                      "UnusedPermission findings name unused actions)", ("findingType",))
     return out
@@ -155,7 +155,7 @@ def _from_service_entry(item, at: tuple) -> list[Entry]:
         raise _Shape(f'{_label(here)}: expected a service prefix such as "s3"', here)
     problem = service_problem(service)
     if problem:
-        raise _Shape(f"{_label(here)}: {_quote(service)} {problem}", here)
+        raise _Shape(f"{_label(here)}: {quote(service)} {problem}", here)
     actions = item.get("actions")
     if actions is None or actions == []:
         return [(service, None, _label(at))]
@@ -174,7 +174,7 @@ def _from_service_entry(item, at: tuple) -> list[Entry]:
             if ":" in action:
                 svc, name = _split_name(action)
                 if fold(svc) != fold(service):
-                    raise _Bad(f"{_quote(action)} is not in service {_quote(service)}")
+                    raise _Bad(f"{quote(action)} is not in service {quote(service)}")
                 action = name
             _check_name(action)
         except _Bad as bad:
@@ -202,13 +202,13 @@ def _entries_from_text(text: str, path: str) -> list[Entry]:
 def _split_name(name: str) -> tuple[str, str | None]:
     """`svc:Action` -> (svc, Action); `svc:*` -> (svc, None): the whole service."""
     if name.count(":") != 1:
-        raise _Bad(f"expected service:Action, got {_quote(name)}")
+        raise _Bad(f"expected service:Action, got {quote(name)}")
     service, action = name.split(":")
     if not service or has_wildcard(service):
-        raise _Bad(f"expected service:Action, got {_quote(name)}")
+        raise _Bad(f"expected service:Action, got {quote(name)}")
     problem = service_problem(service)
     if problem:
-        raise _Bad(f"{_quote(name)}: the service prefix {_quote(service)} {problem}")
+        raise _Bad(f"{quote(name)}: the service prefix {quote(service)} {problem}")
     if action == "*":
         return (service, None)
     _check_name(action)
@@ -217,11 +217,11 @@ def _split_name(name: str) -> tuple[str, str | None]:
 
 def _check_name(action: str) -> None:
     if has_wildcard(action) or not action:
-        raise _Bad(f"{_quote(action)}: unused actions are names, not patterns "
+        raise _Bad(f"{quote(action)}: unused actions are names, not patterns "
                    "(a whole service is svc:*)")
     problem = name_problem(action)
     if problem:
-        raise _Bad(f"{_quote(action)} {problem}")
+        raise _Bad(f"{quote(action)} {problem}")
 
 
 def _collect(entries: list[Entry], catalog: Catalog, path: str) -> tuple[UnusedSet, list[str]]:
