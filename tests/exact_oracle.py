@@ -46,15 +46,7 @@ from dataclasses import dataclass
 
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
-from verify_refine.spec.glob import (
-    ONE,
-    STAR,
-    closure,
-    fold,
-    literal_head,
-    states_after,
-    step,
-)
+from verify_refine.spec.glob import ONE, STAR, closure, fold, literal_head, states_after, step
 from verify_refine.spec.tokens import token_parent, token_prefixes
 
 SOUND, REMOVES, COMPLETE, MINIMAL = "sound", "removes", "complete", "minimal"

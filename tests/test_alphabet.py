@@ -14,13 +14,7 @@ from __future__ import annotations
 import json
 import random
 
-from conftest import (
-    S3_LAMBDA_CATALOG,
-    files_under,
-    one_line_error,
-    policy_doc,
-    write_json,
-)
+from conftest import S3_LAMBDA_CATALOG, files_under, one_line_error, policy_doc, write_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -16,11 +16,7 @@ from verify_refine.errors import InputError, UsageError
 from verify_refine.inputs import awsformats, findings, jsontext
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import policy as policy_doc
-from verify_refine.inputs.awsformats import (
-    load_policy,
-    policy_document_bytes,
-    recommendation,
-)
+from verify_refine.inputs.awsformats import load_policy, policy_document_bytes, recommendation
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"

@@ -16,8 +16,8 @@ from .inputs.findings import UnusedSet
 from .inputs.jsontext import json_position, load_json, quote
 from .inputs.model import Policy
 from .jsonout import canonical
-from .prove import obligations as obl
 from .prove import prover
+from .prove.plan import Plan
 from .prove.solver import version as solver_version
 from .spec.glob import fold
 from .verdict import PROPERTIES
@@ -48,7 +48,7 @@ def _relative(path: str, folder: Path) -> str:
 
 def build(*, cert_path: str, original_path: str, unused_path: str, refined_path: str,
           catalog_path: str | None, original: Policy, refined: Policy, unused: UnusedSet,
-          catalog: Catalog, hints: dict, plan: obl.Plan, proof: prover.Proof,
+          catalog: Catalog, hints: dict, plan: Plan, proof: prover.Proof,
           timeout_s: float) -> dict:
     """The certificate of a proved refinement, as a JSON-ready dict."""
     folder = Path(cert_path).resolve().parent
@@ -71,7 +71,7 @@ def build(*, cert_path: str, original_path: str, unused_path: str, refined_path:
     }
 
 
-def summary_of(plan: obl.Plan) -> dict:
+def summary_of(plan: Plan) -> dict:
     """The obligations per property of a proved plan (each one holds)."""
     out: dict[str, dict] = {}
     for ob in plan.obligations:

@@ -20,6 +20,7 @@ from .inputs.policy import parse_policy
 from .jsonout import dumps
 from .prove import kernel_call as kernelcheck
 from .prove import obligations, prover, whole
+from .prove.plan import Plan
 from .refine import hints as provenance
 from .refine import refiner as refiner
 from .refine.refiner import Refinement
@@ -89,7 +90,7 @@ class Proving:
 
     verdict: Verdict
     problems: list[Problem]
-    plan: obligations.Plan
+    plan: Plan
     proof: prover.Proof
     kernel_queries: int = 0
     kernel_seconds: float = 0.0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..spec.glob import fold, matches
 from ..verdict import Problem, Verdict, rule_for, worst
-from .obligations import Obligation, Plan
+from .plan import Obligation, Plan
 from .solver import SAT, UNKNOWN, UNSAT, solve
 
 PROVED, REFUTED, UNKNOWN_VERDICT = Verdict.PROVED, Verdict.REFUTED, Verdict.UNKNOWN

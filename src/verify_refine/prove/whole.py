@@ -59,15 +59,7 @@ from .. import jsonout
 from ..inputs.catalog import Catalog
 from ..inputs.findings import UnusedSet
 from ..inputs.model import Policy, Statement
-from ..spec.glob import (
-    ONE,
-    STAR,
-    fold,
-    has_wildcard,
-    literal_head,
-    matches,
-    prefix_bounds,
-)
+from ..spec.glob import ONE, STAR, fold, has_wildcard, literal_head, matches, prefix_bounds
 from ..spec.languages import fast_match, literal_tail
 from . import encode, solver, variables
 

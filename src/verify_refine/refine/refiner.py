@@ -9,14 +9,7 @@ from dataclasses import dataclass
 from ..inputs.catalog import Catalog
 from ..inputs.findings import UnusedSet
 from ..inputs.model import Pattern, Policy, Statement
-from ..spec.glob import (
-    STAR,
-    fold,
-    has_wildcard,
-    literal_head,
-    states_after,
-    with_prefix,
-)
+from ..spec.glob import STAR, fold, has_wildcard, literal_head, states_after, with_prefix
 from ..spec.languages import fast_match, includes
 from . import trie
 from .unused_index import UnusedIndex
