@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 
 from verify_refine.cli import main
+from verify_refine.commands.verify import verify_recommendation
 from verify_refine.errors import InputError, UsageError
-from verify_refine.inputs import awsformats, findings, jsontext
 from verify_refine.inputs import catalog as catalog_mod
+from verify_refine.inputs import findings, jsontext
 from verify_refine.inputs import policy as policy_doc
-from verify_refine.inputs.awsformats import load_policy, policy_document_bytes, recommendation
+from verify_refine.inputs.recommendation import recommendation
+from verify_refine.inputs.wrappers import load_policy, policy_document_bytes
+from verify_refine.verdict import worst
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"
@@ -225,14 +228,14 @@ def test_verify_recommendation_returns_one_result_per_step(blog):
     rec = recommendation(path.read_bytes(), str(path))
     assert [s.action for s in rec.steps] == ["CREATE_POLICY", "DETACH_POLICY"]
     assert rec.steps[0].document.startswith(b'{"Version":"2012-10-17"')  # URL-decoded
-    results = awsformats.verify_recommendation(original, rec, unused, cat, 10.0, BLOG_ARN)
+    results = verify_recommendation(original, rec, unused, cat, 10.0, BLOG_ARN)
     assert [(r.step.index, r.status) for r in results] == [(0, "proved")]
-    detach = awsformats.verify_recommendation(original, rec, unused, cat, 10.0, LAMBDA_ARN)
+    detach = verify_recommendation(original, rec, unused, cat, 10.0, LAMBDA_ARN)
     assert [(r.step.index, r.status, r.result.property) for r in detach] == \
         [(1, "refuted", "complete")]
-    assert awsformats.exit_code(results + detach) == 1
+    assert worst(r.status for r in results + detach).exit_code == 1
     with pytest.raises(UsageError):
-        awsformats.verify_recommendation(original, rec, unused, cat, 10.0, None)
+        verify_recommendation(original, rec, unused, cat, 10.0, None)
 
 
 def test_a_failed_recommendation_is_bad_input_with_its_status_and_error(capsys):

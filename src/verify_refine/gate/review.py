@@ -1,0 +1,126 @@
+"""The CI gate's review of a tree: every certificate under the paths must check; every refined
+policy needs one. Returns what it found; commands/gate.py reports it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..files import read_input
+from ..report import gate as gatereport
+from ..report.gate import display as _display
+from ..verdict import Exit, Problem, Verdict, verdict_of
+from . import check as gatecheck
+from . import walk as gatewalk
+from .globs import compile_glob
+from .walk import CERT_SUFFIX
+from .walk import key as _key
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN = Exit.OK, Exit.REFUTED, Exit.INPUT, Exit.UNKNOWN
+DEFAULT_REQUIRE = "**/*.refined.json"
+
+
+@dataclass
+class Review:
+    """What the gate found: every certificate's outcome, every required file with what covers
+    it, the problems (located), notes for the report, the summary and the exit code."""
+
+    root: str
+    exclusions: list
+    outcomes: list
+    required_rows: list
+    problems: list[Problem]
+    head: list[tuple[str, str]]
+    notes: list[tuple[str, str]]
+    summary: dict
+    code: int
+
+
+def review(args) -> Review:
+    """Walk the paths under the root, check every certificate, require the required files to
+    be covered; args carries the gate's options (paths, root, exclude, require, catalog,
+    solver, timeout, warn_only, allow_empty)."""
+    from ..inputs.policy import parse_policy
+
+    roots = args.paths or ["."]
+    require = args.require or [DEFAULT_REQUIRE]
+    patterns = [compile_glob(g, "--require") for g in require]
+    exclusions = [gatewalk.Exclusion(g, compile_glob(g, "--exclude")) for g in args.exclude]
+    root = gatewalk.find_root(args.root)
+    tree = gatewalk.collect(roots, root, patterns, exclusions)
+    certs, required = list(tree.certs.values()), list(tree.required.values())
+    checker = gatecheck.Checker(gatecheck.Catalogs(args.catalog), args, root)
+    outcomes = [checker.check(path) for path in certs]
+    all_findings = [Problem(p.rule, p.message, file=p.path, line=1, column=1)
+                    for p in tree.problems.values()]
+    all_findings += [f for o in outcomes for f in o.problems]
+
+    covering: dict[str, list[gatecheck.CertOutcome]] = {}
+    for o in outcomes:
+        if o.refined:
+            covering.setdefault(_key(o.refined), []).append(o)
+    required_rows = []
+    for path in required:
+        named = covering.get(_key(path), [])
+        valid = next((o for o in named if o.status == "valid"), None)
+        required_rows.append((path, valid, named))
+        if not named:
+            line, column = _policy_position(path, parse_policy)
+            all_findings.append(Problem(
+                "VR-missing-certificate",
+                f"no certificate names this policy as its refined file; write one with "
+                f"`verify-refine refine ORIGINAL --unused FINDINGS -o {_display(path)} "
+                f"--certificate CERT`", file=path, line=line, column=column))
+
+    failed = [o for o in outcomes if o.status in ("invalid", "unreadable")]
+    unknown = [o for o in outcomes if o.status == "unknown"]
+    uncovered = [row for row in required_rows if row[1] is None]
+    empty = not certs and not required and not tree.problems
+    head = gatereport.header(root, exclusions)
+    notes: list[tuple[str, str]] = []
+    if empty:
+        where = ", ".join(roots)
+        message = (f"nothing to check: no *{CERT_SUFFIX} and no file matching "
+                   f"{' or '.join(require)} under {where}")
+        if args.allow_empty:
+            message += "; passing because of --allow-empty"
+            code = EXIT_OK
+        else:
+            message += " (give --allow-empty to pass anyway)"
+            code = EXIT_INPUT
+        notes.append(("note" if code == EXIT_OK else "error", message))
+    elif verdict_of(all_findings) is Verdict.REFUTED:
+        code = EXIT_FAILED
+    elif unknown:
+        code = EXIT_UNKNOWN
+    else:
+        code = EXIT_OK
+    would_be = code
+    if args.warn_only and code in (EXIT_FAILED, EXIT_UNKNOWN):
+        code = EXIT_OK
+    all_findings.sort(key=lambda f: (_display(f.file), f.line, f.column, f.rule, f.message))
+
+    summary = {"certificates": len(outcomes),
+               "valid": sum(o.status == "valid" for o in outcomes),
+               "failed": len(failed), "unknown": len(unknown),
+               "required": len(required_rows), "uncovered": len(uncovered),
+               "problems": len(all_findings), "warn_only": bool(args.warn_only),
+               "empty": empty, "status": "empty" if empty else _status(would_be),
+               "exit_code": code}
+    return Review(root, exclusions, outcomes, required_rows, all_findings, head, notes,
+                  summary, code)
+
+
+def _status(code: int) -> str:
+    return {EXIT_OK: "pass", EXIT_FAILED: "fail", EXIT_UNKNOWN: "unknown",
+            EXIT_INPUT: "empty"}[code]
+
+
+def _policy_position(path: str, parse_policy) -> tuple[int, int]:
+    """The first statement of a policy file, or where it fails to parse; 1:1 when neither."""
+    try:
+        policy = parse_policy(read_input(path, "refined policy"), path, allow_empty=True)
+    except InputError as exc:
+        return exc.line or 1, exc.column or 1
+    span = policy.statements[0].span if policy.statements else policy.statement_span
+    return (span.line, span.column) if span else (1, 1)

@@ -1,0 +1,126 @@
+"""An AWS account as `aws iam get-account-authorization-details` prints it: its roles and users,
+and the inline and attached policies each one has."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..jsonout import dumps
+from .findings import UnusedSet
+from .jsontext import parse_json
+from .wrappers import document_text_bytes
+
+AWS_MANAGED = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/")  # any partition
+
+@dataclass
+class Principal:
+    name: str
+    kind: str  # role or user
+    arn: str
+    folder: str = ""  # its folder under OUTDIR
+    findings: Path | None = None
+    unused: UnusedSet | None = None
+    unused_path: str = ""
+    problem: str = ""  # why its findings cannot be used
+    warnings: list[str] = field(default_factory=list)  # from reading its findings
+
+
+@dataclass
+class Task:
+    """One (principal, policy) pair to refine; `document` is None when it could not be read."""
+
+    principal: Principal
+    policy: str
+    kind: str  # inline or managed
+    document: bytes | None
+    problem: str = ""
+    stem: str = ""
+
+
+@dataclass
+class Account:
+    principals: list[Principal] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    aws_managed: list[tuple[Principal, str]] = field(default_factory=list)
+    groups: int = 0
+    shared: dict[str, list[str]] = field(default_factory=dict)  # managed ARN -> principals
+
+
+def read_account(data: bytes, source: str) -> Account:
+    """Roles and users with their inline and attached managed policies, in the file's order."""
+    value = parse_json(data, source)
+    lists = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
+    if not isinstance(value, dict) or not any(k in value for k in lists):
+        raise InputError("not 'aws iam get-account-authorization-details' output (none of "
+                         + ", ".join(lists) + ")", source)
+    for key in lists:
+        if not isinstance(value.get(key, []), list):
+            raise InputError(f"{key}: expected a list", source)
+    managed = {}
+    for i, pol in enumerate(value.get("Policies", [])):
+        if isinstance(pol, dict) and isinstance(pol.get("Arn"), str):
+            managed[pol["Arn"]] = (i, pol)
+    account = Account(groups=len(value.get("GroupDetailList", [])))
+    for list_key, kind, name_key, inline_key in (
+            ("RoleDetailList", "role", "RoleName", "RolePolicyList"),
+            ("UserDetailList", "user", "UserName", "UserPolicyList")):
+        for i, item in enumerate(value.get(list_key, [])):
+            where = f"{list_key}[{i}]"
+            if not isinstance(item, dict) or not isinstance(item.get(name_key), str) \
+                    or not isinstance(item.get("Arn"), str):
+                raise InputError(f"{where}: expected an object with {name_key} and Arn", source)
+            who = Principal(item[name_key], kind, item["Arn"])
+            account.principals.append(who)
+            for j, pol in enumerate(item.get(inline_key) or []):
+                at = f"{where}.{inline_key}[{j}]"
+                name = pol.get("PolicyName") if isinstance(pol, dict) else None
+                if not isinstance(name, str):
+                    raise InputError(f"{at}: expected an object with PolicyName", source)
+                account.tasks.append(_task(who, name, "inline", pol.get("PolicyDocument"),
+                                           source, f"{at}.PolicyDocument"))
+            for j, att in enumerate(item.get("AttachedManagedPolicies") or []):
+                arn = att.get("PolicyArn") if isinstance(att, dict) else None
+                if not isinstance(arn, str):
+                    raise InputError(f"{where}.AttachedManagedPolicies[{j}]: expected an "
+                                     "object with PolicyArn", source)
+                if AWS_MANAGED.match(arn):
+                    account.aws_managed.append((who, arn))
+                    continue
+                account.shared.setdefault(arn, []).append(f"{kind} {who.name}")
+                account.tasks.append(_managed_task(who, arn, att.get("PolicyName"),
+                                                   managed.get(arn), source))
+    return account
+
+
+def _task(who, name, kind, document, source, where) -> Task:
+    if isinstance(document, dict):
+        return Task(who, name, kind, (dumps(document) + "\n").encode("utf-8"))
+    if isinstance(document, str):
+        try:
+            return Task(who, name, kind, document_text_bytes(document, source, where))
+        except InputError as exc:
+            return Task(who, name, kind, None, str(exc))
+    return Task(who, name, kind, None,
+                f"{source}: {where}: expected a policy document (an object or a string)")
+
+
+def _managed_task(who, arn, name, found, source) -> Task:
+    name = name if isinstance(name, str) else arn.rsplit("/", 1)[-1]
+    if found is None:
+        return Task(who, name, "managed", None,
+                    f"{source}: {arn} is attached but not in Policies (was the file made "
+                    "with --filter LocalManagedPolicy?)")
+    i, pol = found
+    versions = pol.get("PolicyVersionList") or []
+    default = next((v for v in versions if isinstance(v, dict) and v.get("IsDefaultVersion")),
+                   None) or next((v for v in versions if isinstance(v, dict)
+                                  and v.get("VersionId") == pol.get("DefaultVersionId")), None)
+    if default is None:
+        return Task(who, name, "managed", None,
+                    f"{source}: Policies[{i}] ({arn}) has no default version document")
+    k = versions.index(default)
+    return _task(who, name, "managed", default.get("Document"), source,
+                 f"Policies[{i}].PolicyVersionList[{k}].Document")
