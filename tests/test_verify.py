@@ -15,7 +15,8 @@ from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings, parse
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
-from verify_refine.prove import solver, whole
+from verify_refine.prove import encode, solver, whole
+from verify_refine.prove.whole import verifier
 from verify_refine.prove.whole import (
     COMPLETE,
     PROVED,
@@ -406,7 +407,7 @@ def test_unknown_is_never_proved(blog, monkeypatch):
         if '"s3:"' in text:
             return solver.Verdict("unknown", {}, 0.0, "timeout")
         return real(text, timeout_s)
-    monkeypatch.setattr(whole.solver, "solve", flaky)
+    monkeypatch.setattr(solver, "solve", flaky)
     result = verify_policies(original, policy(expected), unused, cat)
     assert result.status == UNKNOWN
     assert "s3:" in result.explanation and "timeout" in result.explanation
@@ -432,7 +433,7 @@ def test_trie_union_is_the_union():
             word = "".join(rng.choice("ab:c") for _ in range(rng.randint(0, 5)))
             expected = any(resource_matches(p, word) for p in patterns)
             text = (f"(assert {'' if expected else '(not '}(str.in_re "
-                    f"{whole.encode.string_literal(word)} {regex}){'' if expected else ')'})"
+                    f"{encode.string_literal(word)} {regex}){'' if expected else ')'})"
                     "(check-sat)")
             assert solver.solve(text).status == "sat", (patterns, word, regex)
 
@@ -453,7 +454,7 @@ def test_counterexample_strings_are_plain_and_rechecked():
 
 
 def test_model_strings_are_decoded():
-    assert whole._decode(r"a\u{0}b\u{5c}u{41}") == "a\x00b\\u{41}"
+    assert verifier._decode(r"a\u{0}b\u{5c}u{41}") == "a\x00b\\u{41}"
 
 
 # --- scale ---------------------------------------------------------------------------------------
@@ -552,14 +553,14 @@ def _scenarios(blog):
 def test_encodings_agree(blog, monkeypatch, mode):
     """Splitting per entry, and writing a formula as one query instead of cells, are exact:
     the verdicts do not change."""
-    whole._cells.cache_clear()
+    verifier._cells.cache_clear()
     if mode == "per-entry":
-        monkeypatch.setattr(whole, "SPLIT_CHARS", 0)
+        monkeypatch.setattr(verifier, "SPLIT_CHARS", 0)
     if mode == "one-formula":
-        monkeypatch.setattr(whole, "SEARCH_BUDGET", 0)
+        monkeypatch.setattr(verifier, "SEARCH_BUDGET", 0)
     for name, original, refined, unused, cat, status, prop in _scenarios(blog):
         if mode == "one-formula" and name in ("split", "acl-dropped-on-b", "acl-unused"):
             continue  # Z3 takes seconds on these written as one formula: the reason for cells
         result = verify_policies(original, refined, unused, cat)
         assert (result.status, result.property) == (status, prop), (name, result.explanation)
-    whole._cells.cache_clear()
+    verifier._cells.cache_clear()

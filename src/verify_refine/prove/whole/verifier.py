@@ -1,22 +1,7 @@
 """Whole-policy verification of any refinement (`verify`): requests of action and resource
 against Allow and Deny statements of both policies, sliced into small SMT-LIB2 queries.
 
-Semantics (DESIGN.md section 4, `verify`). A request is a pair (action a, resource r). A
-statement applies to it when its action element admits a (Action: a matches some entry,
-NotAction: none; case-insensitive globs), its resource element admits r (Resource: some entry
-matches, NotResource: none; case-SENSITIVE globs; no resource element: every r; under Version
-2012-10-17 an entry holding a policy variable `${...}` is read as variables.py says), and its
-condition context holds. A condition context is the canonical JSON of the statement's
-Condition together with its Principal/NotPrincipal: one opaque boolean shared by both
-policies (none at all: true). A policy allows a request when some Allow statement applies and
-no Deny statement does. The properties:
-
-- sound: every request REFINED allows, ORIGINAL allows (all action strings, all resources,
-  all condition values);
-- removes: REFINED allows no request whose action is unused (an unused name, or any string
-  starting with `svc:` for an unused service);
-- complete: every request ORIGINAL allows whose action is a catalog action not unused,
-  REFINED allows too.
+The semantics and the properties are stated in model.py.
 
 Slicing, so that every query is small and the union of the queries is exactly the property:
 
@@ -42,9 +27,6 @@ Each formula is split in "cells" (see `_cells`), each solved as its own query: o
 membership per string variable, which Z3 decides fast, where and/or of many memberships of
 one variable is slow.
 Sets of patterns are written as tries of their literal heads (see `trie_union`).
-
-Statements with the same policy, effect, resource element and condition context are merged
-into one group (the union of their action languages), which is exact.
 """
 
 from __future__ import annotations
@@ -53,13 +35,12 @@ import dataclasses
 import functools
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .. import jsonout
-from ..inputs.catalog import Catalog
-from ..inputs.findings import UnusedSet
-from ..inputs.model import Policy, Statement
-from ..spec.glob import (
+from ...inputs.catalog import Catalog
+from ...inputs.findings import UnusedSet
+from ...inputs.model import Policy
+from ...spec.glob import (
     ONE,
     STAR,
     fold,
@@ -68,19 +49,19 @@ from ..spec.glob import (
     matches,
     prefix_bounds,
 )
-from ..spec.languages import fast_match, literal_tail
-from . import encode, solver, variables
+from ...spec.languages import fast_match, literal_tail
+from .. import encode, solver
+from . import variables
+from .model import ORIGINAL, REFINED, Group, Model, Stmt, allows, matches_request
 
 SOUND, REMOVES, COMPLETE = "sound", "removes", "complete"
 PROPERTIES = (SOUND, REMOVES, COMPLETE)
 PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
-ORIGINAL, REFINED = "original", "refined"
 EXPECTED = solver.UNSAT
 DEFAULT_RESOURCE = "*"  # reported when no statement involved constrains the resource
 BRUTE_FORCE_CONTEXTS = 10  # condition assignments are searched by evaluation up to 2**10
 
 _ALL, _NONE = "re.all", "re.none"
-_CONTEXT_KEYS = ("Condition", "Principal", "NotPrincipal")
 
 
 @dataclass(frozen=True)
@@ -112,117 +93,6 @@ class VerifyResult:
 
 class CounterexampleError(RuntimeError):
     """The solver's counterexample did not survive re-checking by evaluation: a bug."""
-
-
-# --- statements, groups and their semantics ------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Stmt:
-    policy: str
-    index: int
-    effect: str
-    negated: bool  # NotAction
-    raw_patterns: tuple[str, ...]  # as written
-    patterns: tuple[str, ...]  # folded, without duplicates
-    resource: tuple[str, tuple[str, ...]] | None  # (Resource|NotResource, sorted patterns)
-    context: int | None  # condition context id, None when unconditional
-    group: int = -1
-    element: variables.ResourceElement | None = None  # the resource element as IAM reads it
-
-
-@dataclass
-class _Group:
-    id: int
-    policy: str
-    effect: str
-    resource: tuple[str, tuple[str, ...]] | None
-    context: int | None
-    element: variables.ResourceElement | None
-    members: list[_Stmt] = field(default_factory=list)
-
-
-def _resource_key(st: Statement):
-    """The resource element as a comparable key; None when it admits every resource; False
-    when it admits none (NotResource "*")."""
-    for kind in ("Resource", "NotResource"):
-        value = st.member(kind)
-        if value is None:
-            continue
-        values = (value,) if isinstance(value, str) else tuple(value)
-        everything = any(v and set(v) == {STAR} for v in values)
-        if kind == "Resource":
-            return None if everything else (kind, tuple(sorted(set(values))))
-        return False if everything else (kind, tuple(sorted(set(values))))
-    return None
-
-
-def _context_text(st: Statement) -> str | None:
-    parts = {k: v for k, v in st.members if k in _CONTEXT_KEYS}
-    return jsonout.canonical(parts).decode("utf-8") if parts else None
-
-
-class _Model:
-    """Both policies as statements and groups, with the shared condition contexts."""
-
-    def __init__(self, original: Policy, refined: Policy):
-        self.contexts: list[str] = []  # condition contexts and policy-variable booleans
-        self.context_ids: dict[str, int] = {}
-        self.statements: list[_Stmt] = []
-        self.groups: list[_Group] = []
-        group_ids: dict[tuple, int] = {}
-        for name, policy in ((ORIGINAL, original), (REFINED, refined)):
-            subst = variables.substitutes(policy)
-            for st in policy.statements:
-                resource = _resource_key(st)
-                if resource is False:
-                    continue  # NotResource "*": applies to no request
-                text = _context_text(st)
-                ctx = None if text is None else self.atom(variables.context_key(text, subst))
-                element = resource and variables.element(resource, subst, self.atom)
-                raw = tuple(p.text for p in st.patterns)
-                folded = tuple(dict.fromkeys(fold(p) for p in raw))
-                key = (name, st.effect, resource, ctx)
-                gid = group_ids.get(key)
-                if gid is None:
-                    gid = group_ids[key] = len(self.groups)
-                    self.groups.append(_Group(gid, name, st.effect, resource, ctx, element))
-                s = _Stmt(name, st.index, st.effect, st.action_key == "NotAction", raw, folded,
-                          resource, ctx, gid, element)
-                self.statements.append(s)
-                self.groups[gid].members.append(s)
-
-    def atom(self, text: str) -> int:
-        """The id of the opaque boolean named by text (one per distinct text)."""
-        if text not in self.context_ids:
-            self.context_ids[text] = len(self.contexts)
-            self.contexts.append(text)
-        return self.context_ids[text]
-
-    def groups_of(self, policy: str) -> list[_Group]:
-        return [g for g in self.groups if g.policy == policy]
-
-
-def resource_matches(pattern: str, text: str) -> bool:
-    """Case-sensitive glob matching for resources (`*` any run, `?` one character)."""
-    return variables.token_matches(variables.glob_tokens(pattern), text)
-
-
-def _matches_request(st: _Stmt, action: str, resource: str) -> bool:
-    """The statement's action element admits the action and its resource element can admit the
-    resource (for some value of its policy variables; _allows decides with their values)."""
-    hit = any(matches(p, action) for p in st.raw_patterns)
-    return hit != st.negated and (st.element is None or st.element.admits(resource, None))
-
-
-def _allows(matching: list[_Stmt], policy: str, resource: str,
-            assignment: dict[int, bool]) -> bool:
-    """The policy allows the request, given its statements that can admit it and the value of
-    each condition context and policy-variable boolean: some Allow applies and no Deny."""
-    live = [s for s in matching if s.policy == policy
-            and (s.context is None or assignment.get(s.context, False))
-            and (s.element is None or s.element.admits(resource, assignment))]
-    return (any(s.effect == "Allow" for s in live)
-            and not any(s.effect == "Deny" for s in live))
 
 
 # --- formulas: a small AST with constant folding, written out as SMT-LIB2 ------------------------
@@ -507,7 +377,7 @@ def _resource_union(patterns: tuple[str, ...]) -> str:
     return trie_union(patterns, resource_regex)
 
 
-def _resource_atom(g: _Group):
+def _resource_atom(g: Group):
     """The resource element: a regex membership, or'ed with (boolean and skeleton) for each
     entry holding a policy variable, and the element's in_effect boolean (see variables.py)."""
     if g.element is None:
@@ -520,11 +390,11 @@ def _resource_atom(g: _Group):
     return atom if el.kind == "Resource" else _and(in_effect, _not(atom))
 
 
-def _context_atom(g: _Group):
+def _context_atom(g: Group):
     return True if g.context is None else ("c", g.context)
 
 
-def _allows_formula(groups: list[_Group], admits):
+def _allows_formula(groups: list[Group], admits):
     """"The policy of these groups allows (a, r)", given each group's action admission (a
     formula over a, or a constant): some Allow group applies and no Deny group does."""
     def applies(g):
@@ -536,7 +406,7 @@ def _allows_formula(groups: list[_Group], admits):
     return _and(allow, _not(_or(*(applies(g) for g in groups if g.effect == "Deny"))))
 
 
-def _query_text(model: _Model, prop: str, slice_text: str, formula, uses_action: bool,
+def _query_text(model: Model, prop: str, slice_text: str, formula, uses_action: bool,
                 notes=()) -> tuple[str, list[int]]:
     """The standalone SMT-LIB2 text of one query, and the condition booleans it declares."""
     contexts = sorted(atom[1] for atom in _atoms(formula, {}) if atom[0] == "c")
@@ -561,7 +431,7 @@ def _query_text(model: _Model, prop: str, slice_text: str, formula, uses_action:
 class _Buckets:
     """Each statement's folded patterns by the service of their literal head (wild: no `:`)."""
 
-    def __init__(self, model: _Model):
+    def __init__(self, model: Model):
         self.by_service: dict[int, dict[str, list[str]]] = {}
         self.wild: dict[int, list[tuple[str, str]]] = {}
         for i, st in enumerate(model.statements):
@@ -586,7 +456,7 @@ class _Buckets:
                 + [p for _, p in self.wild[i]])
 
 
-def _group_regexes(model: _Model, policies, select) -> dict[int, str]:
+def _group_regexes(model: Model, policies, select) -> dict[int, str]:
     """Each group's action language within a slice (only groups of the given policies): one
     trie for the entries of its Action statements, a complement for each NotAction one."""
     positive: dict[int, list[str]] = {}
@@ -622,7 +492,7 @@ def _may_overlap(pattern: str, entry: str) -> bool:
             and (tp.endswith(te) or te.endswith(tp)))
 
 
-def _symbolic_formula(model: _Model, regexes: dict[int, str], slice_re: str, prop: str):
+def _symbolic_formula(model: Model, regexes: dict[int, str], slice_re: str, prop: str):
     """sound: a in the slice, REFINED allows (a, r), ORIGINAL does not; removes: a in the
     slice, REFINED allows (a, r)."""
     groups = [model.groups[gid] for gid in sorted(regexes)]
@@ -654,7 +524,7 @@ class _Names:
         return {n for n in self.sorted[lo:hi] if fast_match(pattern, n)}
 
 
-def _admitted(model: _Model, names: _Names, policies) -> dict[int, set[str]]:
+def _admitted(model: Model, names: _Names, policies) -> dict[int, set[str]]:
     """Per group (of the given policies), the names its action elements admit."""
     out: dict[int, set[str]] = {}
     for st in model.statements:
@@ -686,7 +556,7 @@ def _vectors(candidates, admitted: dict[int, set[str]]) -> dict[tuple[int, ...],
 class _Verifier:
     def __init__(self, original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
                  timeout_s: float):
-        self.model = _Model(original, refined)
+        self.model = Model(original, refined)
         self.unused = unused
         self.catalog = catalog
         self.timeout_s = timeout_s
@@ -701,21 +571,21 @@ class _Verifier:
         f = fold(action)
         return f in self.unused_names or any(f.startswith(s + ":") for s in self.unused_services)
 
-    def matching(self, action: str, resource: str) -> list[_Stmt]:
-        return [s for s in self.model.statements if _matches_request(s, action, resource)]
+    def matching(self, action: str, resource: str) -> list[Stmt]:
+        return [s for s in self.model.statements if matches_request(s, action, resource)]
 
     def violates(self, prop: str, action: str, resource: str, assignment,
-                 matching: list[_Stmt] | None = None) -> bool:
+                 matching: list[Stmt] | None = None) -> bool:
         """Direct evaluation of the property on one request, with the reference matcher."""
         if matching is None:
             matching = self.matching(action, resource)
-        allows_r = _allows(matching, REFINED, resource, assignment)
+        allows_r = allows(matching, REFINED, resource, assignment)
         if prop == SOUND:
-            return allows_r and not _allows(matching, ORIGINAL, resource, assignment)
+            return allows_r and not allows(matching, ORIGINAL, resource, assignment)
         if prop == REMOVES:
             return allows_r and self.is_unused(action)
         return (self.catalog.canonical(action) is not None and not self.is_unused(action)
-                and _allows(matching, ORIGINAL, resource, assignment) and not allows_r)
+                and allows(matching, ORIGINAL, resource, assignment) and not allows_r)
 
     # running queries ------------------------------------------------------------------------
     def run(self, prop: str, slice_text: str, formula, uses_action: bool,
@@ -1012,7 +882,7 @@ def _decode(value: str) -> str:
     return re.sub(r"\\u\{([0-9a-fA-F]{1,6})\}", lambda m: chr(int(m.group(1), 16)), value)
 
 
-def _describe(g: _Group) -> str:
+def _describe(g: Group) -> str:
     numbers = ",".join(f"#{s.index}" for s in g.members)
     return f"{g.policy.upper()} {g.effect} statement{'s' if len(g.members) > 1 else ''} {numbers}"
 

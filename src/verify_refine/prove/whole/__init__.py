@@ -1,0 +1,21 @@
+"""The whole-policy verifier (`verify`): any refinement proved or refuted, query by query."""
+
+from .model import resource_matches
+from .verifier import (
+    COMPLETE,
+    PROVED,
+    REFUTED,
+    REMOVES,
+    SOUND,
+    UNKNOWN,
+    CounterexampleError,
+    VerifyResult,
+    resource_regex,
+    trie_union,
+    verify_each,
+    verify_policies,
+)
+
+__all__ = ["COMPLETE", "PROVED", "REFUTED", "REMOVES", "SOUND", "UNKNOWN", "CounterexampleError",
+           "VerifyResult", "resource_matches", "resource_regex", "trie_union", "verify_each",
+           "verify_policies"]
