@@ -45,6 +45,7 @@ PROVER_MODULES = frozenset({
     "verify_refine.inputs.model", "verify_refine.inputs.parse", "verify_refine.certificate",
     "verify_refine.prove.obligations", "verify_refine.prove.prover", "verify_refine.prove.whole",
     "verify_refine.prove.whole.model", "verify_refine.prove.whole.variables",
+    "verify_refine.prove.whole.formula", "verify_refine.prove.whole.regex",
     "verify_refine.prove.whole.verifier",
     "verify_refine.prove.encode", "verify_refine.prove.solver", "verify_refine.prove.cvc5_solver",
     "verify_refine.prove.kernel", "verify_refine.prove.kernel_call", "verify_refine.files",

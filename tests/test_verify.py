@@ -16,7 +16,7 @@ from verify_refine.inputs import findings, parse
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
 from verify_refine.prove import encode, solver, whole
-from verify_refine.prove.whole import verifier
+from verify_refine.prove.whole import formula, verifier
 from verify_refine.prove.whole import (
     COMPLETE,
     PROVED,
@@ -553,14 +553,14 @@ def _scenarios(blog):
 def test_encodings_agree(blog, monkeypatch, mode):
     """Splitting per entry, and writing a formula as one query instead of cells, are exact:
     the verdicts do not change."""
-    verifier._cells.cache_clear()
+    formula.to_cells.cache_clear()
     if mode == "per-entry":
         monkeypatch.setattr(verifier, "SPLIT_CHARS", 0)
     if mode == "one-formula":
-        monkeypatch.setattr(verifier, "SEARCH_BUDGET", 0)
+        monkeypatch.setattr(formula, "SEARCH_BUDGET", 0)
     for name, original, refined, unused, cat, status, prop in _scenarios(blog):
         if mode == "one-formula" and name in ("split", "acl-dropped-on-b", "acl-unused"):
             continue  # Z3 takes seconds on these written as one formula: the reason for cells
         result = verify_policies(original, refined, unused, cat)
         assert (result.status, result.property) == (status, prop), (name, result.explanation)
-    verifier._cells.cache_clear()
+    formula.to_cells.cache_clear()

@@ -1,6 +1,7 @@
 """The whole-policy verifier (`verify`): any refinement proved or refuted, query by query."""
 
 from .model import resource_matches
+from .regex import resource_regex, trie_union
 from .verifier import (
     COMPLETE,
     PROVED,
@@ -10,8 +11,6 @@ from .verifier import (
     UNKNOWN,
     CounterexampleError,
     VerifyResult,
-    resource_regex,
-    trie_union,
     verify_each,
     verify_policies,
 )

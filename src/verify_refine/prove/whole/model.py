@@ -142,4 +142,3 @@ def allows(matching: list[Stmt], policy: str, resource: str,
             and (s.element is None or s.element.admits(resource, assignment))]
     return (any(s.effect == "Allow" for s in live)
             and not any(s.effect == "Deny" for s in live))
-

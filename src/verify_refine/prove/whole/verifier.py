@@ -23,16 +23,13 @@ Slicing, so that every query is small and the union of the queries is exactly th
   are pairwise disjoint and with the rest cover every string; a slice whose query would be
   large is split further, one query per wildcard entry (and per NotAction statement).
 
-Each formula is split in "cells" (see `_cells`), each solved as its own query: one regex
-membership per string variable, which Z3 decides fast, where and/or of many memberships of
-one variable is slow.
-Sets of patterns are written as tries of their literal heads (see `trie_union`).
+Each formula is split in cells (formula.py), and sets of patterns are written as tries of
+their literal heads (regex.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -41,8 +38,6 @@ from ...inputs.catalog import Catalog
 from ...inputs.findings import UnusedSet
 from ...inputs.model import Policy
 from ...spec.glob import (
-    ONE,
-    STAR,
     fold,
     has_wildcard,
     literal_head,
@@ -52,7 +47,9 @@ from ...spec.glob import (
 from ...spec.languages import fast_match, literal_tail
 from .. import encode, solver
 from . import variables
+from .formula import a_in, and_, atoms, not_, or_, r_in, to_cells, to_smt
 from .model import ORIGINAL, REFINED, Group, Model, Stmt, allows, matches_request
+from .regex import action_regex, action_union, re_comp, re_union, resource_regex, resource_union
 
 SOUND, REMOVES, COMPLETE = "sound", "removes", "complete"
 PROPERTIES = (SOUND, REMOVES, COMPLETE)
@@ -61,7 +58,7 @@ EXPECTED = solver.UNSAT
 DEFAULT_RESOURCE = "*"  # reported when no statement involved constrains the resource
 BRUTE_FORCE_CONTEXTS = 10  # condition assignments are searched by evaluation up to 2**10
 
-_ALL, _NONE = "re.all", "re.none"
+ALL, NONE = "re.all", "re.none"
 
 
 @dataclass(frozen=True)
@@ -95,286 +92,8 @@ class CounterexampleError(RuntimeError):
     """The solver's counterexample did not survive re-checking by evaluation: a bug."""
 
 
-# --- formulas: a small AST with constant folding, written out as SMT-LIB2 ------------------------
-#
-# A formula is True, False, ("a", regex) for `a` in regex, ("r", regex) for `r` in regex,
-# ("c", id) for a condition boolean, or ("not", f), ("and", f...), ("or", f...).
-
-CELL_LIMIT = 64  # a formula is split in at most this many cells (else: one query)
-
-
-def _a(regex: str):
-    return True if regex == _ALL else False if regex == _NONE else ("a", regex)
-
-
-def _r(regex: str):
-    return True if regex == _ALL else False if regex == _NONE else ("r", regex)
-
-
-def _junction(op: str, xs, unit: bool):
-    """and/or of formulas, flattened, without duplicates, in a canonical order (so that
-    equal sets of conjuncts are equal formulas), folding constants and x with (not x)."""
-    out = set()
-    for x in xs:
-        if x is (not unit):
-            return not unit
-        if x is unit:
-            continue
-        out.update(x[1:] if x[0] == op else (x,))
-    if any(_not(x) in out for x in out):
-        return not unit
-    if not out:
-        return unit
-    ordered = sorted(out, key=repr)
-    return ordered[0] if len(ordered) == 1 else (op, *ordered)
-
-
-def _and(*xs):
-    return _junction("and", xs, True)
-
-
-def _or(*xs):
-    return _junction("or", xs, False)
-
-
-def _not(x):
-    if isinstance(x, bool):
-        return not x
-    return x[1] if x[0] == "not" else ("not", x)
-
-
-def _atoms(f, out: dict, kinds=("r", "c")) -> dict:
-    """The atoms of the given kinds in a formula, in order of appearance."""
-    if isinstance(f, bool):
-        return out
-    if f[0] in kinds:
-        out.setdefault(f, None)
-    elif f[0] in ("not", "and", "or"):
-        for x in f[1:]:
-            _atoms(x, out, kinds)
-    return out
-
-
-def _substitute(f, values: dict):
-    if isinstance(f, bool):
-        return f
-    if f[0] in ("a", "r", "c"):
-        return values.get(f, f)
-    parts = [_substitute(x, values) for x in f[1:]]
-    return _not(parts[0]) if f[0] == "not" else _and(*parts) if f[0] == "and" else _or(*parts)
-
-
-def _to_regex(f) -> str:
-    """A formula over one string variable alone as the regex of the strings satisfying it."""
-    if f is True:
-        return _ALL
-    if f is False:
-        return _NONE
-    if f[0] in ("a", "r"):
-        return f[1]
-    parts = [_to_regex(x) for x in f[1:]]
-    if f[0] == "not":
-        return _re_comp(parts[0])
-    return _re_inter(parts) if f[0] == "and" else _re_union(parts)
-
-
-def _smt(f) -> str:
-    if f is True:
-        return "true"
-    if f is False:
-        return "false"
-    if f[0] == "a":
-        return f"(str.in_re a {f[1]})"
-    if f[0] == "r":
-        return f"(str.in_re r {f[1]})"
-    if f[0] == "c":
-        return f"c{f[1]}"
-    return f"({f[0]} {' '.join(_smt(x) for x in f[1:])})"
-
-
-SEARCH_BUDGET = 2000  # branches tried by _satisfiable, and by _cells, before giving up
-
-
-def _first_atom(f):
-    if isinstance(f, bool):
-        return None
-    if f[0] in ("a", "r", "c"):
-        return f
-    for x in f[1:]:
-        atom = _first_atom(x)
-        if atom is not None:
-            return atom
-    return None
-
-
-def _satisfiable(f, budget: list[int] | None = None) -> bool:
-    """False when no truth values of f's atoms, taken as independent booleans, satisfy it:
-    then no (a, r, c) does. True when some do, or when the search runs out of budget."""
-    budget = [SEARCH_BUDGET] if budget is None else budget
-    if isinstance(f, bool):
-        return f
-    if budget[0] <= 0:
-        return True
-    budget[0] -= 1
-    atom = _first_atom(f)
-    return (_satisfiable(_substitute(f, {atom: True}), budget)
-            or _satisfiable(_substitute(f, {atom: False}), budget))
-
-
-@functools.lru_cache(maxsize=64)
-def _cells(f):
-    """The formula as a list of cells whose disjunction is equivalent to it, or None when
-    there would be more than CELL_LIMIT of them.
-
-    Z3 is slow on several memberships of one string joined by and/or (it must reconcile the
-    negated ones too), and fast on one membership of a combined regex. So split the formula
-    on the condition atoms and on the atoms of one string variable (the one with fewer
-    atoms), one atom at a time (Shannon expansion), simplifying as it goes and dropping the
-    branches that become false. In a leaf, the expanded variable's atoms intersect to one
-    regex and what remains of the formula is over the other variable alone, i.e. one regex
-    too: a cell is the conjunction of the two memberships and the condition literals. The
-    disjunction of the leaves is equivalent to f; each cell is solved as a query of its own.
-    Cells that differ only in one variable's regex are merged by union."""
-    on_a = list(_atoms(f, {}, ("a",)))
-    on_r = list(_atoms(f, {}, ("r",)))
-    expanded_kind = "r" if len(on_r) <= len(on_a) or not on_a else "a"
-    leaves = []
-    budget = [SEARCH_BUDGET]
-
-    def split(g, assignment):
-        if g is False:
-            return True
-        budget[0] -= 1
-        if budget[0] < 0:
-            return False
-        pending = list(_atoms(g, {}, ("c", expanded_kind)))
-        if not pending:
-            if _satisfiable(g):
-                leaves.append((g, assignment))
-            return len(leaves) <= CELL_LIMIT
-        atom = pending[0]
-        return all(split(_substitute(g, {atom: v}), {**assignment, atom: v})
-                   for v in (True, False))
-    if not _satisfiable(f):
-        return []
-    if not split(f, {}):
-        return None
-    cells = []
-    for g, assignment in leaves:
-        kept = _to_regex(g)
-        fixed = _re_inter([atom[1] if v else _re_comp(atom[1])
-                           for atom, v in assignment.items() if atom[0] == expanded_kind])
-        a_regex, r_regex = (kept, fixed) if expanded_kind == "r" else (fixed, kept)
-        if a_regex == _NONE or r_regex == _NONE:
-            continue
-        literals = tuple(sorted((atom[1], v) for atom, v in assignment.items()
-                                if atom[0] == "c"))
-        cells.append((a_regex, r_regex, literals))
-    for merge in (0, 1):  # merge on a's regex, then on r's
-        merged: dict = {}
-        for cell in cells:
-            key = (cell[1 - merge], cell[2])
-            merged.setdefault(key, []).append(cell[merge])
-        cells = [((_re_union(v), k[0]) if merge == 0 else (k[0], _re_union(v))) + (k[1],)
-                 for k, v in merged.items()]
-    return [_and(_a(a_regex), _r(r_regex),
-                 *((("c", c) if v else _not(("c", c))) for c, v in literals))
-            for a_regex, r_regex, literals in cells]
-
-
-def _re_union(xs) -> str:
-    xs = tuple(dict.fromkeys(x for x in xs if x != _NONE))
-    if _ALL in xs:
-        return _ALL
-    if not xs:
-        return _NONE
-    return xs[0] if len(xs) == 1 else f"(re.union {' '.join(xs)})"
-
-
-def _re_inter(xs) -> str:
-    xs = tuple(dict.fromkeys(x for x in xs if x != _ALL))
-    if _NONE in xs:
-        return _NONE
-    if not xs:
-        return _ALL
-    return xs[0] if len(xs) == 1 else f"(re.inter {' '.join(xs)})"
-
-
-def _re_comp(x: str) -> str:
-    if x == _ALL:
-        return _NONE
-    if x == _NONE:
-        return _ALL
-    return f"(re.comp {x})"
-
-
-def resource_regex(pattern: str) -> str:
-    """The regex of a resource pattern, case kept (ARNs are case-sensitive)."""
-    parts, run = [], []
-    for ch in pattern:
-        if ch in (STAR, ONE):
-            if run:
-                parts.append(f"(str.to_re {encode.string_literal(''.join(run))})")
-                run = []
-            parts.append(_ALL if ch == STAR else "re.allchar")
-        else:
-            run.append(ch)
-    if run:
-        parts.append(f"(str.to_re {encode.string_literal(''.join(run))})")
-    if not parts:
-        return _EMPTY
-    return parts[0] if len(parts) == 1 else f"(re.++ {' '.join(parts)})"
-
-
-_EMPTY = '(str.to_re "")'
-
-
-def trie_union(patterns, to_regex) -> str:
-    """The union of the patterns' languages, shaped as a trie of their literal heads: each
-    pattern is its head followed by the rest (empty, or starting with a wildcard), and heads
-    sharing a prefix share it once. Z3 decides membership in a flat union of many literals
-    slowly, in a trie fast. `to_regex` turns a pattern's rest into a regex (folding or not)."""
-    entries = sorted({(literal_head(p), p[len(literal_head(p)):]) for p in patterns})
-    if not entries:
-        return _NONE
-    if any(head == "" and rest and set(rest) == {STAR} for head, rest in entries):
-        return _ALL
-    return _trie(entries, 0, to_regex)
-
-
-def _trie(entries, depth: int, to_regex) -> str:
-    """entries: sorted (head, rest) pairs whose heads share their first `depth` characters."""
-    alts = [to_regex(rest) if rest else _EMPTY for head, rest in entries if len(head) == depth]
-    longer = [e for e in entries if len(e[0]) > depth]
-    for _, run in itertools.groupby(longer, key=lambda e: e[0][depth]):
-        run = list(run)
-        end = depth + 1  # extend the shared prefix as far as every head in the run goes
-        while all(len(h) > end for h, _ in run) and len({h[end] for h, _ in run}) == 1:
-            end += 1
-        shared = encode.string_literal(run[0][0][depth:end])
-        below = _trie(run, end, to_regex)
-        alts.append(f"(str.to_re {shared})" if below == _EMPTY
-                    else f"(re.++ (str.to_re {shared}) {below})")
-    return _re_union(alts)
-
-
-def _action_union(patterns) -> str:
-    """The union of (folded) action patterns, as a trie."""
-    return trie_union([fold(p) for p in patterns], encode.regex)
-
-
-def _action_regex(patterns, negated: bool) -> str:
-    positive = _action_union(patterns)
-    return _re_comp(positive) if negated else positive
-
-
 def _comment(text: str) -> str:
     return "; " + text.encode("ascii", "backslashreplace").decode("ascii").replace("\n", " ")
-
-
-@functools.lru_cache(maxsize=4096)
-def _resource_union(patterns: tuple[str, ...]) -> str:
-    return trie_union(patterns, resource_regex)
 
 
 def _resource_atom(g: Group):
@@ -384,10 +103,10 @@ def _resource_atom(g: Group):
         return True
     el = g.element
     in_effect = True if el.in_effect is None else ("c", el.in_effect)
-    definite = _r(_re_union([_resource_union(el.globs)] + el.regexes()))
-    atom = _or(_and(in_effect, definite) if el.kind == "Resource" else definite,
-               *(_and(("c", v.atom), _r(resource_regex(v.skeleton))) for v in el.variables))
-    return atom if el.kind == "Resource" else _and(in_effect, _not(atom))
+    definite = r_in(re_union([resource_union(el.globs)] + el.regexes()))
+    atom = or_(and_(in_effect, definite) if el.kind == "Resource" else definite,
+               *(and_(("c", v.atom), r_in(resource_regex(v.skeleton))) for v in el.variables))
+    return atom if el.kind == "Resource" else and_(in_effect, not_(atom))
 
 
 def _context_atom(g: Group):
@@ -399,17 +118,17 @@ def _allows_formula(groups: list[Group], admits):
     formula over a, or a constant): some Allow group applies and no Deny group does."""
     def applies(g):
         x = admits(g)
-        return False if x is False else _and(x, _resource_atom(g), _context_atom(g))
-    allow = _or(*(applies(g) for g in groups if g.effect == "Allow"))
+        return False if x is False else and_(x, _resource_atom(g), _context_atom(g))
+    allow = or_(*(applies(g) for g in groups if g.effect == "Allow"))
     if allow is False:
         return False
-    return _and(allow, _not(_or(*(applies(g) for g in groups if g.effect == "Deny"))))
+    return and_(allow, not_(or_(*(applies(g) for g in groups if g.effect == "Deny"))))
 
 
 def _query_text(model: Model, prop: str, slice_text: str, formula, uses_action: bool,
                 notes=()) -> tuple[str, list[int]]:
     """The standalone SMT-LIB2 text of one query, and the condition booleans it declares."""
-    contexts = sorted(atom[1] for atom in _atoms(formula, {}) if atom[0] == "c")
+    contexts = sorted(atom[1] for atom in atoms(formula, {}) if atom[0] == "c")
     lines = [_comment(f"verify-refine whole-policy query: {prop}; expected unsat"),
              _comment(f"slice: {slice_text}")]
     lines += [_comment(n) for n in notes]
@@ -421,7 +140,7 @@ def _query_text(model: Model, prop: str, slice_text: str, formula, uses_action: 
         text = model.contexts[ctx]
         lines.append(f"(declare-const c{ctx} Bool) " + _comment(
             text if text.startswith("policy variables:") else f"condition context {text}"))
-    lines.append(f"(assert {_smt(formula)})")
+    lines.append(f"(assert {to_smt(formula)})")
     lines.append("(check-sat)")
     return "\n".join(lines) + "\n", contexts
 
@@ -466,10 +185,10 @@ def _group_regexes(model: Model, policies, select) -> dict[int, str]:
             continue
         patterns = select(i)
         if st.negated:
-            negative.setdefault(st.group, []).append(_action_regex(patterns, True))
+            negative.setdefault(st.group, []).append(action_regex(patterns, True))
         elif patterns:
             positive.setdefault(st.group, []).extend(patterns)
-    return {gid: _re_union([_action_union(positive.get(gid, ()))] + negative.get(gid, []))
+    return {gid: re_union([action_union(positive.get(gid, ()))] + negative.get(gid, []))
             for gid in sorted(set(positive) | set(negative))}
 
 
@@ -479,8 +198,8 @@ SPLIT_CHARS = 20000  # a sound slice whose query is longer is split per REFINED 
 def _small(formula) -> bool:
     if isinstance(formula, bool):
         return True
-    cells = _cells(formula)
-    return cells is not None and sum(len(_smt(c)) for c in cells) <= SPLIT_CHARS
+    cells = to_cells(formula)
+    return cells is not None and sum(len(to_smt(c)) for c in cells) <= SPLIT_CHARS
 
 
 def _may_overlap(pattern: str, entry: str) -> bool:
@@ -500,10 +219,10 @@ def _symbolic_formula(model: Model, regexes: dict[int, str], slice_re: str, prop
     original = [g for g in groups if g.policy == ORIGINAL]
 
     def admits(g):
-        return _a(regexes[g.id])
-    formula = _and(_a(slice_re), _allows_formula(refined, admits))
+        return a_in(regexes[g.id])
+    formula = and_(a_in(slice_re), _allows_formula(refined, admits))
     if prop == SOUND and formula is not False:
-        formula = _and(formula, _not(_allows_formula(original, admits)))
+        formula = and_(formula, not_(_allows_formula(original, admits)))
     return formula
 
 
@@ -592,7 +311,7 @@ class _Verifier:
             actions: tuple[str, ...] = (), notes=()) -> VerifyResult | None:
         """Solve the formula: one query per cell (or the whole formula as one query when it
         has too many atoms to enumerate, or folds to a constant)."""
-        cells = _cells(formula) if not isinstance(formula, bool) else None
+        cells = to_cells(formula) if not isinstance(formula, bool) else None
         if not cells:
             cells = [formula if cells is None else False]
         for k, cell in enumerate(cells):
@@ -743,7 +462,7 @@ class _Verifier:
         if rest_needed:
             where = (f"actions starting with none of the {len(known)} service prefixes above"
                      if known else "all action strings")
-            found = self.sound_slice(where, _re_comp(_action_union(s + ":*" for s in known)),
+            found = self.sound_slice(where, re_comp(action_union(s + ":*" for s in known)),
                                      lambda i: buckets.in_rest(i, known))
             if found:
                 return found
@@ -785,7 +504,7 @@ class _Verifier:
                                                            near).items()
                        if not (model.groups[gid].policy == REFINED
                                and model.groups[gid].effect == "Allow")}
-            regexes.update({gid: _action_union([entry]) for gid in gids})
+            regexes.update({gid: action_union([entry]) for gid in gids})
             formula = _symbolic_formula(model, regexes, slice_re, SOUND)
             found = self.run(SOUND, f'{where}, entry "{entry}"', formula, True)
             if found:
@@ -796,7 +515,7 @@ class _Verifier:
                                                            overlapping).items()
                        if not (model.groups[gid].policy == REFINED
                                and model.groups[gid].effect == "Allow")}
-            regexes[st.group] = _action_regex(overlapping(i), True)
+            regexes[st.group] = action_regex(overlapping(i), True)
             formula = _symbolic_formula(model, regexes, slice_re, SOUND)
             found = self.run(SOUND, f"{where}, REFINED NotAction statement #{st.index}",
                              formula, True)
@@ -849,9 +568,9 @@ class _Verifier:
             if prop == REMOVES:
                 formula = _allows_formula(refined, admits)
             else:
-                formula = _and(_allows_formula(original if prop == COMPLETE else refined,
+                formula = and_(_allows_formula(original if prop == COMPLETE else refined,
                                                admits),
-                               _not(_allows_formula(refined if prop == COMPLETE else original,
+                               not_(_allows_formula(refined if prop == COMPLETE else original,
                                                     admits)))
             where = "; ".join(_describe(g) for g in groups if g.id in inside) or "no statement"
             slice_text = (f"{len(members)} {what} admitted by exactly: {where} "
