@@ -16,7 +16,7 @@ from verify_refine.inputs import findings, parse
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
 from verify_refine.prove import encode, solver, whole
-from verify_refine.prove.whole import formula, verifier
+from verify_refine.prove.whole import formula, recheck, slices
 from verify_refine.prove.whole import (
     COMPLETE,
     PROVED,
@@ -454,7 +454,7 @@ def test_counterexample_strings_are_plain_and_rechecked():
 
 
 def test_model_strings_are_decoded():
-    assert verifier._decode(r"a\u{0}b\u{5c}u{41}") == "a\x00b\\u{41}"
+    assert recheck.decode(r"a\u{0}b\u{5c}u{41}") == "a\x00b\\u{41}"
 
 
 # --- scale ---------------------------------------------------------------------------------------
@@ -555,7 +555,7 @@ def test_encodings_agree(blog, monkeypatch, mode):
     the verdicts do not change."""
     formula.to_cells.cache_clear()
     if mode == "per-entry":
-        monkeypatch.setattr(verifier, "SPLIT_CHARS", 0)
+        monkeypatch.setattr(slices, "SPLIT_CHARS", 0)
     if mode == "one-formula":
         monkeypatch.setattr(formula, "SEARCH_BUDGET", 0)
     for name, original, refined, unused, cat, status, prop in _scenarios(blog):

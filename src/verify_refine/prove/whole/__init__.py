@@ -2,7 +2,7 @@
 
 from .model import resource_matches
 from .regex import resource_regex, trie_union
-from .verifier import (
+from .results import (
     COMPLETE,
     PROVED,
     REFUTED,
@@ -11,9 +11,8 @@ from .verifier import (
     UNKNOWN,
     CounterexampleError,
     VerifyResult,
-    verify_each,
-    verify_policies,
 )
+from .verifier import verify_each, verify_policies
 
 __all__ = ["COMPLETE", "PROVED", "REFUTED", "REMOVES", "SOUND", "UNKNOWN", "CounterexampleError",
            "VerifyResult", "resource_matches", "resource_regex", "trie_union", "verify_each",
