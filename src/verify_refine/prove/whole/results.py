@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...verdict import COMPLETE, REMOVES, SOUND, Verdict
 from .model import Group
 
-SOUND, REMOVES, COMPLETE = "sound", "removes", "complete"
-PROPERTIES = (SOUND, REMOVES, COMPLETE)
-PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
+PROPERTIES = (SOUND, REMOVES, COMPLETE)  # the properties `verify` decides
+PROVED, REFUTED, UNKNOWN = Verdict.PROVED, Verdict.REFUTED, Verdict.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class QueryRecord:
 class VerifyResult:
     """proved, refuted (with a re-checked counterexample) or unknown (naming the query)."""
 
-    status: str
+    status: Verdict
     queries: tuple[QueryRecord, ...]
     property: str | None = None
     action: str | None = None
