@@ -16,7 +16,6 @@ from verify_refine.inputs import findings, parse
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
 from verify_refine.prove import encode, solver, whole
-from verify_refine.prove.whole import formula, recheck, slices
 from verify_refine.prove.whole import (
     COMPLETE,
     PROVED,
@@ -24,7 +23,10 @@ from verify_refine.prove.whole import (
     REMOVES,
     SOUND,
     UNKNOWN,
+    formula,
+    recheck,
     resource_matches,
+    slices,
     verify_policies,
 )
 from verify_refine.spec.glob import fold, matches

@@ -220,7 +220,7 @@ class StepResult:
     """A step and the whole-policy verdict on it (DETACH: ORIGINAL against an empty policy)."""
 
     step: Step
-    result: object  # smt.whole.VerifyResult
+    result: object  # prove.whole.VerifyResult
 
     @property
     def status(self) -> str:
