@@ -43,6 +43,7 @@ class CounterexampleError(RuntimeError):
 
 
 def describe(g: Group) -> str:
+    """The group as a slice names it: `ORIGINAL Allow statements #0,#2`."""
     numbers = ",".join(f"#{s.index}" for s in g.members)
     return f"{g.policy.upper()} {g.effect} statement{'s' if len(g.members) > 1 else ''} {numbers}"
 

@@ -18,6 +18,7 @@ Slicing, so that every query is small and the union of the queries is exactly th
   and NotAction, every other statement to the patterns whose literal head can overlap `s:`),
   plus one query for the strings that start with none of those prefixes. The prefixes `s:`
   are pairwise disjoint and with the rest cover every string; a slice whose query would be
+  large is split further, one query per wildcard entry (and per NotAction statement).
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ SPLIT_CHARS = 20000  # a sound slice whose query is longer is split per REFINED 
 
 
 def small(formula) -> bool:
+    """The formula splits in cells whose SMT-LIB2 text is SPLIT_CHARS characters at most."""
     if isinstance(formula, bool):
         return True
     cells = to_cells(formula)
@@ -175,6 +177,7 @@ def admitted_names(model: Model, names: Names, policies) -> dict[int, set[str]]:
 
 
 def vectors(candidates, admitted: dict[int, set[str]]) -> dict[tuple[int, ...], list[str]]:
+    """The candidates by membership vector: the sorted ids of the groups that admit them."""
     vec: dict[str, list[int]] = {n: [] for n in candidates}
     for gid in sorted(admitted):
         for n in admitted[gid]:

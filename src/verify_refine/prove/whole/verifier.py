@@ -73,8 +73,7 @@ def _query_text(model: Model, prop: str, slice_text: str, formula, uses_action: 
 # --- the verifier --------------------------------------------------------------------------------
 
 class _Verifier(Rechecker):
-    """The queries of the three properties, run one by one: the first counterexample that
-    re-checks is the verdict."""
+    """The queries of the three properties, run one by one until a counterexample re-checks."""
 
     def __init__(self, original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
                  timeout_s: float):
