@@ -26,14 +26,14 @@ Two definitions of the properties
   sound: lang(R_i) ⊆ lang(P_i) over all strings; removes: lang(R_i) ∩ U = ∅ where U holds the
   listed unused names and every string `svc:...` of a wholly unused service; complete:
   (lang(P_i) ∩ C) \\ U ⊆ lang(R_i); minimal: see `minimal_problem`.
-- Whole policy (the semantics `verify` states, smt/whole.py's docstring), used for the whole
-  verifier: a request (action, resource, condition values) is allowed when some Allow statement
-  applies and no Deny does; a statement applies when its action element admits the action, its
-  resource element the resource (Resource: some entry matches; NotResource: none; absent: all)
-  and its condition context (canonical JSON of Condition/Principal/NotPrincipal, one boolean
-  shared by both policies) is true. sound: every request REFINED allows ORIGINAL allows;
-  removes: REFINED allows no request whose action is unused; complete: every request ORIGINAL
-  allows whose action is a used catalog action REFINED allows.
+- Whole policy (the semantics `verify` states, prove/whole/model.py's docstring), used for the
+  whole verifier: a request (action, resource, condition values) is allowed when some Allow
+  statement applies and no Deny does; a statement applies when its action element admits the
+  action, its resource element the resource (Resource: some entry matches; NotResource: none;
+  absent: all) and its condition context (canonical JSON of Condition/Principal/NotPrincipal,
+  one boolean shared by both policies) is true. sound: every request REFINED allows ORIGINAL
+  allows; removes: REFINED allows no request whose action is unused; complete: every request
+  ORIGINAL allows whose action is a used catalog action REFINED allows.
 """
 
 from __future__ import annotations

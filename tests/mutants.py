@@ -45,6 +45,10 @@ PROVER_MODULES = frozenset({
     "verify_refine.inputs.catalog", "verify_refine.inputs.findings", "verify_refine.jsonout",
     "verify_refine.inputs.model", "verify_refine.inputs.jsontext", "verify_refine.inputs.policy", "verify_refine.certificate",
     "verify_refine.prove.obligations", "verify_refine.prove.prover", "verify_refine.prove.whole",
+    "verify_refine.prove.whole.model", "verify_refine.prove.whole.variables",
+    "verify_refine.prove.whole.formula", "verify_refine.prove.whole.regex",
+    "verify_refine.prove.whole.slices", "verify_refine.prove.whole.results",
+    "verify_refine.prove.whole.recheck", "verify_refine.prove.whole.verifier",
     "verify_refine.prove.encode", "verify_refine.prove.solver", "verify_refine.prove.cvc5_solver",
     "verify_refine.prove.kernel", "verify_refine.prove.kernel_call", "verify_refine.files",
     "verify_refine.errors"})

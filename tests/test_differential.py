@@ -23,9 +23,9 @@ Two oracles, because the provers prove two different things:
   file the keep rule under complete). `sound` and `minimal` refutations are not compared: the
   provers prove sound entry by entry against the origin the hint names, which is stronger
   than the property, and minimal depends on the hints.
-- "policy" (the semantics of `verify`, smt/whole.py's docstring: requests of action, resource
-  and condition values against Allow and Deny statements of whole policies): sound, removes,
-  complete. The whole verifier decides each property on its own, so its verdict must EQUAL the
+- "policy" (the semantics of `verify`, prove/whole/model.py's docstring: requests of action,
+  resource and condition values against Allow and Deny statements of whole policies): sound,
+  removes, complete. The whole verifier decides each property on its own, so its verdict must EQUAL the
   oracle's, property by property, and each counterexample it reports must be a counterexample
   for the oracle too.
 
@@ -49,8 +49,8 @@ one JSON line per test module run (benchmarks/differential.py uses both).
 
 Adding a prover is one line in VERDICTS: (name, function of a Case returning a Judgement,
 "statement" or "policy"). Three are there: the obligation prover behind `refine`
-(smt/obligations.py + smt/prover.py), the whole-policy verifier behind `verify`
-(smt/whole.py), and the proof kernel behind `check` (smt/kernel.py).
+(prove/obligations.py + prove/prover.py), the whole-policy verifier behind `verify`
+(prove/whole/), and the proof kernel behind `check` (prove/kernel.py).
 """
 
 from __future__ import annotations

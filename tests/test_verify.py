@@ -16,7 +16,7 @@ from verify_refine.inputs import findings, jsontext
 from verify_refine.inputs import policy as policy_doc
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
-from verify_refine.prove import solver, whole
+from verify_refine.prove import encode, solver, whole
 from verify_refine.prove.whole import (
     COMPLETE,
     PROVED,
@@ -24,7 +24,10 @@ from verify_refine.prove.whole import (
     REMOVES,
     SOUND,
     UNKNOWN,
+    formula,
+    recheck,
     resource_matches,
+    slices,
     verify_policies,
 )
 from verify_refine.spec.glob import fold, matches
@@ -407,7 +410,7 @@ def test_unknown_is_never_proved(blog, monkeypatch):
         if '"s3:"' in text:
             return solver.Verdict("unknown", {}, 0.0, "timeout")
         return real(text, timeout_s)
-    monkeypatch.setattr(whole.solver, "solve", flaky)
+    monkeypatch.setattr(solver, "solve", flaky)
     result = verify_policies(original, policy(expected), unused, cat)
     assert result.status == UNKNOWN
     assert "s3:" in result.explanation and "timeout" in result.explanation
@@ -433,7 +436,7 @@ def test_trie_union_is_the_union():
             word = "".join(rng.choice("ab:c") for _ in range(rng.randint(0, 5)))
             expected = any(resource_matches(p, word) for p in patterns)
             text = (f"(assert {'' if expected else '(not '}(str.in_re "
-                    f"{whole.encode.string_literal(word)} {regex}){'' if expected else ')'})"
+                    f"{encode.string_literal(word)} {regex}){'' if expected else ')'})"
                     "(check-sat)")
             assert solver.solve(text).status == "sat", (patterns, word, regex)
 
@@ -454,7 +457,7 @@ def test_counterexample_strings_are_plain_and_rechecked():
 
 
 def test_model_strings_are_decoded():
-    assert whole._decode(r"a\u{0}b\u{5c}u{41}") == "a\x00b\\u{41}"
+    assert recheck.decode(r"a\u{0}b\u{5c}u{41}") == "a\x00b\\u{41}"
 
 
 # --- scale ---------------------------------------------------------------------------------------
@@ -553,14 +556,14 @@ def _scenarios(blog):
 def test_encodings_agree(blog, monkeypatch, mode):
     """Splitting per entry, and writing a formula as one query instead of cells, are exact:
     the verdicts do not change."""
-    whole._cells.cache_clear()
+    formula.to_cells.cache_clear()
     if mode == "per-entry":
-        monkeypatch.setattr(whole, "SPLIT_CHARS", 0)
+        monkeypatch.setattr(slices, "SPLIT_CHARS", 0)
     if mode == "one-formula":
-        monkeypatch.setattr(whole, "SEARCH_BUDGET", 0)
+        monkeypatch.setattr(formula, "SEARCH_BUDGET", 0)
     for name, original, refined, unused, cat, status, prop in _scenarios(blog):
         if mode == "one-formula" and name in ("split", "acl-dropped-on-b", "acl-unused"):
             continue  # Z3 takes seconds on these written as one formula: the reason for cells
         result = verify_policies(original, refined, unused, cat)
         assert (result.status, result.property) == (status, prop), (name, result.explanation)
-    whole._cells.cache_clear()
+    formula.to_cells.cache_clear()

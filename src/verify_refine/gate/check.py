@@ -12,9 +12,9 @@ from ..errors import InputError
 from ..files import read_input
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings as findings_mod
-from ..inputs.wrappers import load_policy
 from ..inputs.jsontext import json_position, parse_json
 from ..inputs.policy import parse_policy
+from ..inputs.wrappers import load_policy
 from ..report.gate import display
 from ..verdict import Problem, Verdict, verdict_of
 from . import recorded as recorded_files

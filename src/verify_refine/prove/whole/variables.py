@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from . import encode
+from .. import encode
 
 SUBSTITUTING_VERSION = "2012-10-17"
 SPECIAL = {"${*}": "*", "${?}": "?", "${$}": "$"}
