@@ -40,8 +40,6 @@ def review(args) -> Review:
     """Walk the paths under the root, check every certificate, require the required files to
     be covered; args carries the gate's options (paths, root, exclude, require, catalog,
     solver, timeout, warn_only, allow_empty)."""
-    from ..inputs.policy import parse_policy
-
     roots = args.paths or ["."]
     require = args.require or [DEFAULT_REQUIRE]
     patterns = [compile_glob(g, "--require") for g in require]
@@ -55,23 +53,7 @@ def review(args) -> Review:
                     for p in tree.problems.values()]
     all_findings += [f for o in outcomes for f in o.problems]
 
-    covering: dict[str, list[gatecheck.CertOutcome]] = {}
-    for o in outcomes:
-        if o.refined:
-            covering.setdefault(_key(o.refined), []).append(o)
-    required_rows = []
-    for path in required:
-        named = covering.get(_key(path), [])
-        valid = next((o for o in named if o.status == "valid"), None)
-        required_rows.append((path, valid, named))
-        if not named:
-            line, column = _policy_position(path, parse_policy)
-            all_findings.append(Problem(
-                "VR-missing-certificate",
-                f"no certificate names this policy as its refined file; write one with "
-                f"`verify-refine refine ORIGINAL --unused FINDINGS -o {_display(path)} "
-                f"--certificate CERT`", file=path, line=line, column=column))
-
+    required_rows = _cover(required, outcomes, all_findings)
     failed = [o for o in outcomes if o.status in ("invalid", "unreadable")]
     unknown = [o for o in outcomes if o.status == "unknown"]
     uncovered = [row for row in required_rows if row[1] is None]
@@ -109,6 +91,29 @@ def review(args) -> Review:
                "exit_code": code}
     return Review(root, exclusions, outcomes, required_rows, all_findings, head, notes,
                   summary, code)
+
+
+def _cover(required: list[str], outcomes, problems: list[Problem]) -> list[tuple]:
+    """Each required file with the certificate that covers it (valid, or None) and every one
+    that names it; a file no certificate names is a problem."""
+    from ..inputs.policy import parse_policy
+
+    covering: dict[str, list[gatecheck.CertOutcome]] = {}
+    for o in outcomes:
+        if o.refined:
+            covering.setdefault(_key(o.refined), []).append(o)
+    rows = []
+    for path in required:
+        named = covering.get(_key(path), [])
+        rows.append((path, next((o for o in named if o.status == "valid"), None), named))
+        if not named:
+            line, column = _policy_position(path, parse_policy)
+            problems.append(Problem(
+                "VR-missing-certificate",
+                f"no certificate names this policy as its refined file; write one with "
+                f"`verify-refine refine ORIGINAL --unused FINDINGS -o {_display(path)} "
+                f"--certificate CERT`", file=path, line=line, column=column))
+    return rows
 
 
 def _status(code: int) -> str:

@@ -56,18 +56,9 @@ def recommendation(data: bytes, source: str) -> Recommendation:
     if kind != "UnusedPermissionRecommendation":
         raise fail(f"recommendationType {_shown(kind)}: only UnusedPermissionRecommendation "
                    "is read", fields["recommendationType"])
-    status = value.get("status")
-    if status != "SUCCEEDED":
-        error = value.get("error") if isinstance(value.get("error"), dict) else {}
-        detail = ": ".join(error[k] for k in ("code", "message")
-                           if isinstance(error.get(k), str) and error[k])
-        hint = "; generate it again with 'aws accessanalyzer generate-finding-recommendation'" \
-            if status == "FAILED" else "; run get-finding-recommendation again when it is done" \
-            if status == "IN_PROGRESS" else ""
-        said = f"status {status}" if isinstance(status, str) else "no status" \
-            if status is None else f"status {_shown(status)}"
-        raise fail(f"the recommendation has {said}" + (f" ({detail})" if detail else "")
-                   + hint, fields.get("status", root))
+    problem = _unfinished(value)
+    if problem:
+        raise fail(problem, fields.get("status", root))
     steps_node = fields.get("recommendedSteps")
     if steps_node is None or not isinstance(steps_node.value, list):
         raise fail("recommendedSteps: expected a list", steps_node or root)
@@ -103,6 +94,22 @@ def recommendation(data: bytes, source: str) -> Recommendation:
                         "steps on other pages are not checked (run without --max-items)")
     arn = value.get("resourceArn")
     return Recommendation(arn if isinstance(arn, str) else None, tuple(steps), tuple(warnings))
+
+
+def _unfinished(value: dict) -> str | None:
+    """Why a recommendation whose status is not SUCCEEDED cannot be read, with AWS's error."""
+    status = value.get("status")
+    if status == "SUCCEEDED":
+        return None
+    error = value.get("error") if isinstance(value.get("error"), dict) else {}
+    detail = ": ".join(error[k] for k in ("code", "message")
+                       if isinstance(error.get(k), str) and error[k])
+    hint = "; generate it again with 'aws accessanalyzer generate-finding-recommendation'" \
+        if status == "FAILED" else "; run get-finding-recommendation again when it is done" \
+        if status == "IN_PROGRESS" else ""
+    said = f"status {status}" if isinstance(status, str) else "no status" \
+        if status is None else f"status {_shown(status)}"
+    return f"the recommendation has {said}" + (f" ({detail})" if detail else "") + hint
 
 
 def _shown(value) -> str:
