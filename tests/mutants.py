@@ -106,7 +106,7 @@ class Mutant:
 
 
 R, TRIE, TOK, IDX, REP = ("verify_refine.refine.refiner", "verify_refine.refine.trie", "verify_refine.spec.tokens",
-                          "verify_refine.refine.unused_index", "verify_refine.report.summary")
+                          "verify_refine.refine.unused_index", "verify_refine.report.document")
 
 
 def _m(name, bug, module, *edits, into=(), names=()):
@@ -261,16 +261,17 @@ MUTANTS: tuple[Mutant, ...] = (
     _m("resource-lowercased",
        "Resource is case-folded along with the actions", REP,
        ("        out[key] = value\n    return out",
-        "        if key == \"Resource\" and result.changed:\n"
+        "        if key == \"Resource\":\n"
         "            value = fold(value) if isinstance(value, str) else [fold(v) for v in value]\n"
         "        out[key] = value\n    return out"),
-       names=("_refined_statement",)),
+       ("from ..jsonout import dumps\n", "from ..jsonout import dumps\nfrom ..spec.glob import fold\n"),
+       names=("_with_actions",)),
     _m("condition-dropped",
        "the Condition of a narrowed statement is dropped", REP,
        ("        out[key] = value\n    return out",
-        "        if key == \"Condition\" and result.changed:\n            continue\n"
+        "        if key == \"Condition\":\n            continue\n"
         "        out[key] = value\n    return out"),
-       names=("_refined_statement",)),
+       names=("_with_actions",)),
     _m("depth-one-too-long-hinted",
        "emits the children of the shortest safe node, each hinted as that node (not minimal)", R,
        (_TEXTS,

@@ -87,7 +87,7 @@ from verify_refine.inputs.policy import parse_policy
 from verify_refine.prove import kernel, obligations, prover, whole
 from verify_refine.refine.hints import hints as hints_of
 from verify_refine.refine.refiner import refine
-from verify_refine.report.summary import refined_document
+from verify_refine.report.document import refined_document
 from verify_refine.spec.glob import fold, literal_head, matches
 
 EXAMPLES = int(os.environ.get("VR_DIFF_EXAMPLES", "220"))

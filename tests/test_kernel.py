@@ -19,7 +19,7 @@ from verify_refine.prove import kernel
 from verify_refine.prove import kernel_call as kernelcheck
 from verify_refine.refine.hints import hints
 from verify_refine.refine.refiner import refine
-from verify_refine.report.summary import refined_document
+from verify_refine.report.document import refined_document
 from verify_refine.spec import glob, tokens
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -148,7 +148,7 @@ def test_prover_proves_what_the_oracle_accepts(case):
     from verify_refine.jsonout import dumps
     from verify_refine.prove import obligations, prover
     from verify_refine.refine.hints import hints
-    from verify_refine.report.summary import refined_document
+    from verify_refine.report.document import refined_document
 
     catalog, texts, unused, result, out, rng = case
     stmt = result.statement

@@ -17,7 +17,7 @@ from verify_refine.jsonout import dumps
 from verify_refine.prove import obligations, prover
 from verify_refine.refine.hints import hints
 from verify_refine.refine.refiner import refine
-from verify_refine.report.summary import refined_document
+from verify_refine.report.document import refined_document
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"

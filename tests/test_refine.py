@@ -12,7 +12,7 @@ from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
 from verify_refine.inputs.policy import parse_policy
 from verify_refine.refine.refiner import DROPPED, KEPT, NARROWED, refine
-from verify_refine.report.summary import refined_document
+from verify_refine.report.document import refined_document
 from verify_refine.spec.glob import matches
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from .prove.plan import Plan
 from .refine import hints as provenance
 from .refine import refiner as refiner
 from .refine.refiner import Refinement
-from .report import summary as report
+from .report import document
 from .verdict import INPUTS, Problem, Verdict, verdict_of
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -74,7 +74,7 @@ def refine_and_prove(policy: Policy, unused: UnusedSet, catalog: Catalog, *,
     """Refine a policy by an unused set over a catalog, and prove the result: the obligations
     with `solver`, then the proof kernel on the documents' bytes and the findings' bytes."""
     result = refiner.refine(policy, catalog, unused)
-    text = dumps(report.refined_document(result)) + "\n"
+    text = dumps(document.refined_document(result)) + "\n"
     refined = parse_policy(text.encode("utf-8"), refined_source, allow_empty=True)
     out = ProvedRefinement(result, text, refined, provenance.hints(result), timeout_s=timeout_s)
     if prove:

@@ -15,7 +15,7 @@ from ..inputs.findings import UnusedSet
 from ..inputs.jsontext import parse_json
 from ..inputs.policy import parse_policy
 from ..jsonout import canonical
-from ..report import size
+from ..report import document, size
 from ..report import summary as report
 from . import outpaths
 
@@ -38,14 +38,14 @@ def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, cata
            "warnings": []}
     try:
         policy = parse_policy(policy_bytes, source)
-        row["size_before"] = iam_size(report.original_document(policy))
+        row["size_before"] = iam_size(document.original_document(policy))
         done = pipeline.refine_and_prove(policy, unused, catalog, timeout_s=timeout,
                                          refined_source=out_policy_path)
     except InputError as exc:
         row["error"] = str(exc)
         return _discard(row, out_policy_path, out_cert_path)
     result = done.refinement
-    row.update(_figures(result), size_after=iam_size(report.refined_document(result)),
+    row.update(_figures(result), size_after=iam_size(document.refined_document(result)),
                warnings=list(result.warnings))
     if not done.proved:
         row.update(verdict=str(done.verdict),

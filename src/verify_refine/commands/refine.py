@@ -13,7 +13,7 @@ from ..inputs import catalog as catalog_mod
 from ..inputs import findings
 from ..inputs.jsontext import parse_json
 from ..inputs.wrappers import load_policy
-from ..report import exposure, size
+from ..report import document, exposure, size
 from ..report import summary as report
 from . import options
 
@@ -145,6 +145,6 @@ def _print(args, done, refined_size, exposed, warnings, to_file: bool) -> None:
         data["exposure"] = None if exposed is None else exposure.as_json(exposed)
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif args.diff:
-        sys.stdout.write(report.diff(done.refinement))
+        sys.stdout.write(document.diff(done.refinement))
     elif not to_file:
         sys.stdout.write(done.text)

@@ -1,7 +1,7 @@
 """The refinement strategies compared: ours (token trie) and four baselines.
 
 Each strategy is a function (policy, catalog, unused) -> refined document (a dict in the
-shape of `report.original_document`): the same statements with every non-action element
+shape of `report.document.original_document`): the same statements with every non-action element
 untouched, Deny statements untouched, and only Allow `Action` lists changed. A statement
 whose Action list ends up empty is removed (as the token-trie refiner does). Allow
 `NotAction` statements are left as written by every baseline; only `token-trie` refines them.
@@ -18,10 +18,10 @@ import io
 
 from ..inputs.catalog import Catalog
 from ..inputs.findings import UnusedSet
-from ..inputs.model import Policy, Statement
+from ..inputs.model import Policy
 from ..refine.refiner import refine
 from ..refine.unused_index import UnusedIndex
-from ..report.summary import refined_document
+from ..report.document import KEEP, refined_document, rewrite_document
 from ..spec.glob import STAR, fold, has_wildcard, literal_head
 
 ORDER = ("token-trie", "char-trie", "expand", "naive", "policyuniverse")
@@ -178,31 +178,14 @@ def _rewrite_actions(policy: Policy, rewrite) -> dict:
 
 def _rewrite_statements(policy: Policy, rewrite_list) -> dict:
     """Rewrite each Allow Action list as a whole with `rewrite_list(texts) -> texts`."""
-    statements = []
+    lists = []
     for stmt in policy.statements:
         if stmt.effect != "Allow" or stmt.action_key != "Action":
-            statements.append(dict(stmt.members))
+            lists.append(KEEP)
             continue
         texts = _dedupe(rewrite_list([p.text for p in stmt.patterns]))
-        if not texts:
-            continue  # nothing left to allow: the statement goes
-        statements.append(_with_actions(stmt, texts))
-    doc = {}
-    for key, value in policy.members:
-        if key == "Statement":
-            value = statements[0] if (not policy.statement_is_list and statements) \
-                else statements
-        doc[key] = value
-    return doc
-
-
-def _with_actions(stmt: Statement, texts: list[str]) -> dict:
-    out = {}
-    for key, value in stmt.members:
-        if key == stmt.action_key:
-            value = texts[0] if (not stmt.action_is_list and len(texts) == 1) else texts
-        out[key] = value
-    return out
+        lists.append(texts or None)  # nothing left to allow: the statement goes
+    return rewrite_document(policy, lists)
 
 
 def _dedupe(texts) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -36,6 +37,18 @@ class UnusedSet:
 
     def digest(self) -> str:
         return hashlib.sha256(self.canonical_json()).hexdigest()
+
+    @functools.cached_property
+    def _folded(self) -> tuple[frozenset[str], frozenset[str]]:
+        return (frozenset(fold(a) for a in self.actions),
+                frozenset(fold(s) for s in self.services))
+
+    def is_unused(self, action: str) -> bool:
+        """Is an action name unused: listed, or of a service wholly unused? (The proof kernel
+        keeps its own copy of this test.)"""
+        names, services = self._folded
+        folded = fold(action)
+        return folded in names or folded.split(":", 1)[0] in services
 
     def findings_bytes(self) -> bytes:
         """The findings file this set was read from; for a set built in code, a list of

@@ -83,8 +83,7 @@ def culprit(ob: Obligation, model: dict[str, str]) -> str | None:
     return next((c for c in candidates if counterexample(ob, c)), None)
 
 
-def witness_problem(ob: Obligation, model: dict[str, str], unused_names: set[str],
-                    unused_services: set[str], catalog_has) -> str | None:
+def witness_problem(ob: Obligation, model: dict[str, str], unused, catalog_has) -> str | None:
     """Evaluate each witness of a sat obligation; None when every one is what it claims."""
     for check in ob.checks:
         value = check.value if check.value is not None else model.get(check.var)
@@ -93,17 +92,17 @@ def witness_problem(ob: Obligation, model: dict[str, str], unused_names: set[str
         folded = fold(value)
         if not folded.startswith(fold(check.unsafe)):
             return f"witness {value!r} does not start with {check.unsafe!r}"
-        unused = folded in unused_names or folded.split(":", 1)[0] in unused_services
+        is_unused = unused.is_unused(folded)
         if check.kind == "unused":
-            if not matches(check.origin, value) or not unused:
+            if not matches(check.origin, value) or not is_unused:
                 return f"witness {value!r} is not an unused action inside {check.origin!r}"
-        elif unused or not catalog_has(value):
+        elif is_unused or not catalog_has(value):
             return f"witness {value!r} is not a used catalog action"
     return None
 
 
-def judge(ob: Obligation, status: str, model: dict[str, str], seconds: float,
-          unused_names, unused_services, catalog_has) -> Outcome:
+def judge(ob: Obligation, status: str, model: dict[str, str], seconds: float, unused,
+          catalog_has) -> Outcome:
     if status == UNKNOWN:
         return Outcome(ob, status, seconds, False, {}, "solver returned unknown or timed out")
     if ob.expected == UNSAT:
@@ -116,7 +115,7 @@ def judge(ob: Obligation, status: str, model: dict[str, str], seconds: float,
         return Outcome(ob, status, seconds, False, {"x": value}, f"counterexample {value}")
     if status != SAT:
         return Outcome(ob, status, seconds, False, {}, "no witness exists")
-    problem = witness_problem(ob, model, unused_names, unused_services, catalog_has)
+    problem = witness_problem(ob, model, unused, catalog_has)
     if problem:
         return Outcome(ob, status, seconds, False, model, problem)
     return Outcome(ob, status, seconds, True, model)
@@ -125,16 +124,13 @@ def judge(ob: Obligation, status: str, model: dict[str, str], seconds: float,
 def run(plan: Plan, unused, catalog, timeout_s: float, solver: str = "z3") -> Proof:
     """Solve every obligation; the verdict is proved only when each one holds."""
     start = time.perf_counter()
-    names = {fold(a) for a in unused.actions}
-    services = {fold(s) for s in unused.services}
     has = lambda action: catalog.canonical(action) is not None  # noqa: E731
     if plan.problems:
         return Proof(REFUTED, [], list(plan.problems), None, time.perf_counter() - start)
     outcomes, failure = [], None
     for ob in plan.obligations:
         verdict = solve(ob.smt2, timeout_s, solver)
-        outcome = judge(ob, verdict.status, verdict.model, verdict.seconds, names, services,
-                        has)
+        outcome = judge(ob, verdict.status, verdict.model, verdict.seconds, unused, has)
         outcomes.append(outcome)
         if not outcome.holds and (failure is None or (failure.obtained == UNKNOWN
                                                       and outcome.obtained != UNKNOWN)):
@@ -154,8 +150,6 @@ def replay(plan: Plan, records: list, unused, catalog, timeout_s: float,
     must be the very obligation the files give, its answer the expected one; an unsat answer
     is re-solved, a sat one's witness evaluated (not searched for). Returns the problems and
     how many obligations were re-checked."""
-    names = {fold(a) for a in unused.actions}
-    services = {fold(s) for s in unused.services}
     has = lambda action: catalog.canonical(action) is not None  # noqa: E731
     problems, count = [], 0
     for ob, rec in zip(plan.obligations, records):
@@ -167,12 +161,11 @@ def replay(plan: Plan, records: list, unused, catalog, timeout_s: float,
             continue
         if ob.expected == UNSAT:
             answer = solve(ob.smt2, timeout_s, solver)
-            outcome = judge(ob, answer.status, answer.model, answer.seconds, names, services,
-                            has)
+            outcome = judge(ob, answer.status, answer.model, answer.seconds, unused, has)
         else:  # a witness is checked by evaluation, not by search
             witness = rec.get("witness") if isinstance(rec.get("witness"), dict) else {}
             wanted = {check.var for check in ob.checks if check.var}
-            problem = witness_problem(ob, witness, names, services, has) or (
+            problem = witness_problem(ob, witness, unused, has) or (
                 None if set(witness) == wanted else
                 f"the witness names {sorted(witness)}, the query declares {sorted(wanted)}")
             outcome = Outcome(ob, ob.expected, 0.0, problem is None, witness, problem or "")

@@ -37,7 +37,7 @@ class StatementQueries:
         self.atoms = enc.Atoms()  # ground memberships, numbered across the plan
 
     def is_unused(self, folded: str) -> bool:
-        return folded in self.folded_unused or folded.split(":", 1)[0] in self.unused_services
+        return self.unused.is_unused(folded)
 
     def unused_under(self, heads) -> set[str]:
         """Unused names that start with one of the (folded) literal heads."""

@@ -13,7 +13,6 @@ class UnusedIndex:
     def __init__(self, unused: UnusedSet, canonical=lambda action: action):
         self.unused = unused
         self.services = sorted(fold(s) for s in unused.services)
-        self._service_set = set(self.services)
         self._names = {fold(a): a for a in unused.actions}
         self.literals = sorted(self._names)
 
@@ -21,9 +20,7 @@ class UnusedIndex:
         return self._names.get(folded, folded)
 
     def is_unused(self, action: str) -> bool:
-        """True when a concrete action name is in the unused set."""
-        folded = fold(action)
-        return folded in self._names or folded.split(":", 1)[0] in self._service_set
+        return self.unused.is_unused(action)
 
     def literals_with_prefix(self, folded_prefix: str) -> list[str]:
         return with_prefix(self.literals, folded_prefix)

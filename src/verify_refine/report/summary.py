@@ -1,58 +1,15 @@
-"""What a refinement says to its user: the refined document, a -/+ diff, a summary, a JSON result."""
+"""What a refinement says to its user: a summary in lines of text and a JSON result."""
 
 from __future__ import annotations
 
-import difflib
-
-from ..inputs.model import Policy, Statement
-from ..jsonout import dumps, plain
+from ..inputs.model import Statement
+from ..jsonout import plain
 from ..refine.refiner import KEPT, Refinement, StatementResult
 from ..spec.glob import fold
+from .document import refined_document
 
 RESULT_FORMAT = "verify-refine/refine-result"
 RESULT_VERSION = 1
-
-
-def original_document(policy: Policy) -> dict:
-    return dict(policy.members)
-
-
-def refined_document(ref: Refinement) -> dict:
-    """The refined policy: same keys in the same order; only action lists and statements change."""
-    statements = [_refined_statement(r) for r in ref.statements if not r.removed_statement]
-    doc = {}
-    for key, value in ref.policy.members:
-        if key == "Statement":
-            value = statements[0] if (not ref.policy.statement_is_list and statements) \
-                else statements
-        doc[key] = value
-    return doc
-
-
-def _refined_statement(result: StatementResult) -> dict:
-    stmt = result.statement
-    texts = [e.text for e in result.entries]
-    out = {}
-    for key, value in stmt.members:
-        if key == stmt.action_key and result.changed:
-            value = texts[0] if (not stmt.action_is_list and len(texts) == 1) else texts
-        out[key] = value
-    return out
-
-
-def diff(ref: Refinement) -> str:
-    """The whole policy before and after, line by line, removed lines `-`, added lines `+`."""
-    before = dumps(original_document(ref.policy)).splitlines()
-    after = dumps(refined_document(ref)).splitlines()
-    out = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    for op, a0, a1, b0, b1 in matcher.get_opcodes():
-        if op == "equal":
-            out.extend(" " + line for line in before[a0:a1])
-            continue
-        out.extend("-" + line for line in before[a0:a1])
-        out.extend("+" + line for line in after[b0:b1])
-    return "\n".join(out) + "\n"
 
 
 def statement_label(stmt: Statement) -> str:

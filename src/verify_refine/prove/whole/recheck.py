@@ -43,8 +43,7 @@ class Rechecker:
 
     # evaluation -----------------------------------------------------------------------------
     def is_unused(self, action: str) -> bool:
-        f = fold(action)
-        return f in self.unused_names or any(f.startswith(s + ":") for s in self.unused_services)
+        return self.unused.is_unused(action)
 
     def matching(self, action: str, resource: str) -> list[Stmt]:
         return [s for s in self.model.statements if matches_request(s, action, resource)]
