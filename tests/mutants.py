@@ -31,7 +31,6 @@ from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
-from verify_refine.inputs.jsontext import parse_json
 from verify_refine.inputs.policy import parse_policy
 from verify_refine.prove.whole import CounterexampleError
 from verify_refine.verdict import Verdict
@@ -327,7 +326,7 @@ def example_cases() -> list[Case]:
                                  ("analyst", "catalog-2026-10-27.json")):
         base = ROOT / "examples" / folder
         cat = catalog_mod.load(str(base / catalog_file))
-        unused, _ = findings.load(str(base / "unused.json"), cat, parse_json)
+        unused, _ = findings.load(str(base / "unused.json"), cat)
         out.append(Case(f"examples/{folder}", cat, (base / "policy.json").read_bytes(), unused))
     return out
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from verify_refine.cli import main
-from verify_refine.commands.verify import verify_recommendation
 from verify_refine.errors import InputError, UsageError
 from verify_refine.inputs import catalog as catalog_mod
-from verify_refine.inputs import findings, jsontext
+from verify_refine.inputs import findings
 from verify_refine.inputs import policy as policy_doc
 from verify_refine.inputs.recommendation import recommendation
 from verify_refine.inputs.wrappers import load_policy, policy_document_bytes
+from verify_refine.pipeline import verify_recommendation
 from verify_refine.verdict import worst
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ LAMBDA_ARN = "arn:aws:iam::123456789012:policy/lambda-deploy"
 @pytest.fixture(scope="module")
 def blog():
     cat = catalog_mod.load(str(CATALOG))
-    unused, _ = findings.load(str(UNUSED), cat, jsontext.parse_json)
+    unused, _ = findings.load(str(UNUSED), cat)
     return cat, unused, policy_doc.parse_policy(POLICY.read_bytes(), str(POLICY))
 
 
@@ -156,7 +156,7 @@ def test_refine_and_verify_read_get_policy_version_output(capsys, tmp_path):
 # --- Access Analyzer recommendations -------------------------------------------------------------
 
 def test_the_blog_recommendation_reads_as_aws_writes_it(blog):
-    path = AWS / "get-finding-recommendation-blog.json"
+    path = BLOG / "recommendation.json"
     rec = recommendation(path.read_bytes(), str(path))
     assert rec.resource_arn == "arn:aws:iam::123456789012:role/app-deployer"
     (step,) = rec.steps
@@ -176,18 +176,18 @@ def test_the_blog_recommendation_reads_as_aws_writes_it(blog):
 
 def test_verify_proves_the_blog_recommendation(capsys, blog):
     code, out, _ = verify(capsys, POLICY, "--aws-recommendation",
-                          AWS / "get-finding-recommendation-blog.json")
+                          BLOG / "recommendation.json")
     assert code == 0
     assert re.fullmatch(r"proved: recommendedSteps\[0\] CREATE_POLICY " + re.escape(BLOG_ARN)
                         + r": sound, removes, complete \(\d+ queries\); catalog .*\n", out)
     code, out, _ = verify(capsys, AWS / "get-policy-version-encoded.json",
-                          "--aws-recommendation", AWS / "get-finding-recommendation-blog.json",
+                          "--aws-recommendation", BLOG / "recommendation.json",
                           "--policy-id", "app-deployer-s3-lambda")
     assert code == 0 and out.startswith("proved:")
 
 
 def test_verify_refutes_a_recommendation_that_keeps_an_unused_action(capsys, tmp_path):
-    data = json.loads((AWS / "get-finding-recommendation-blog.json").read_text())
+    data = json.loads((BLOG / "recommendation.json").read_text())
     step = data["recommendedSteps"][0]["unusedPermissionsRecommendedStep"]
     step["recommendedPolicy"] = step["recommendedPolicy"].replace("s3:getmulti*", "s3:get*")
     path = tmp_path / "rec.json"
@@ -228,14 +228,14 @@ def test_verify_recommendation_returns_one_result_per_step(blog):
     rec = recommendation(path.read_bytes(), str(path))
     assert [s.action for s in rec.steps] == ["CREATE_POLICY", "DETACH_POLICY"]
     assert rec.steps[0].document.startswith(b'{"Version":"2012-10-17"')  # URL-decoded
-    results = verify_recommendation(original, rec, unused, cat, 10.0, BLOG_ARN)
+    results = verify_recommendation(original, rec, unused, cat, policy_id=BLOG_ARN)
     assert [(r.step.index, r.status) for r in results] == [(0, "proved")]
-    detach = verify_recommendation(original, rec, unused, cat, 10.0, LAMBDA_ARN)
+    detach = verify_recommendation(original, rec, unused, cat, policy_id=LAMBDA_ARN)
     assert [(r.step.index, r.status, r.result.property) for r in detach] == \
         [(1, "refuted", "complete")]
     assert worst(r.status for r in results + detach).exit_code == 1
     with pytest.raises(UsageError):
-        verify_recommendation(original, rec, unused, cat, 10.0, None)
+        verify_recommendation(original, rec, unused, cat, policy_id=None)
 
 
 def test_a_failed_recommendation_is_bad_input_with_its_status_and_error(capsys):
@@ -260,7 +260,7 @@ def test_a_failed_recommendation_is_bad_input_with_its_status_and_error(capsys):
                                            "DETACH_POLICY"),
 ])
 def test_recommendations_that_cannot_be_checked_are_bad_input(tmp_path, change, message):
-    data = json.loads((AWS / "get-finding-recommendation-blog.json").read_text())
+    data = json.loads((BLOG / "recommendation.json").read_text())
     data.update(change)
     path = tmp_path / "rec.json"
     path.write_text(json.dumps(data, indent=2))
@@ -272,14 +272,14 @@ def test_recommendations_that_cannot_be_checked_are_bad_input(tmp_path, change, 
 def test_not_a_recommendation_and_a_truncated_one(tmp_path):
     with pytest.raises(InputError, match="not 'aws accessanalyzer get-finding-recommendation'"):
         recommendation(POLICY.read_bytes(), str(POLICY))
-    data = json.loads((AWS / "get-finding-recommendation-blog.json").read_text())
+    data = json.loads((BLOG / "recommendation.json").read_text())
     data["nextToken"] = "eyJ0b2tlbiI6IDJ9"
     rec = recommendation(json.dumps(data).encode(), "rec.json")
     assert len(rec.steps) == 1 and "nextToken is set" in rec.warnings[0]
 
 
 def test_errors_in_the_recommended_policy_name_the_step(capsys, tmp_path):
-    data = json.loads((AWS / "get-finding-recommendation-blog.json").read_text())
+    data = json.loads((BLOG / "recommendation.json").read_text())
     step = data["recommendedSteps"][0]["unusedPermissionsRecommendedStep"]
     step["recommendedPolicy"] = step["recommendedPolicy"].replace('"Allow"', '"Alow"', 1)
     path = tmp_path / "rec.json"
@@ -303,7 +303,7 @@ def test_refined_may_follow_the_options(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["verify", POLICY, "--unused", UNUSED], "give either REFINED or --aws-recommendation"),
     (["verify", POLICY, POLICY, "--unused", UNUSED, "--aws-recommendation",
-      AWS / "get-finding-recommendation-blog.json"], "give either REFINED or"),
+      BLOG / "recommendation.json"], "give either REFINED or"),
     (["verify", POLICY, POLICY, "--unused", UNUSED, "--policy-id", BLOG_ARN],
      "--policy-id needs --aws-recommendation"),
 ])

@@ -22,7 +22,6 @@ from verify_refine.cli import main
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.jsontext import parse_json
 from verify_refine.inputs.model import Policy
 from verify_refine.inputs.policy import parse_policy
 
@@ -491,7 +490,7 @@ FINDINGS_SEEDS = {name: (ROOT / "tests" / "fixtures" / "findings" / name).read_b
 def load_findings(fuzz_dir: Path, name: str, data: bytes, cat):
     path = fuzz_dir / name
     path.write_bytes(data)
-    return only_input_error(lambda: findings.load(str(path), cat, parse_json), str(path))
+    return only_input_error(lambda: findings.load(str(path), cat), str(path))
 
 
 @FUZZ

@@ -10,7 +10,6 @@ import pytest
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.jsontext import parse_json
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "findings"
@@ -36,7 +35,7 @@ def small_cat(tmp_path_factory):
 
 
 def load(path, cat):
-    return findings.load(str(path), cat, parse_json)
+    return findings.load(str(path), cat)
 
 
 def load_text(tmp_path, text, cat, name="unused.json"):

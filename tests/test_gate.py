@@ -21,7 +21,6 @@ from verify_refine.errors import InputError, UsageError
 from verify_refine.gate.globs import compile_glob
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.jsontext import parse_json
 from verify_refine.inputs.policy import parse_policy
 from verify_refine.prove import obligations as obl
 from verify_refine.report import sarif
@@ -336,7 +335,7 @@ def forge_unused_entry(folder: Path) -> None:
     cat = catalog_mod.load(str(folder / "catalog.json"))
     original = parse_policy((folder / "policy.json").read_bytes(), "policy.json")
     refined = parse_policy(text.encode(), "x.refined.json")
-    unused, _ = findings.load(str(folder / "unused.json"), cat, parse_json)
+    unused, _ = findings.load(str(folder / "unused.json"), cat)
     plan = obl.plan(original, refined, unused, cat, cert["hints"])
     assert not plan.problems
     old = {o["id"]: o for o in cert["obligations"]}

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.jsontext import parse_json
 from verify_refine.inputs.policy import parse_policy
 from verify_refine.jsonout import dumps
 from verify_refine.prove import kernel
@@ -32,7 +31,7 @@ def case(name: str) -> dict:
     folder = EXAMPLES / name
     cat = catalog_mod.load(str(folder / CATALOGS[name]))
     policy = parse_policy((folder / "policy.json").read_bytes(), "policy.json")
-    unused, _ = findings.load(str(folder / "unused.json"), cat, parse_json)
+    unused, _ = findings.load(str(folder / "unused.json"), cat)
     result = refine(policy, cat, unused)
     refined = parse_policy(dumps(refined_document(result)).encode(), "r", allow_empty=True)
     return {"original": kernelcheck.document(policy), "refined": kernelcheck.document(refined),

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.jsontext import parse_json
 from verify_refine.prove import kernel
 from verify_refine.spec.glob import fold
 
@@ -32,7 +31,7 @@ FIXTURES = sorted((ROOT / "tests" / "fixtures" / "findings").iterdir()) + [
 
 
 def both_readers(path: Path):
-    unused, _ = findings.load(str(path), CATALOG, parse_json)
+    unused, _ = findings.load(str(path), CATALOG)
     ours = ({fold(a) for a in unused.actions}, {fold(s) for s in unused.services})
     return ours, kernel.read_unused(path.read_bytes())
 

@@ -11,7 +11,6 @@ import pytest
 from verify_refine.cli import main
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
-from verify_refine.inputs.jsontext import parse_json
 from verify_refine.inputs.policy import parse_policy
 from verify_refine.jsonout import dumps
 from verify_refine.prove import obligations, prover
@@ -22,7 +21,7 @@ from verify_refine.report.document import refined_document
 ROOT = Path(__file__).resolve().parents[1]
 BLOG = ROOT / "examples" / "blog"
 CATALOG = catalog_mod.load(str(BLOG / "catalog-2024-10-24.json"))
-UNUSED, _ = findings.load(str(BLOG / "unused.json"), CATALOG, parse_json)
+UNUSED, _ = findings.load(str(BLOG / "unused.json"), CATALOG)
 ORIGINAL = parse_policy((BLOG / "policy.json").read_bytes(), "policy.json")
 
 

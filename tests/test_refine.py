@@ -44,8 +44,7 @@ def test_worked_example_2024_exactly():
     cat = catalog_mod.load(str(ROOT / "examples/blog/catalog-2024-10-24.json"))
     policy = parse_policy((ROOT / "examples/blog/policy.json").read_bytes(), "policy.json")
     from verify_refine.inputs import findings
-    from verify_refine.inputs.jsontext import parse_json
-    un, warnings = findings.load(str(ROOT / "examples/blog/unused.json"), cat, parse_json)
+    un, warnings = findings.load(str(ROOT / "examples/blog/unused.json"), cat)
     result = refine(policy, cat, un)
     assert not warnings
     assert entries(result, 0) == ["lambda:Invoke*"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from verify_refine.inputs import catalog as catalog_mod
-from verify_refine.inputs import findings, jsontext
+from verify_refine.inputs import findings
 from verify_refine.inputs import policy as policy_doc
 from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
@@ -51,7 +51,7 @@ SMALL = Catalog("small", "test", None, {
 @pytest.fixture(scope="module")
 def blog():
     cat = catalog_mod.load(str(BLOG / "catalog-2024-10-24.json"))
-    unused, _ = findings.load(str(BLOG / "unused.json"), cat, jsontext.parse_json)
+    unused, _ = findings.load(str(BLOG / "unused.json"), cat)
     original = policy_doc.parse_policy((BLOG / "policy.json").read_bytes(), "policy.json")
     expected = json.loads((BLOG / "expected-2024.json").read_text())
     return cat, unused, original, expected

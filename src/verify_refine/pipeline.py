@@ -17,6 +17,7 @@ from .inputs.catalog import Catalog
 from .inputs.findings import UnusedSet
 from .inputs.model import Policy
 from .inputs.policy import parse_policy
+from .inputs.recommendation import CREATE, EMPTY_POLICY, Recommendation, Step, select_steps
 from .jsonout import dumps
 from .prove import kernel_call as kernelcheck
 from .prove import obligations, prover, whole
@@ -54,6 +55,11 @@ class ProvedRefinement:
     @property
     def proved(self) -> bool:
         return self.verdict is Verdict.PROVED
+
+    @property
+    def document(self) -> dict:
+        """The refined policy as a Python value."""
+        return json.loads(self.text)
 
     def certificate(self, *, cert_path: str, original_path: str, unused_path: str,
                     refined_path: str, catalog_path: str | None) -> dict:
@@ -121,6 +127,7 @@ class CertificateCheck:
 
     problems: list[Problem] = field(default_factory=list)
     obligations: int = 0
+    catalog: Catalog | None = None  # the catalog checked against, when the caller records it
 
     @property
     def verdict(self) -> Verdict:
@@ -214,3 +221,31 @@ def verify_each(original: Policy, refined: Policy, unused: UnusedSet, catalog: C
     """Each of sound, removes and complete decided on its own (for comparisons)."""
     return whole.verify_each(original, refined, unused, catalog, timeout_s)
 
+
+@dataclass(frozen=True)
+class StepResult:
+    """A step and the whole-policy verdict on it (DETACH: ORIGINAL against an empty policy)."""
+
+    step: Step
+    result: whole.VerifyResult
+
+    @property
+    def status(self) -> Verdict:
+        return Verdict(self.result.status)
+
+
+def verify_recommendation(original: Policy, rec: Recommendation, unused: UnusedSet,
+                          catalog: Catalog, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+                          policy_id: str | None = None) -> list[StepResult]:
+    """Prove or refute each step about ORIGINAL. CREATE_POLICY: the recommended policy is a
+    refinement (sound, removes, complete). DETACH_POLICY: ORIGINAL allows no used catalog action,
+    i.e. the empty policy is a refinement of it (sound and removes hold for nothing allowed)."""
+    out = []
+    for step in select_steps(rec, policy_id):
+        if step.action == CREATE:
+            candidate = parse_policy(step.document, step.source, allow_empty=True)
+        else:
+            candidate = parse_policy(EMPTY_POLICY, "<empty policy>", allow_empty=True)
+        out.append(StepResult(step, verify(original, candidate, unused, catalog,
+                                           timeout_s=timeout_s)))
+    return out

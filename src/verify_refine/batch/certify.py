@@ -12,7 +12,6 @@ from ..files import write_atomically
 from ..inputs import findings
 from ..inputs.account import Account
 from ..inputs.findings import UnusedSet
-from ..inputs.jsontext import parse_json
 from ..inputs.policy import parse_policy
 from ..jsonout import canonical
 from ..report import document, size
@@ -100,7 +99,7 @@ def prepare(account: Account, cat, outdir: Path, allow_nothing: bool):
         if who.problem:
             continue
         try:
-            who.unused, who.warnings = findings.load(str(who.findings), cat, parse_json)
+            who.unused, who.warnings = findings.load(str(who.findings), cat)
             findings.require_something(who.unused, str(who.findings), allow_nothing)
         except InputError as exc:
             who.problem = str(exc)

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .. import certificate, pipeline
-from ..errors import UsageError
-from ..files import read_input
-from ..inputs import catalog as catalog_mod
-from ..inputs import findings
-from ..inputs.jsontext import parse_json
-from ..inputs.policy import parse_policy
-from ..inputs.wrappers import load_policy
+from .. import api
 from ..verdict import Verdict
 from . import options
 
@@ -39,22 +32,9 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    cert = certificate.read(args.cert)
-    recorded = certificate.file_paths(cert, args.cert)
-    paths = {"original": args.original, "refined": args.refined, "unused": args.unused}
-    certificate.require_recorded_files(cert, args.cert, dict(paths, catalog=args.catalog))
-    for name in paths:
-        paths[name] = paths[name] or recorded.get(name)
-        if not paths[name]:
-            raise UsageError(f"check: the certificate records no {name} file; give --{name}")
-    cat = catalog_mod.load(args.catalog or certificate.catalog_path(cert, args.cert))
-    original = load_policy(read_input(paths["original"], "policy"), paths["original"])
-    refined = parse_policy(read_input(paths["refined"], "refined policy"), paths["refined"],
-                           allow_empty=True)
-    unused, _ = findings.load(paths["unused"], cat, parse_json)
-    result = pipeline.check_certificate(cert, original=original, refined=refined,
-                                        unused=unused, catalog=cat, solver=args.solver,
-                                        timeout_s=args.timeout)
+    result = api.check_certificate(args.cert, solver=args.solver, timeout_s=args.timeout,
+                                   catalog=args.catalog, original=args.original,
+                                   refined=args.refined, unused=args.unused)
     if result.verdict is not Verdict.PROVED:
         word = "invalid" if result.verdict is Verdict.REFUTED else "unknown"
         for problem in result.problems:
@@ -62,5 +42,5 @@ def run(args) -> int:
                 print(f"{args.cert}: {word}: {problem.message}", file=sys.stderr)
         return result.verdict.exit_code
     print(f"{args.cert}: valid: {result.obligations} obligations re-checked with "
-          f"{args.solver}, and the proof kernel agrees; catalog {cat.label}")
+          f"{args.solver}, and the proof kernel agrees; catalog {result.catalog.label}")
     return 0

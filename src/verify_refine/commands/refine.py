@@ -11,7 +11,6 @@ from ..errors import UsageError
 from ..files import STDIN, check_writable, read_input, refuse_collisions, write_atomically
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings
-from ..inputs.jsontext import parse_json
 from ..inputs.wrappers import load_policy
 from ..report import document, exposure, size
 from ..report import summary as report
@@ -82,7 +81,7 @@ def check_usage(args) -> None:
 def run(args) -> int:
     policy = load_policy(read_input(args.policy, "policy"), _name(args.policy))
     cat = catalog_mod.load(args.catalog)
-    unused, warnings = findings.load(args.unused, cat, parse_json)
+    unused, warnings = findings.load(args.unused, cat)
     check_usage(args)  # before any work: nothing is refined, proved or written on a misuse
     findings.require_something(unused, _name(args.unused), args.allow_nothing_unused)
     old_catalog = exposure.old_catalog(args.exposure_since) if args.exposure_since else None

@@ -4,27 +4,15 @@ or anyone's, Access Analyzer's recommendation included."""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
 from .. import pipeline
 from ..errors import UsageError
 from ..files import read_input
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings
-from ..inputs.jsontext import parse_json
 from ..inputs.model import Policy
-from ..inputs.policy import parse_policy
-from ..inputs.recommendation import (
-    CREATE,
-    DETACH,
-    EMPTY_POLICY,
-    Recommendation,
-    Step,
-    recommendation,
-    select_steps,
-)
+from ..inputs.recommendation import DETACH, recommendation
 from ..inputs.wrappers import load_policy
-from ..prove.whole import VerifyResult
 from ..verdict import Verdict, worst
 from . import options
 
@@ -76,7 +64,7 @@ def run(args) -> int:
     refined = None if args.refined is None else load_policy(
         read_input(args.refined, "refined policy"), args.refined, allow_empty=True)
     cat = catalog_mod.load(args.catalog)
-    unused, warnings = findings.load(args.unused, cat, parse_json)
+    unused, warnings = findings.load(args.unused, cat)
     findings.require_something(unused, args.unused, args.allow_nothing_unused)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -93,35 +81,7 @@ def run(args) -> int:
     return Verdict(result.status).exit_code
 
 
-@dataclass(frozen=True)
-class StepResult:
-    """A step and the whole-policy verdict on it (DETACH: ORIGINAL against an empty policy)."""
-
-    step: Step
-    result: VerifyResult
-
-    @property
-    def status(self) -> Verdict:
-        return Verdict(self.result.status)
-
-
-def verify_recommendation(original: Policy, rec: Recommendation, unused, catalog,
-                          timeout_s: float, policy_id: str | None = None) -> list[StepResult]:
-    """Prove or refute each step about ORIGINAL. CREATE_POLICY: the recommended policy is a
-    refinement (sound, removes, complete). DETACH_POLICY: ORIGINAL allows no used catalog action,
-    i.e. the empty policy is a refinement of it (sound and removes hold for nothing allowed)."""
-    out = []
-    for step in select_steps(rec, policy_id):
-        if step.action == CREATE:
-            candidate = parse_policy(step.document, step.source, allow_empty=True)
-        else:
-            candidate = parse_policy(EMPTY_POLICY, "<empty policy>", allow_empty=True)
-        out.append(StepResult(step, pipeline.verify(original, candidate, unused, catalog,
-                                                    timeout_s=timeout_s)))
-    return out
-
-
-def describe(item: StepResult, catalog) -> str:
+def describe(item: pipeline.StepResult, catalog) -> str:
     """The one line printed for a step."""
     step, result = item.step, item.result
     queries = f"{len(result.queries)} {'query' if len(result.queries) == 1 else 'queries'}"
@@ -146,8 +106,8 @@ def _run_recommendation(args, original: Policy, unused, catalog) -> int:
     rec = recommendation(read_input(path, "get-finding-recommendation"), path)
     for warning in rec.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    results = verify_recommendation(original, rec, unused, catalog, args.timeout,
-                                    args.policy_id)
+    results = pipeline.verify_recommendation(original, rec, unused, catalog,
+                                             timeout_s=args.timeout, policy_id=args.policy_id)
     for item in results:
         print(describe(item, catalog))
     return worst(r.status for r in results).exit_code

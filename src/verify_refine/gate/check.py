@@ -12,7 +12,7 @@ from ..errors import InputError
 from ..files import read_input
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings as findings_mod
-from ..inputs.jsontext import json_position, parse_json
+from ..inputs.jsontext import json_position
 from ..inputs.policy import parse_policy
 from ..inputs.wrappers import load_policy
 from ..report.gate import display
@@ -120,7 +120,7 @@ class Checker:
         files = cert.get("files") or {}
         loaded = {}
         for name, load in (("original", _original), ("refined", _refined),
-                           ("unused", lambda p: findings_mod.load(p, cat, parse_json)[0])):
+                           ("unused", lambda p: findings_mod.load(p, cat)[0])):
             try:
                 loaded[name] = load(recorded[name])
             except InputError as exc:

@@ -13,7 +13,7 @@ from ..files import read_input
 from ..spec.alphabet import name_problem, service_problem
 from ..spec.glob import fold, has_wildcard
 from .catalog import Catalog
-from .jsontext import decode, json_position, quote
+from .jsontext import decode, json_position, parse_json, quote
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,16 @@ class UnusedSet:
         return json.dumps(list(self.patterns), ensure_ascii=False).encode("utf-8")
 
 
-def load(path: str, catalog: Catalog, parse_json) -> tuple[UnusedSet, list[str]]:
-    """Read a findings file in any supported format; returns the unused set and warnings.
-    Errors name the file, line and column: of the JSON value at fault, or of the text line."""
-    data = read_input(path, "findings")
+def load(path: str, catalog: Catalog) -> tuple[UnusedSet, list[str]]:
+    """Read a findings file (`-`: standard input) in any supported format; returns the unused
+    set and warnings. Errors name the file, line and column: of the JSON value at fault, or of
+    the text line."""
+    return from_bytes(read_input(path, "findings"), "<stdin>" if path == "-" else path,
+                      catalog)
+
+
+def from_bytes(data: bytes, path: str, catalog: Catalog) -> tuple[UnusedSet, list[str]]:
+    """The unused set a findings document names (its bytes, and how messages name it)."""
     text = decode(data, path)
     blank = not text.strip()
     if text.lstrip().startswith(("[", "{", '"')) or (blank and path.endswith(".json")):
