@@ -4,6 +4,7 @@ errors, interrupts and verdicts to exit codes."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from . import __version__, deps
@@ -15,10 +16,32 @@ COMMANDS = (refine, check, verify, gate, batch, compare)  # catalog has subcomma
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so main() owns every exit code."""
+    """argparse that raises instead of exiting, so main() owns every exit code; its help is
+    laid out at a fixed width, so that the README's usage block can be checked against it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", lambda prog: argparse.HelpFormatter(
+            prog, width=USAGE_WIDTH, max_help_position=32))
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+USAGE_WIDTH = 96
+
+
+def usage() -> str:
+    """Every command's usage line(s), as the README's Usage block shows them."""
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    lines = []
+    for name, sub in subparsers.choices.items():
+        nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        for leaf in (list(nested[0].choices.values()) if nested else [sub]):
+            first, *rest = leaf.format_usage().rstrip().split("\n")
+            lines += [first.removeprefix("usage: ")] + [line[len("usage: "):] for line in rest]
+    return "\n".join(lines) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,4 +87,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry_point() -> None:
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # done: a late Ctrl-C changes nothing now
+    sys.exit(code)

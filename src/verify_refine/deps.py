@@ -3,7 +3,7 @@ hint that works on a fresh machine, exit 2."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 from .errors import UsageError
 
@@ -17,8 +17,11 @@ OPTIONAL = {
 
 def require(module: str, needed_for: str) -> None:
     """Usage error naming the missing package and how to install it."""
-    if importlib.util.find_spec(module) is not None:
+    try:
+        importlib.import_module(module)
         return
+    except ImportError:
+        pass
     requirement, extra = OPTIONAL[module]
     raise UsageError(f"{needed_for} needs {module}, which is not installed: pip install "
                      f"'{requirement}' (or, in a clone of verify-refine, pip install -e "

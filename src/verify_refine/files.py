@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from .errors import InputError, UsageError
@@ -145,3 +148,17 @@ def _same_file(a: str, b: str) -> bool:
     except OSError:
         pass
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+@contextlib.contextmanager
+def finishing():
+    """The last writes of a command: Ctrl-C arriving now is too late to stop anything, so it
+    is ignored until they are done (an interrupted run writes nothing, a finished one all)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -4,6 +4,7 @@ solver costing that policy only; progress on a terminal."""
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from multiprocessing import connection
 
@@ -15,6 +16,7 @@ from .certify import refine_and_certify
 WALL_FACTOR = 30  # a policy's proof may take this many --timeout's of wall time, then stops
 
 def _child(task: Task, catalog, args, send) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
         row = _run_task(task, catalog, args)
     except InputError as exc:  # e.g. a file that cannot be written
@@ -32,14 +34,23 @@ def _run_task(task: Task, catalog, args) -> dict:
         unused_path=task.principal.unused_path, catalog_path=args.catalog)
 
 
-def run_all(tasks: list[Task], catalog, args, progress) -> list[dict]:
+def run_all(tasks: list[Task], catalog, args, progress, rows: list) -> None:
     """Each task in its own forked process, `args.jobs` at a time: a crash or a hung solver
-    costs that policy only."""
+    costs that policy only. rows[i] is set as task i finishes; on Ctrl-C the workers still
+    running are stopped and the interrupt goes on up, the finished rows kept."""
+    running: dict = {}  # receiving end -> (index, process, start time)
+    try:
+        _schedule(tasks, catalog, args, progress, rows, running)
+    finally:
+        for _, process, _ in running.values():
+            process.kill()
+            process.join()
+
+
+def _schedule(tasks, catalog, args, progress, rows, running) -> None:
     ctx = multiprocessing.get_context("fork")
     wall = WALL_FACTOR * args.timeout
-    rows: list[dict | None] = [None] * len(tasks)
     waiting = list(range(len(tasks)))
-    running: dict = {}  # receiving end -> (index, process, start time)
     while waiting or running:
         while waiting and len(running) < args.jobs:
             i = waiting.pop(0)
@@ -72,7 +83,6 @@ def run_all(tasks: list[Task], catalog, args, progress) -> list[dict]:
                 del running[receive]
                 rows[i] = row
                 progress(i, row)
-    return rows
 
 
 class Progress:

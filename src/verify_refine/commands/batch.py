@@ -11,7 +11,7 @@ from ..batch.certify import prepare
 from ..batch.findings_match import match_findings
 from ..batch.schedule import WALL_FACTOR, Progress, run_all
 from ..errors import InputError, UsageError
-from ..files import read_input, refuse_collisions, write_atomically
+from ..files import finishing, read_input, refuse_collisions, write_atomically
 from ..inputs import catalog as catalog_mod
 from ..inputs.account import read_account
 from ..report import batch_summary
@@ -75,18 +75,24 @@ def run(args) -> int:
                          args.output) from None
     tasks, rows, skipped = prepare(account, cat, outdir, args.allow_nothing_unused)
     progress = Progress(len(tasks), sys.stderr)
+    finished: list = [None] * len(tasks)
+    interrupted = False
     try:
-        for task, row in zip(tasks, run_all(tasks, cat, args, progress)):
-            rows[id(task)] = row
+        run_all(tasks, cat, args, progress, finished)
+    except KeyboardInterrupt:  # keep what finished: the summary says what did not
+        interrupted = True
     finally:
         progress.close()
+    for task, row in zip(tasks, finished):
+        rows[id(task)] = row or {"verdict": "error", "error": "not run: interrupted"}
     table = [batch_summary.row(task, rows[id(task)]) for task in account.tasks
              if task.principal.findings is not None or task.principal.problem]
     notes = batch_summary.notes(account, table, args)
-    write_atomically(str(outpaths.inside(outdir, "summary.csv")),
-                     batch_summary.summary_csv(table))
-    write_atomically(str(outpaths.inside(outdir, "summary.md")), batch_summary.summary_md(
-        table, args, cat, skipped, ignored, notes, account))
+    with finishing():
+        write_atomically(str(outpaths.inside(outdir, "summary.csv")),
+                         batch_summary.summary_csv(table))
+        write_atomically(str(outpaths.inside(outdir, "summary.md")), batch_summary.summary_md(
+            table, args, cat, skipped, ignored, notes, account))
     counts = {v: sum(1 for r in table if r["verdict"] == v) for v in batch_summary.VERDICTS}
     for row in table:
         if not progress.live or row["verdict"] not in ("proved", "detach"):
@@ -96,6 +102,8 @@ def run(args) -> int:
     print(f"batch: {len(table)} policies: " + ", ".join(f"{n} {v}" for v, n in counts.items())
           + f"; {len(skipped)} skipped; catalog {cat.label}")
     print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}", file=sys.stderr)
+    if interrupted:
+        raise KeyboardInterrupt  # after the summaries of what finished
     if counts["refuted"] or counts["error"]:
         return Exit.REFUTED
     return Exit.UNKNOWN if counts["unknown"] else Exit.OK

@@ -8,7 +8,14 @@ import sys
 
 from .. import pipeline
 from ..errors import UsageError
-from ..files import STDIN, check_writable, read_input, refuse_collisions, write_atomically
+from ..files import (
+    STDIN,
+    check_writable,
+    finishing,
+    read_input,
+    refuse_collisions,
+    write_atomically,
+)
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings
 from ..inputs.wrappers import load_policy
@@ -46,8 +53,8 @@ def add_parser(commands) -> None:
     options.timeout(ref)
 
 
-def check_usage(args) -> None:
-    """Options that make no sense together are refused before any work."""
+def check_options(args) -> None:
+    """Options that make no sense together are refused before anything is read."""
     to_stdout = not args.output or args.output == STDIN
     shown = [name for name, on in (("--diff", args.diff), ("--format json",
                                                            args.format == "json")) if on]
@@ -66,6 +73,12 @@ def check_usage(args) -> None:
         if STDIN in (args.policy, args.unused):
             raise UsageError("refine: --certificate needs the policy and the findings as files "
                              "(the certificate names them), not standard input")
+    if args.policy == STDIN and args.unused == STDIN:
+        raise UsageError("refine: POLICY and --unused cannot both read standard input")
+
+
+def check_outputs(args) -> None:
+    """The outputs can be written and overwrite no input: checked before any work."""
     for option, path in (("-o/--output", args.output), ("--certificate", args.certificate)):
         if path == "":
             raise UsageError(f"refine: {option}: empty file name")
@@ -74,15 +87,14 @@ def check_usage(args) -> None:
     refuse_collisions({"-o": args.output, "--certificate": args.certificate},
                       {"the policy": args.policy, "the findings (--unused)": args.unused,
                        "the catalog (--catalog)": args.catalog})
-    if args.policy == STDIN and args.unused == STDIN:
-        raise UsageError("refine: POLICY and --unused cannot both read standard input")
 
 
 def run(args) -> int:
+    check_options(args)
     policy = load_policy(read_input(args.policy, "policy"), _name(args.policy))
     cat = catalog_mod.load(args.catalog)
     unused, warnings = findings.load(args.unused, cat)
-    check_usage(args)  # before any work: nothing is refined, proved or written on a misuse
+    check_outputs(args)  # before any work: nothing is refined, proved or written on a misuse
     findings.require_something(unused, _name(args.unused), args.allow_nothing_unused)
     old_catalog = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
     to_file = args.output and args.output != STDIN
@@ -103,7 +115,8 @@ def run(args) -> int:
         queries = done.proving.kernel_queries
         extra.append(f"proof kernel: agrees ({queries} solver "
                      f"quer{'y' if queries == 1 else 'ies'})")
-    _write(args, done, to_file)
+    with finishing():
+        _write(args, done, to_file)
     _print(args, done, refined_size, exposed, warnings, to_file)
     sys.stderr.write(report.summary(result, done.proving.proof if done.proving else None,
                                     extra))

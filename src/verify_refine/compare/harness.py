@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import random
+import signal
 import statistics
 import time
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from .. import pipeline
 from ..errors import InputError
+from ..files import finishing
 from ..inputs.catalog import Catalog
 from ..inputs.findings import UnusedSet
 from ..inputs.model import Policy
@@ -214,27 +216,56 @@ def compare(corpus_dir, fraction: float, seed, strategies, jobs: int, out_dir,
     files = sorted(p for p in Path(corpus_dir).glob("*.json") if p.name != "INDEX.json")
     _CTX = Context(catalog, old_catalog, fraction, seed, tuple(strategies), timeout_s)
     paths = [str(p) for p in files]
-    if jobs > 1 and len(paths) > 1:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            results = pool.map(run_policy, paths, chunksize=1)
-    else:
-        results = [run_policy(p) for p in paths]
-    rows = [r for res in results if res for r in res]
-    skipped = [Path(p).name for p, res in zip(paths, results) if res is None]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(rows, out / "results.csv")
-    sizes = {}
-    for p, res in zip(paths, results):
-        if res:
-            sizes[Path(p).name] = iam_size(Path(p).read_text(encoding="utf-8", errors="replace"))
-    (out / "summary.md").write_text(
-        summary(rows, strategies, len(paths) - len(skipped), skipped, fraction, seed,
-                catalog, old_catalog), encoding="utf-8")
-    if plots:
-        from . import plots as plots_mod
-        plots_mod.write_all(rows, strategies, sizes, out, with_exposure=old_catalog is not None)
-    return {"rows": rows, "policies": len(paths) - len(skipped), "skipped": skipped, "out": out}
+    done: dict[str, list[dict] | None] = {}  # path -> rows (None: did not parse)
+    try:
+        _run(paths, jobs, done)
+    finally:  # on Ctrl-C too: what finished is written, then the interrupt goes on up
+        rows = [r for p in paths if done.get(p) for r in done[p]]
+        skipped = [Path(p).name for p in paths if p in done and done[p] is None]
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        _write(out, rows, strategies, [p for p in paths if done.get(p)], skipped, fraction,
+               seed, catalog, old_catalog, plots)
+    return {"rows": rows, "policies": len(done) - len(skipped), "skipped": skipped, "out": out}
+
+
+def _run(paths: list[str], jobs: int, done: dict) -> None:
+    """Each policy's rows into `done` as it finishes, in worker processes that leave Ctrl-C
+    to this one."""
+    if jobs == 1 or len(paths) < 2:
+        for path in paths:
+            done[path] = run_policy(path)
+        return
+    pool = multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts)
+    try:
+        for path, result in pool.imap_unordered(_tagged, paths, chunksize=1):
+            done[path] = result
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _tagged(path: str):
+    return path, run_policy(path)
+
+
+def _write(out, rows, strategies, parsed, skipped, fraction, seed, catalog, old, plots):
+    """results.csv, summary.md and the plots of the policies that finished."""
+    with finishing():
+        write_csv(rows, out / "results.csv")
+        sizes = {Path(p).name: iam_size(Path(p).read_text(encoding="utf-8", errors="replace"))
+                 for p in parsed}
+        (out / "summary.md").write_text(
+            summary(rows, strategies, len(parsed), skipped, fraction, seed, catalog, old),
+            encoding="utf-8")
+        if plots:
+            from . import plots as plots_mod
+            plots_mod.write_all(rows, strategies, sizes, out, with_exposure=old is not None)
 
 
 def write_csv(rows: list[dict], path: Path) -> None:

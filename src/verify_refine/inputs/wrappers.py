@@ -26,7 +26,53 @@ def load_policy(data: bytes, source: str, allow_empty: bool = False) -> Policy:
     named `FILE (Key.Path, URL-decoded)` in messages: its lines and columns are those of the
     string's text. An object document keeps the file's own lines and columns."""
     document, label = _unwrap(data, source)
-    return parse_policy(document, label, allow_empty)
+    try:
+        return parse_policy(document, label, allow_empty)
+    except InputError as exc:
+        other = _other_kind(data, source)
+        if other is None:
+            raise
+        raise InputError(other, source) from None
+
+
+# Files of other kinds the tool knows: (what marks one, what it is, what reads it).
+_OTHER_KINDS = (
+    (lambda v: isinstance(v, dict) and {"RoleDetailList", "UserDetailList", "GroupDetailList"}
+     & set(v), "'aws iam get-account-authorization-details' output (every policy of an "
+     "account)", "`verify-refine batch AUTH.json --findings DIR -o OUTDIR` refines them all"),
+    (lambda v: isinstance(v, dict) and ("AWSTemplateFormatVersion" in v or isinstance(
+        v.get("Resources"), dict)), "a CloudFormation template",
+     "give the policy document itself (a statement list under PolicyDocument)"),
+    (lambda v: isinstance(v, dict) and "format_version" in v and (
+        "terraform_version" in v or "planned_values" in v or "resource_changes" in v),
+     "a Terraform plan (terraform show -json)", "give the policy document itself"),
+    (lambda v: isinstance(v, dict) and ("findingDetails" in v or "findingType" in v),
+     "Access Analyzer findings (get-finding-v2 output)", "give it with --unused"),
+    (lambda v: isinstance(v, dict) and "findings" in v and isinstance(v["findings"], list),
+     "Access Analyzer's list-findings-v2 output", "give each finding (get-finding-v2) with "
+     "--unused"),
+    (lambda v: isinstance(v, dict) and "recommendedSteps" in v,
+     "Access Analyzer's recommendation (get-finding-recommendation output)",
+     "`verify-refine verify ORIGINAL --aws-recommendation FILE` proves or refutes it"),
+    (lambda v: isinstance(v, dict) and v.get("format") == "verify-refine/certificate",
+     "a verify-refine certificate", "`verify-refine check CERT` re-checks it"),
+    (lambda v: isinstance(v, list) and v and all(
+        isinstance(x, str) or isinstance(x, dict) and "serviceNamespace" in x for x in v),
+     "a list of unused actions (findings)", "give it with --unused"),
+)
+
+
+def _other_kind(data: bytes, source: str) -> str | None:
+    """What a file that is not a policy is, and the command that reads it, when it is one of
+    the kinds the tool knows."""
+    try:
+        value = parse_tree(data, source).value
+    except InputError:
+        return None
+    for marks, what, hint in _OTHER_KINDS:
+        if marks(value):
+            return f"this is {what}, not a policy: {hint}"
+    return None
 
 
 def _unwrap(data: bytes, source: str) -> tuple[bytes, str]:

@@ -18,6 +18,7 @@ import re
 import z3
 
 STAR, ONE = "*", "?"
+z3.set_param("ctrl_c", False)  # Ctrl-C is Python's KeyboardInterrupt, never a z3 "unknown"
 
 
 def fold(text: str) -> str:

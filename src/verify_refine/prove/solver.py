@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -11,6 +12,9 @@ import z3
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 DEFAULT_TIMEOUT_S = 10.0
 SEED = 0
+# z3 would take Ctrl-C for itself and answer "unknown": it goes to Python instead, so that an
+# interrupt is an interrupt (exit 130), never a solver's unknown (solve() stays responsive).
+z3.set_param("ctrl_c", False)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,31 @@ def version(solver: str = "z3") -> str:
     return f"z3 {z3.get_version_string()}"
 
 
+def _interruptible_check(s: z3.Solver):
+    """s.check() in a worker thread, so that the main thread takes Ctrl-C at once: it cancels
+    the search (Z3_interrupt) and the interrupt goes on up as KeyboardInterrupt."""
+    outcome: list = []
+
+    def work():
+        try:
+            outcome.append(s.check())
+        except z3.Z3Exception as exc:  # re-raised in the main thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        s.ctx.interrupt()
+        worker.join()
+        raise
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
+
+
 def solve(text: str, timeout_s: float = DEFAULT_TIMEOUT_S, solver: str = "z3") -> Verdict:
     """Decide one standalone SMT-LIB2 query. Anything but a definite answer is unknown."""
     if solver == "cvc5":
@@ -51,7 +80,7 @@ def solve(text: str, timeout_s: float = DEFAULT_TIMEOUT_S, solver: str = "z3") -
         s.set("timeout", max(1, int(timeout_s * 1000)))
         s.set("random_seed", SEED)
         s.from_string(text)
-        answer = s.check()
+        answer = _interruptible_check(s)
     except z3.Z3Exception as exc:
         return Verdict(UNKNOWN, {}, time.perf_counter() - start, f"z3 error: {exc}")
     seconds = time.perf_counter() - start
