@@ -279,4 +279,4 @@ def test_ctrl_c_during_batch_keeps_what_finished(slow_refine, tmp_path):
                        tmp_path)
     assert assert_clean_interrupt(done)  # three policies of seconds each cannot be done in 8 s
     summary = (out / "summary.csv").read_text()
-    assert "not run: interrupted" in summary and summary.count("role-") == 3
+    assert "not run: interrupted" in summary and len(summary.splitlines()) == 4  # a row each
