@@ -4,7 +4,12 @@ than stopping at the first; prints the counts as Markdown.
 
     python benchmarks/differential.py                 # 2 processes x 5,200 examples per test
     python benchmarks/differential.py --examples 300 --processes 1   # a quick look
+    python benchmarks/differential.py --rounds 10 --examples 1000   # 10 rounds, kept one by one
     python benchmarks/differential.py --from /tmp/vr-differential-XXXX   # report again
+
+With --rounds, the processes run that many times in turn (each round with new seeds) and each
+round's counts are kept as soon as it finishes, so a run that is stopped part way still reports
+the rounds it finished (--from on its folder).
 
 Each process runs pytest with VR_DIFF_EXAMPLES (examples per test; test (ii) judges 8
 corruptions per example, so about 10 cases per example), VR_DIFF_SEED (its own seed),
@@ -31,13 +36,27 @@ ROOT = Path(__file__).resolve().parents[1]
 PROVERS = ("obligations", "whole", "kernel")
 
 
-def run(examples: int, processes: int, first_seed: int, match_examples: int, nice: int):
+def run(examples: int, processes: int, first_seed: int, match_examples: int, nice: int,
+        rounds: int = 1):
     tmp = Path(tempfile.mkdtemp(prefix="vr-differential-"))
     (tmp / "revision.txt").write_text(_revision() + "\n", encoding="utf-8")
-    procs = []
+    print(f"counts and logs: {tmp}", file=sys.stderr, flush=True)
+    results = []
     start = time.perf_counter()
+    for r in range(rounds):
+        seed = first_seed + r * processes
+        results += _round(tmp, f"{r}-" if rounds > 1 else "", examples, processes, seed,
+                          match_examples, nice)
+        print(f"round {r + 1} of {rounds} finished after {time.perf_counter() - start:.0f} s",
+              file=sys.stderr, flush=True)
+    return results, time.perf_counter() - start, tmp
+
+
+def _round(tmp: Path, tag: str, examples: int, processes: int, first_seed: int,
+           match_examples: int, nice: int):
+    procs = []
     for i in range(processes):
-        counts = tmp / f"counts-{i}.jsonl"
+        counts = tmp / f"counts-{tag}{i}.jsonl"
         env = dict(os.environ, VR_DIFF_EXAMPLES=str(examples), VR_DIFF_SEED=str(first_seed + i),
                    VR_DIFF_COLLECT="1", VR_DIFF_COUNTS=str(counts),
                    VR_MATCH_EXAMPLES=str(match_examples))
@@ -45,7 +64,7 @@ def run(examples: int, processes: int, first_seed: int, match_examples: int, nic
                "tests/test_differential.py", "tests/test_matchers_agree.py"]
         if nice and hasattr(os, "nice"):
             cmd = ["nice", "-n", str(nice)] + cmd
-        log = open(tmp / f"pytest-{i}.log", "w", encoding="utf-8")
+        log = open(tmp / f"pytest-{tag}{i}.log", "w", encoding="utf-8")
         procs.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
                                        stderr=subprocess.STDOUT), counts, log, first_seed + i))
     results = []
@@ -56,7 +75,7 @@ def run(examples: int, processes: int, first_seed: int, match_examples: int, nic
         output = Path(log.name).read_text(encoding="utf-8")
         results.append({"seed": seed, "exit": code, "records": [json.loads(x) for x in lines],
                         "log": log.name, "output": output})
-    return results, time.perf_counter() - start, tmp
+    return results
 
 
 def _verdicts(counts, name: str, verdict: str) -> int:
@@ -73,6 +92,16 @@ def _load(folder: Path):
                         "records": records, "log": str(log),
                         "output": log.read_text(encoding="utf-8") if log.exists() else ""})
     return results
+
+
+def _wall(results) -> float:
+    """An earlier run's wall time: the longest process of each round, summed over rounds."""
+    rounds: dict[str, float] = {}
+    for r in results:
+        tag = Path(r["log"]).stem.rsplit("-", 1)[0]
+        longest = max((rec["seconds"] for rec in r["records"]), default=0.0)
+        rounds[tag] = max(rounds.get(tag, 0.0), longest)
+    return sum(rounds.values())
 
 
 def _read(path: Path) -> str:
@@ -166,6 +195,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1000, help="seed of the first process")
     ap.add_argument("--match-examples", type=int, default=2500,
                     help="patterns per process for the matchers test (8 strings each)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the processes this many times in turn, keeping each round")
     ap.add_argument("--nice", type=int, default=10)
     ap.add_argument("--out", help="also write the report to this file")
     ap.add_argument("--from", dest="folder", help="report on an earlier run's folder instead "
@@ -174,11 +205,11 @@ def main(argv=None) -> int:
     if args.folder:
         folder = Path(args.folder)
         results = _load(folder)
-        wall = max((rec["seconds"] for r in results for rec in r["records"]), default=0.0)
+        wall = _wall(results)
         args.examples = results[0]["records"][0]["examples"] if results else 0
     else:
         results, wall, folder = run(args.examples, args.processes, args.seed,
-                                    args.match_examples, args.nice)
+                                    args.match_examples, args.nice, args.rounds)
     text, status = report(results, wall, args.examples, folder)
     print(text)
     if args.out:
