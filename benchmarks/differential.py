@@ -1,4 +1,4 @@
-"""The long differential run: tests/test_differential.py (and tests/test_matchers_agree.py) at
+"""The long differential run: tests/assurance/test_differential.py (and tests/assurance/test_matchers_agree.py) at
 scale, split over processes with different hypothesis seeds, disagreements collected rather
 than stopping at the first; prints the counts as Markdown.
 
@@ -61,7 +61,7 @@ def _round(tmp: Path, tag: str, examples: int, processes: int, first_seed: int,
                    VR_DIFF_COLLECT="1", VR_DIFF_COUNTS=str(counts),
                    VR_MATCH_EXAMPLES=str(match_examples))
         cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
-               "tests/test_differential.py", "tests/test_matchers_agree.py"]
+               "tests/assurance/test_differential.py", "tests/assurance/test_matchers_agree.py"]
         if nice and hasattr(os, "nice"):
             cmd = ["nice", "-n", str(nice)] + cmd
         log = open(tmp / f"pytest-{tag}{i}.log", "w", encoding="utf-8")

@@ -2,13 +2,13 @@
 
     python benchmarks/mutants.py [--seed 6] [--count 300] [--survey]
 
-For each mutant of tests/mutants.py: the bug, whether the obligation prover killed it, the
+For each mutant of verify_refine.testing.mutants: the bug, whether the obligation prover killed it, the
 property that did, how many cases it took (the three worked examples come first, then seeded
 random cases), whether the proof kernel (the trusted base) rejects the killing output too, and
 with which property, and whether the whole-policy verifier (`verify`) does. Then the known survivors, and the wall time. With --survey every mutant also runs over
 every case: how often its output differs from the correct refiner's, how often the prover
 refutes it, and, for outputs the prover accepts, whether the brute-force oracle of
-tests/oracle.py or the whole-policy verifier finds a violation (which would be a prover miss).
+verify_refine.testing.oracle or the whole-policy verifier finds a violation (which would be a prover miss).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import mutants  # noqa: E402
+from verify_refine.testing import mutants
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def cell(text: str) -> str:
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    cases = mutants.cases(args.seed, args.count)
+    cases = mutants.cases(EXAMPLES, args.seed, args.count)
     correct = mutants.Correct()
     print(f"Cases: the 3 worked examples, then {args.count} generated with seed {args.seed}.\n")
     print("| mutant | the bug | killed | property | cases until the kill | killing case "
@@ -74,7 +75,7 @@ def main(argv=None) -> int:
         if h.killed:
             print(f"- {h.mutant.name}: {cell(h.reason[:160])}")
 
-    print("\nKnown survivors (not in the kill rate; tests/test_mutants.py asserts they survive):\n")
+    print("\nKnown survivors (not in the kill rate; tests/assurance/test_mutants.py asserts they survive):\n")
     print("| mutant | the bug | killed | different outputs / cases | why the prover accepts it |")
     print("|---|---|---|---|---|")
     for m in mutants.SURVIVORS:

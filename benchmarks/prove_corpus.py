@@ -14,49 +14,21 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "aws-managed-policies"
-_CATALOG = None
+from verify_refine.testing.corpus import (
+    add_corpus_arguments,
+    corpus_files,
+    draw_unused,
+    init_worker,
+    managed_policies,
+    worker_catalog,
+)
 
-
-def _init(catalog_spec):
-    global _CATALOG
-    from verify_refine.inputs import catalog
-
-    _CATALOG = catalog.load(catalog_spec)
-
-
-def corpus_files(corpus: Path = CORPUS, limit: int | None = None) -> list[str]:
-    """The managed policies every corpus benchmark runs over, in one order."""
-    files = sorted(str(p) for p in corpus.glob("*.json") if p.name != "INDEX.json")
-    return files[:limit] if limit else files
-
-
-def corpus_arguments(ap: argparse.ArgumentParser) -> None:
-    """The options every corpus benchmark shares: the unused draw, the workers, the solver."""
-    ap.add_argument("--fraction", type=float, default=0.3)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--timeout", type=float, default=10.0)
-    ap.add_argument("--catalog", default=None)
-
-
-def draw_unused(policy, cat, path: str, fraction: float, seed: int):
-    """Each catalog action the policy matches, unused with probability FRACTION (seeded by
-    SEED and the file name, so every benchmark draws the same set)."""
-    from verify_refine.inputs.findings import UnusedSet
-
-    matched = sorted({a for s in policy.statements for p in s.patterns
-                      for a in cat.matching(p.text)})
-    rng = random.Random(f"{seed}:{Path(path).name}")
-    return UnusedSet(tuple(cat.canonical(a) for a in matched if rng.random() < fraction), (), ())
+CORPUS = managed_policies(Path(__file__).resolve().parents[1])
 
 
 def prove_one(job):
@@ -66,7 +38,7 @@ def prove_one(job):
 
     start = time.perf_counter()
     try:
-        cat = _CATALOG
+        cat = worker_catalog()
         policy = parse_policy(Path(path).read_bytes(), path)
         unused = draw_unused(policy, cat, path, fraction, seed)
         done = pipeline.refine_and_prove(policy, unused, cat, timeout_s=timeout)
@@ -84,15 +56,15 @@ def prove_one(job):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    corpus_arguments(ap)
+    add_corpus_arguments(ap)
     args = ap.parse_args()
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}; nothing to measure", file=sys.stderr)
         return 2
-    files = corpus_files(limit=args.limit)
+    files = corpus_files(CORPUS, limit=args.limit)
     jobs = [(f, args.fraction, args.seed, args.timeout) for f in files]
     start = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(args.jobs, _init, (args.catalog,)) as pool:
+    with multiprocessing.get_context("fork").Pool(args.jobs, init_worker, (args.catalog,)) as pool:
         rows = pool.map(prove_one, jobs, chunksize=4)
     wall = time.perf_counter() - start
     times = sorted(r[2] for r in rows)

@@ -20,9 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from verify_refine.testing.corpus import managed_policies, unused_for
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from refine_time import CORPUS, unused_for  # noqa: E402
+CORPUS = managed_policies(ROOT)
 
 
 def timed(cmd, runs):

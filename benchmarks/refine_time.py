@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import statistics
 import subprocess
@@ -20,20 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from verify_refine.testing.corpus import managed_policies, unused_for
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "aws-managed-policies"
-
-
-def unused_for(policy_path: Path, fraction: float, seed: int, catalog_spec) -> list[str]:
-    from verify_refine.inputs import catalog as catalog_mod
-    from verify_refine.inputs.policy import parse_policy
-
-    cat = catalog_mod.load(catalog_spec)
-    policy = parse_policy(policy_path.read_bytes(), str(policy_path))
-    matched = sorted({a for s in policy.statements for p in s.patterns
-                      for a in cat.matching(p.text)})
-    rng = random.Random(seed)
-    return [cat.canonical(a) for a in matched if rng.random() < fraction], len(matched)
+CORPUS = managed_policies(ROOT)
 
 
 def main() -> int:

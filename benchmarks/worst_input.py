@@ -26,7 +26,6 @@ LIMIT = 5_000
 
 
 def _catalog(spec):
-    sys.path.insert(0, str(ROOT / "src"))
     from verify_refine.inputs import catalog
 
     return catalog.load(spec)

@@ -28,7 +28,7 @@ def load_policy(data: bytes, source: str, allow_empty: bool = False) -> Policy:
     document, label = _unwrap(data, source)
     try:
         return parse_policy(document, label, allow_empty)
-    except InputError as exc:
+    except InputError:
         other = _other_kind(data, source)
         if other is None:
             raise

@@ -1,0 +1,1 @@
+"""Assurance: the provers against oracles, mutants, other solvers and the real corpus."""

@@ -1,0 +1,82 @@
+"""Shared test helpers: where the examples and fixtures are, the CLI run in-process or as its own
+process, and small writers and checks that many test files use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from verify_refine.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+BLOG = EXAMPLES / "blog"
+BLOG_POLICY = BLOG / "policy.json"
+BLOG_UNUSED = BLOG / "unused.json"
+BLOG_CATALOG = BLOG / "catalog-2024-10-24.json"
+FIXTURES = ROOT / "tests" / "fixtures"
+AWS_FIXTURES = FIXTURES / "aws"
+BAD = ROOT / "tests" / "bad"
+S3_LAMBDA_CATALOG = FIXTURES / "catalog-2026-10-27-lambda-s3.json"
+# The corpus of real policies is not ours: it is read from the shared folder next to the
+# repository, and the tests that need it skip when it is absent.
+CORPUS = ROOT.parent / "shared" / "corpus"
+MANAGED = CORPUS / "aws-managed-policies"
+SCRIPT = Path(sys.executable).with_name("verify-refine")
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    """`verify-refine ARGV...` in this process: exit code, stdout, stderr."""
+    capsys.readouterr()
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def script(*argv, cwd=None, env=None, input=None, timeout: float = 120, module: bool = False
+           ) -> subprocess.CompletedProcess:
+    """The installed `verify-refine` script (or `python -m verify_refine` with MODULE) as its own
+    process, so that a crash, a hang (timeout) or an interpreter-level problem shows as a user
+    would see it."""
+    if module:
+        command = [sys.executable, "-m", "verify_refine"]
+    else:
+        assert SCRIPT.is_file(), f"console script {SCRIPT} is not installed"
+        command = [str(SCRIPT)]
+    return subprocess.run([*command, *map(str, argv)], cwd=cwd, env=env, input=input,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def require(folder: Path) -> Path:
+    """FOLDER, or skip the test with a message saying where the shared corpus was looked for."""
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent: clone the project next to its shared/ folder")
+    return folder
+
+
+def write_json(path: Path, value) -> Path:
+    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def policy_doc(*actions: str, key: str = "Action") -> dict:
+    """A one-statement Allow policy over the given action entries."""
+    return {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", key: list(actions), "Resource": "*"}]}
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file and folder below `folder`, relative, sorted."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def one_line_error(err: str) -> str:
+    """The single line a command printed for bad input (never a traceback)."""
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]

@@ -1,0 +1,1 @@
+"""Unit tests, one file per module or concern of src/verify_refine."""
