@@ -207,7 +207,7 @@ class Kernel:
         after = self.allowed(rs, negated, self.sorted_catalog) if r is not None else set()
         for a in sorted(a for a in before - after if not self.is_unused(a)):
             self.fail(where, "complete", f"{self.catalog[a]} is no longer allowed")
-        written = {fold(e) for e in rs}  # DESIGN 1: what matches nothing known stays allowed
+        written = {fold(e) for e in rs}  # docs/DESIGN.md section 1: kept when nothing known
         for q in [] if negated else {fold(q): q for q in reversed(ps)}.values():
             if not (self.matched([q], self.sorted_catalog) or self.matched([q], self.sorted_unused)
                     or fold(q) in written or self.dead and exists(

@@ -109,9 +109,9 @@ class StatementQueries:
         self._minimal(orig, originals, entries, hints)
 
     def _unknown_patterns(self, orig, changed: list[str], entries: list[str]) -> None:
-        """DESIGN 1: a pattern that matches nothing known (no catalog action, no unused name, no
-        string of a wholly unused service) stays allowed: one query each (unsat), unless one
-        entry includes it."""
+        """A pattern that matches nothing known (no catalog action, no unused name, no string of
+        a wholly unused service) stays allowed (docs/DESIGN.md section 1): one query each
+        (unsat), unless one entry includes it."""
         for n, text in enumerate(changed):
             if self.catalog.matching(text) or any(
                     fast_match(text, u) for u in self.unused_under([fold(literal_head(text))])) \

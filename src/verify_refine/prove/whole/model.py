@@ -1,7 +1,7 @@
 """Both policies as statements and groups, and the request semantics that re-checks results.
 
-Semantics (DESIGN.md section 4, `verify`). A request is a pair (action a, resource r). A
-statement applies to it when its action element admits a (Action: a matches some entry,
+Semantics (docs/DESIGN.md section 1, `verify`). A request is a pair (action a, resource r).
+A statement applies to it when its action element admits a (Action: a matches some entry,
 NotAction: none; case-insensitive globs), its resource element admits r (Resource: some entry
 matches, NotResource: none; case-SENSITIVE globs; no resource element: every r; under Version
 2012-10-17 an entry holding a policy variable `${...}` is read as variables.py says), and its
