@@ -34,6 +34,11 @@ RULES = (
      "The refinement changed more than Allow statements' actions.",
      "Top-level elements, every non-action element, every Deny statement and the statement "
      "order must be unchanged; only Allow statements may be removed."),
+    ("VR-inputs", "KernelInputs", "error",
+     "The proof kernel reads the inputs differently from the tool.",
+     "The proof kernel re-reads the findings file itself and names a different unused set than "
+     "the one the refinement was proved against: the tool's findings reader misread the file, "
+     "so the result is not trusted. Report it with the findings file."),
     ("VR-stale", "Stale", "error",
      "A file is not the one the certificate was made for.",
      "The sha256 of a policy or of the unused set (or of the catalog slice) differs from the "

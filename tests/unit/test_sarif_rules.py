@@ -1,0 +1,28 @@
+"""Every problem the provers, the kernel and the gate can raise has a SARIF rule to land on."""
+
+from __future__ import annotations
+
+import pytest
+
+from verify_refine.report import sarif
+from verify_refine.verdict import INPUTS, PROPERTIES, STRUCTURE, Problem, Verdict, rule_for
+
+KINDS = [*PROPERTIES, STRUCTURE, INPUTS, "catalog", None]
+
+
+@pytest.mark.parametrize("verdict", [Verdict.REFUTED, Verdict.UNKNOWN])
+@pytest.mark.parametrize("prop", KINDS)
+def test_every_rule_a_problem_can_get_is_declared(prop, verdict, tmp_path):
+    rule = rule_for(prop, verdict)
+    assert rule in sarif.RULE_IDS
+    problem = Problem(rule, "why", prop, verdict, file=str(tmp_path / "x.cert.json"), line=3,
+                      column=7)
+    log = sarif.log([problem], exit_code=1, cwd=tmp_path)
+    result = log["runs"][0]["results"][0]
+    assert log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == rule
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 3,
+                                                                    "startColumn": 7}
+
+
+def test_rule_ids_are_distinct():
+    assert len(set(sarif.RULE_IDS)) == len(sarif.RULE_IDS)
