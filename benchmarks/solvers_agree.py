@@ -5,7 +5,7 @@
 
 Same corpus and the same seeded unused draw as prove_corpus.py. Per policy: parse, draw the
 unused set, refine, plan, solve every obligation with z3, then solve it again with cvc5 through
-the project's own wrapper (smt.solver.solve(..., solver="cvc5")), with the same timeout.
+the project's own wrapper (prove.solver.solve(..., solver="cvc5")), with the same timeout.
 
 A disagreement is two definite answers that differ (sat against unsat). An unknown or timeout
 from either solver is counted on its own line and is never a disagreement. Each sat answer, from

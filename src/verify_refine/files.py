@@ -27,7 +27,7 @@ MiB = 1024 * 1024
 # as /dev/zero, or a pipe that never ends, is refused as too large instead of filling memory.
 LIMITS = {
     "policy": MiB,  # IAM's own limits are 6,144 to 10,240 characters
-    "refined policy": 4 * MiB,  # this tool's output, read back (parse.MAX_REFINED_BYTES)
+    "refined policy": 4 * MiB,  # this tool's output, read back (inputs.policy.MAX_REFINED_BYTES)
     "findings": 64 * MiB,
     "get-finding-recommendation": 64 * MiB,
     "catalog": 256 * MiB,

@@ -1,6 +1,6 @@
 """Three matchers agree on generated (pattern, string) pairs: the reference matcher
 (`glob.matches`, the executable spec), Z3's evaluation of the SMT-LIB encoding the provers use
-(`smt.evaluate.member`: `(str.in_re fold(text) encode.regex(pattern))`, simplified by z3), and
+(`prove.evaluate.member`: `(str.in_re fold(text) encode.regex(pattern))`, simplified by z3), and
 Python's `fnmatch.fnmatchcase` on case-folded strings, with `[` escaped as `[[]` (fnmatch reads
 `[...]` as a character class; IAM has none).
 
@@ -13,7 +13,7 @@ Pairs: patterns grown from real-looking catalogs (`assurance_strategies.patterns
 patterns over an alphabet with `*`, `?`, `[`, `]`, `\\`, `"`, separators, both cases and
 non-ASCII letters; for each, strings in the pattern's language, near misses of those (one
 character dropped or replaced, or one case change), near misses of the pattern's own text, and
-random strings. The proof kernel's own matcher (`smt.kernel.matches`) is held to the same
+random strings. The proof kernel's own matcher (`prove.kernel.matches`) is held to the same
 answers. VR_MATCH_EXAMPLES (default 600) patterns, PAIRS_PER_PATTERN (8) strings each:
 4,800 pairs by default.
 """

@@ -1,4 +1,5 @@
-"""Tests for parse.py: JSON with positions, the IAM policy structure, and every error message."""
+"""Tests for the policy reader (inputs/jsontext.py, inputs/policy.py): JSON with positions, the
+IAM policy structure, and every error message."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The token trie of catalog action names (tokens as tokens.py defines them)."""
+"""The token trie of catalog action names (tokens as spec/tokens.py defines them)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Mutation testing of the refiner: deliberately wrong refiners, and the cases that kill them.
 
 A mutant is one realistic bug, written as a textual change to the source of one refiner-side
-module (refine.py, trie.py, unusedindex.py, report.py, or a private copy of tokens.py). Applying
+module (refine/refiner.py, refine/trie.py, refine/unused_index.py, report/document.py, or a
+private copy of spec/tokens.py). Applying
 it compiles the changed source into a fresh namespace and installs the changed functions and
 classes into the refiner's own modules for the duration of a `with` block; src/ is never
 edited, and nothing the prover imports is touched (see PROVER_MODULES). A mutant whose `old`

@@ -8,7 +8,7 @@ import inspect
 from dataclasses import dataclass
 
 # Modules the prover (obligations, prover, whole, certificate) reads: a mutant never installs
-# anything into them. tokens.py may be mutated only as a private copy installed into trie.py.
+# anything into them. spec/tokens.py may be mutated only as a private copy installed into refine/trie.py.
 PROVER_MODULES = frozenset({
     "verify_refine.spec.tokens", "verify_refine.spec.glob", "verify_refine.spec.languages",
     "verify_refine.inputs.catalog", "verify_refine.inputs.findings", "verify_refine.jsonout",
