@@ -11,22 +11,32 @@ The library in a few calls (README, "Library use"):
 
 __version__ = "0.1.0"
 
-from .api import (  # noqa: E402
-                  check_certificate,
-                  load_catalog,
-                  load_findings,
-                  load_policy,
-                  refine_and_prove,
-                  verify,
-                  verify_recommendation,
-)
-from .errors import InputError, UsageError  # noqa: E402
-from .inputs.catalog import Catalog  # noqa: E402
-from .inputs.findings import UnusedSet  # noqa: E402
-from .inputs.model import Policy  # noqa: E402
-from .pipeline import CertificateCheck, ProvedRefinement, StepResult  # noqa: E402
-from .prove.whole import VerifyResult  # noqa: E402
-from .verdict import Exit, Problem, Verdict  # noqa: E402
+# Where each public name lives. They are imported on first use (PEP 562), so that running the
+# command line, or importing one sub-package, does not load the whole library first.
+_HOME = {
+    "load_policy": "api", "load_findings": "api", "load_catalog": "api",
+    "refine_and_prove": "api", "check_certificate": "api", "verify": "api",
+    "verify_recommendation": "api",
+    "ProvedRefinement": "pipeline", "CertificateCheck": "pipeline", "StepResult": "pipeline",
+    "VerifyResult": "prove.whole", "Verdict": "verdict", "Problem": "verdict", "Exit": "verdict",
+    "Policy": "inputs.model", "UnusedSet": "inputs.findings", "Catalog": "inputs.catalog",
+    "InputError": "errors", "UsageError": "errors",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'verify_refine' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
 
 __all__ = [
     "__version__",
