@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import InputError
@@ -16,11 +17,13 @@ from .inputs.findings import UnusedSet
 from .inputs.jsontext import json_position, load_json, quote
 from .inputs.model import Policy
 from .jsonout import canonical
-from .prove import prover
 from .prove.plan import Plan
 from .prove.solver import version as solver_version
 from .spec.glob import fold
 from .verdict import PROPERTIES
+
+if TYPE_CHECKING:  # for annotations only: the certificate never runs the prover
+    from .prove import prover
 
 FORMAT = "verify-refine/certificate"
 VERSION = 1

@@ -11,7 +11,7 @@ vector any string has is found, so "no counterexample" is a proof, not a lack of
 enumerated the same way, so the whole-policy semantics is decided exactly too.
 
 Two oracles, because the provers prove two different things:
-- "statement" (DESIGN.md section 1, per Allow statement, paired as the hints say): structure,
+- "statement" (docs/DESIGN.md section 1, per Allow statement, paired as the hints say): structure,
   sound, removes, complete, minimal, and "kept" (section 1, catalog: an Action pattern that
   matches nothing known, i.e. no catalog action and nothing unused, is kept: the refined
   statement still allows every string of it, which lets an entry that includes it stand in). The
@@ -198,7 +198,7 @@ def action_element(stmt: dict) -> tuple[str, list[str]]:
 
 
 def statement_oracle(case: Case) -> dict[str, str | None]:
-    """DESIGN.md's properties per Allow statement, paired by the hints: for each property None
+    """docs/DESIGN.md's properties per Allow statement, paired by the hints: for each property None
     when it holds in every pair, else the first witness found."""
     out: dict[str, str | None] = {STRUCTURE: None, oracle.SOUND: None, oracle.REMOVES: None,
                                   oracle.COMPLETE: None, oracle.MINIMAL: None, KEPT: None}
@@ -261,7 +261,7 @@ def statement_oracle(case: Case) -> dict[str, str | None]:
 
 
 def _minimal(not_action: bool, ents_o, ents_r, entry_hints, case: Case) -> str | None:
-    """DESIGN's minimal for every generated entry: in an Action list, an entry that is not one
+    """docs/DESIGN.md's minimal for every generated entry: in an Action list, an entry that is not one
     of the original patterns (its origin: the one its hint names, else any original pattern);
     in a NotAction list, an added entry other than an unused name or `svc:*` of a wholly unused
     service, which are excluded as written. The node is found, not taken from the hint."""
@@ -723,7 +723,7 @@ def _policy(*actions) -> dict:
 
 def test_kept_exemption_is_decided_exactly_not_by_literal_head():
     """`s?:X` matches nothing known and cannot meet `sqs:` (its third character is `:`), so
-    DESIGN 1 keeps it. Found by this module: both hint-based provers used to exempt it because
+    docs/DESIGN.md section 1 keeps it. Found by this module: both hint-based provers used to exempt it because
     its literal head `s` is a prefix of `sqs:`, and proved a refinement that drops it; they now
     decide whether a pattern meets an unused service exactly."""
     case = _case({"s3": ["GetObject"]}, UnusedSet((), ("sqs",), ()),

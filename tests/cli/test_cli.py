@@ -85,7 +85,7 @@ def test_golden_2026(capsys):
     assert code == 0
     check_golden(out, EXPECTED_2026, S3_2026)
     assert out == EXPECTED_2026.read_text()
-    # DESIGN.md section 2: the 2024 entries, and two actions added since.
+    # docs/DESIGN.md section 2: the 2024 entries, and two actions added since.
     got = set(json.loads(out)["Statement"][1]["Action"])
     assert got - set(S3_2024) == {"s3:GetBucketAbac", "s3:GetBucketMetadataTableConfiguration"}
     assert set(S3_2024) <= got
@@ -108,7 +108,7 @@ def test_golden_is_right_over_its_catalog(catalog_path, golden):
 
 
 def test_get_object_star_grants_three_actions_added_after_2024():
-    """DESIGN.md section 2: the same s3:GetObject* admits three more actions in 2026."""
+    """docs/DESIGN.md section 2: the same s3:GetObject* admits three more actions in 2026."""
     old = set(catalog_mod.load(str(BLOG_CATALOG)).matching("s3:GetObject*"))
     cat = catalog_mod.load(str(S3_LAMBDA_CATALOG))
     new = set(cat.matching("s3:GetObject*"))

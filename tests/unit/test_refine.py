@@ -1,4 +1,4 @@
-"""The refiner on hand-made cases: each rule of DESIGN.md section 2, one at a time."""
+"""The refiner on hand-made cases: each rule of docs/DESIGN.md section 2, one at a time."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def test_refine_warns_when_the_refined_policy_is_too_big(tmp_path, capsys):
 
 
 def test_worked_example_exposure_since_2024():
-    """DESIGN.md section 2: s3:GetObject* now admits three actions added after 2024."""
+    """docs/DESIGN.md section 2: s3:GetObject* now admits three actions added after 2024."""
     refined = parse_policy((BLOG / "expected-2024.json").read_bytes(), "expected-2024.json")
     exp = exposure.exposure(refined, catalog_mod.load(str(S3_LAMBDA_CATALOG)), catalog_mod.load(str(BLOG_CATALOG)))
     by_entry = {entry: actions for _, entry, actions in exp.entries}

@@ -15,12 +15,11 @@ each with a shortest witness string. Each `(action vector, resource vector, cond
 is then one class of requests, and a property holds iff it holds on every class. No sampling,
 no bound on the length of the strings.
 
-Actions are case-insensitive: patterns and strings are folded with `glob.fold` first, and the
-search runs over folded characters. Resources are case-sensitive and are not folded.
+Actions are case-insensitive (folded with `glob.fold`, searched folded); resources are not.
 
 Two definitions of the properties
 ---------------------------------
-- Per statement (DESIGN.md section 1), used for the obligation prover: for each Allow statement
+- Per statement (docs/DESIGN.md section 1), used for the obligation prover: for each Allow statement
   P_i and its refined counterpart R_i (paired as the hints say; none when removed), with
   lang(NotAction list) = every string in none of its entries:
   sound: lang(R_i) ⊆ lang(P_i) over all strings; removes: lang(R_i) ∩ U = ∅ where U holds the
@@ -176,7 +175,7 @@ def unused_classes(patterns, unused: UnusedSet) -> dict[tuple[bool, ...], str]:
     return out
 
 
-# --- per statement (DESIGN.md section 1) --------------------------------------------------------
+# --- per statement (docs/DESIGN.md section 1) --------------------------------------------------------
 
 def _admits(entries, negated: bool, vec_of) -> bool:
     hit = any(vec_of(e) for e in entries)
@@ -246,7 +245,7 @@ def _unused_in(origin: str | None, prefix: str, unused: UnusedSet) -> bool:
 
 def meets_nothing_known(pattern: str, unused: UnusedSet, catalog: Catalog) -> bool:
     """lang(pattern) holds no catalog action and nothing unused (no listed name, no string of a
-    wholly unused service): DESIGN 1 keeps such a pattern as written."""
+    wholly unused service): docs/DESIGN.md 1 keeps such a pattern as written."""
     if any(match(pattern, a) for a in catalog_actions(catalog)):
         return False
     if any(match(pattern, u) for u in unused.actions):

@@ -119,6 +119,11 @@ def _by_answer(rows, z3_answer):
 
 def report(s: Summary, args, wall: float, versions: str, corpus: Path) -> str:
     """The Markdown report: the figures, every disagreement, the slowest for cvc5."""
+    lines = _figures(s, args, versions, corpus) + _times(s.rows, args, wall) + _lists(s, args)
+    return "\n".join(lines) + "\n"
+
+
+def _figures(s: Summary, args, versions: str, corpus: Path) -> list[str]:
     rows = s.rows
     lines = [
         "# Two solvers agree: z3 and cvc5 on every obligation",
@@ -156,6 +161,11 @@ def report(s: Summary, args, wall: float, versions: str, corpus: Path) -> str:
         f"{sum(r.z3 != r.expected for r in rows)} / {sum(r.cvc5 != r.expected for r in rows)} |",
         "",
     ]
+    return lines
+
+
+def _times(rows, args, wall: float) -> list[str]:
+    lines = []
     z3_total = sum(r.z3_s for r in rows)
     cvc5_total = sum(r.cvc5_s for r in rows)
     lines += ["## Time", "",
@@ -175,7 +185,12 @@ def report(s: Summary, args, wall: float, versions: str, corpus: Path) -> str:
     for r in sorted(rows, key=lambda r: -r.cvc5_s)[:args.slowest]:
         lines.append(f"| {r.policy} | {r.id} | {r.expected} | {r.cvc5} | {r.cvc5_s:.2f} | "
                      f"{r.z3} | {r.z3_s:.2f} |")
-    lines += ["", "## Disagreements", ""]
+    return lines
+
+
+def _lists(s: Summary, args) -> list[str]:
+    rows = s.rows
+    lines = ["", "## Disagreements", ""]
     dis = s.disagreements()
     lines += [f"- {r.policy} `{r.id}`: z3 {r.z3}, cvc5 {r.cvc5} (expected {r.expected}) "
               f"{r.note}" for r in dis] or ["None."]
@@ -195,7 +210,7 @@ def report(s: Summary, args, wall: float, versions: str, corpus: Path) -> str:
         lines += ["", "## Crashes and structure problems", ""]
         lines += [f"- {p}: crashed: {why}" for p, why in s.crashed]
         lines += [f"- {p}: structure: {why}" for p, why in s.structure]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _tally(values) -> str:

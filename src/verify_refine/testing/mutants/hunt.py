@@ -157,20 +157,14 @@ def kernel_failures(case: Case, out: Output) -> list[str]:
 
 
 def oracle_problems(case: Case, out: Output, rng_seed: int = 0) -> list[str]:
-    """Statement by statement, with the brute-force oracle of verify_refine.testing.oracle (reference matcher
-    only): sound on samples and near misses, removes and complete on the catalog and the unused
-    names, and the structure check. An independent second opinion on an accepted output."""
-    from verify_refine.testing.oracle import (
-        allows,
-        catalog_actions,
-        is_unused,
-        near_misses,
-        samples,
-    )
+    """Statement by statement, with the brute-force oracle of verify_refine.testing.oracle
+    (reference matcher only): sound on samples and near misses, removes and complete on the
+    catalog and the unused names, and the structure check. An independent second opinion on an
+    accepted output."""
+    from verify_refine.testing.oracle import catalog_actions
 
     rng = random.Random(rng_seed)
-    doc = json.loads(case.policy)
-    refined = json.loads(out.text)
+    doc, refined = json.loads(case.policy), json.loads(out.text)
     originals = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
     news = refined.get("Statement", [])
     news = news if isinstance(news, list) else [news]
@@ -180,43 +174,56 @@ def oracle_problems(case: Case, out: Output, rng_seed: int = 0) -> list[str]:
     for row in out.hints["statements"]:
         before = originals[row["original"]]
         after = None if row["refined"] is None else news[row["refined"]]
+        where = f"statement {row['original'] + 1}"
         key = "Action" if "Action" in before else "NotAction" if "NotAction" in before else None
         rest = {k: v for k, v in before.items() if k != key}
         if after is not None and {k: v for k, v in after.items() if k != key} != rest:
-            problems.append(f"statement {row['original'] + 1}: structure")
+            problems.append(f"{where}: structure")
         if before["Effect"] != "Allow":
             if after != before:
-                problems.append(f"statement {row['original'] + 1}: Deny changed")
-            continue
-        if key is None:
-            continue
-        listed = lambda s: s[key] if isinstance(s[key], list) else [s[key]]  # noqa: E731
-        old = listed(before)
-        new = [] if after is None else listed(after)
-        neg = key == "NotAction"
+                problems.append(f"{where}: Deny changed")
+        elif key is not None:
+            problems += _statement_problems(case, before, after, key, universe, rng, where)
+    return problems
 
-        def allowed(entries, action):
-            if after is None and entries is new:
-                return False
-            return allows(entries, action, neg)
 
-        probes = list(universe)
-        for text in old + new:
-            for sample in samples(text, rng):
-                probes += [sample, *near_misses(sample, rng)]
-        where = f"statement {row['original'] + 1}"
-        for s in probes:
-            if allowed(new, s) and not allowed(old, s):
-                problems.append(f"{where}: sound: {s}")
-                break
-        for s in universe:
-            if is_unused(case.unused, s) and allowed(new, s):
-                problems.append(f"{where}: removes: {s}")
-                break
-        for s in catalog_actions(case.catalog):
-            if allowed(old, s) and not is_unused(case.unused, s) and not allowed(new, s):
-                problems.append(f"{where}: complete: {s}")
-                break
+def _statement_problems(case: Case, before: dict, after: dict | None, key: str, universe,
+                        rng: random.Random, where: str) -> list[str]:
+    """The first sound, removes and complete violation the oracle finds in one Allow statement."""
+    from verify_refine.testing.oracle import (
+        allows,
+        catalog_actions,
+        is_unused,
+        near_misses,
+        samples,
+    )
+
+    def listed(s):
+        return s[key] if isinstance(s[key], list) else [s[key]]
+
+    old, new, neg = listed(before), [] if after is None else listed(after), key == "NotAction"
+
+    def allowed(entries, action):
+        if after is None and entries is new:
+            return False
+        return allows(entries, action, neg)
+
+    probes = list(universe)
+    for text in old + new:
+        for sample in samples(text, rng):
+            probes += [sample, *near_misses(sample, rng)]
+    problems = []
+    if any(allowed(new, s) and not allowed(old, s) for s in probes):
+        problems.append(f"{where}: sound: " + next(
+            s for s in probes if allowed(new, s) and not allowed(old, s)))
+    for s in universe:
+        if is_unused(case.unused, s) and allowed(new, s):
+            problems.append(f"{where}: removes: {s}")
+            break
+    for s in catalog_actions(case.catalog):
+        if allowed(old, s) and not is_unused(case.unused, s) and not allowed(new, s):
+            problems.append(f"{where}: complete: {s}")
+            break
     return problems
 
 
