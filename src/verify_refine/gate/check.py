@@ -119,10 +119,9 @@ class Checker:
         except InputError as exc:
             return input_problem(exc, "catalog", (cert.get("catalog") or {}).get("path"))
         files = cert.get("files") or {}
-        loaded = {}
-        embedded = catalog_slice.catalog_of(cert)
-        for name, load in (("original", _original), ("refined", _refined),
-                           ("unused", lambda p: findings_mod.load(p, embedded)[0])):
+        loaded = {}  # the findings spelled as the slice the proof is about spells them
+        for name, load in (("original", _original), ("refined", _refined), (
+                "unused", lambda p: findings_mod.load(p, catalog_slice.catalog_of(cert))[0])):
             try:
                 loaded[name] = load(recorded[name])
             except InputError as exc:
@@ -137,14 +136,16 @@ class Checker:
         out.obligations = result.obligations
         where = Locator(cert, cert_path, recorded, loaded["original"], loaded["refined"])
         out.problems += [where.place(p) for p in result.problems]
-        if result.verdict is Verdict.PROVED:
-            out.problems += self._drift(embedded, cat, loaded, recorded, where)
+        out.problems += self._drift(result, cat, loaded, recorded, where)
         return None
 
-    def _drift(self, embedded, current, loaded: dict, recorded: dict, where) -> list[Problem]:
+    def _drift(self, result, current, loaded: dict, recorded: dict, where) -> list[Problem]:
         """The catalog drift of a certificate that checks: a warning, or an error under
-        --fail-on-drift; none when today's catalog has the slice's very names."""
-        found = drift.find(embedded, current, loaded["original"], loaded["refined"],
+        --fail-on-drift; none when today's catalog has the slice's very names (or when the
+        certificate does not check: then that is what matters)."""
+        if result.verdict is not Verdict.PROVED:
+            return []
+        found = drift.find(result.catalog, current, loaded["original"], loaded["refined"],
                            loaded["unused"], recorded["unused"])
         if found is None:
             return []
