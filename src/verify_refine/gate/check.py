@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import certificate, pipeline
+from .. import catalog_slice, certificate, drift, pipeline
 from ..errors import InputError
 from ..files import read_input
 from ..inputs import catalog as catalog_mod
@@ -71,10 +71,11 @@ class Checker:
             out.problems.append(Problem("VR-unreadable", f"malformed certificate: cannot be "
                                         f"checked ({type(exc).__name__}: {exc})",
                                         file=cert_path, line=1, column=1))
+        verdict = verdict_of(out.problems)  # a warning (drift) leaves it valid
         if any(p.rule == "VR-unreadable" for p in out.problems):
             out.status = "unreadable"
-        elif out.problems:
-            out.status = "invalid" if verdict_of(out.problems) is Verdict.REFUTED else "unknown"
+        elif verdict is not Verdict.PROVED:
+            out.status = "invalid" if verdict is Verdict.REFUTED else "unknown"
         out.problems = [p.at(p.file, p.line, p.column, cert_path) for p in out.problems]
         return out
 
@@ -118,9 +119,9 @@ class Checker:
         except InputError as exc:
             return input_problem(exc, "catalog", (cert.get("catalog") or {}).get("path"))
         files = cert.get("files") or {}
-        loaded = {}
-        for name, load in (("original", _original), ("refined", _refined),
-                           ("unused", lambda p: findings_mod.load(p, cat)[0])):
+        loaded = {}  # the findings spelled as the slice the proof is about spells them
+        for name, load in (("original", _original), ("refined", _refined), (
+                "unused", lambda p: findings_mod.load(p, catalog_slice.catalog_of(cert))[0])):
             try:
                 loaded[name] = load(recorded[name])
             except InputError as exc:
@@ -128,16 +129,29 @@ class Checker:
                               files.get(name))
         if out.problems:
             return None
-        named = dict(recorded, catalog=catalog_file if self.args.catalog is None
-                     else self.args.catalog)
         result = pipeline.check_certificate(
             cert, original=loaded["original"], refined=loaded["refined"],
-            unused=loaded["unused"], catalog=cat, solver=self.args.solver,
-            timeout_s=self.args.timeout, files=named)
+            unused=loaded["unused"], current=cat, solver=self.args.solver,
+            timeout_s=self.args.timeout, files=recorded)
         out.obligations = result.obligations
         where = Locator(cert, cert_path, recorded, loaded["original"], loaded["refined"])
         out.problems += [where.place(p) for p in result.problems]
+        out.problems += self._drift(result, cat, loaded, recorded, where)
         return None
+
+    def _drift(self, result, current, loaded: dict, recorded: dict, where) -> list[Problem]:
+        """The catalog drift of a certificate that checks: a warning, or an error under
+        --fail-on-drift; none when today's catalog has the slice's very names (or when the
+        certificate does not check: then that is what matters)."""
+        if result.verdict is not Verdict.PROVED:
+            return []
+        found = drift.find(result.catalog, current, loaded["original"], loaded["refined"],
+                           loaded["unused"], recorded["unused"])
+        if found is None:
+            return []
+        return [where.place(drift.problem(found, display(where.cert_path), recorded["refined"],
+                                          loaded["refined"],
+                                          getattr(self.args, "fail_on_drift", False)))]
 
 
 def _original(path: str):
@@ -164,12 +178,14 @@ class Locator:
                               if isinstance(row, dict) and isinstance(row.get("original"), int)}
 
     def place(self, p: Problem) -> Problem:
+        if p.line is not None:  # already located
+            return p
+        if p.certificate_at is not None:
+            return p.at(self.cert_path, *certificate.position(self.cert_path, p.certificate_at))
         if p.rule == "VR-certificate":
             return p.at(self.cert_path, *position_of(self.cert_path, p.obligation))
         if p.file is not None:  # a stale input: where that file starts
             return p.at(p.file, *self.first_statement(p.file))
-        if p.rule == "VR-stale":  # the installed catalog's slice differs
-            return p.at(self.cert_path, *position_of(self.cert_path, "slice_sha256", key=True))
         if p.statement is not None:
             return p.at(*self.statement(p.statement))
         return p.at(self.recorded["refined"], *self.first_statement(self.recorded["refined"]))

@@ -135,6 +135,12 @@ def _file_problem(data) -> tuple[str, tuple, bool] | None:
     """What is wrong with a catalog file's content: (message, JSON path, at the key?)."""
     if not isinstance(data, dict) or not data:
         return 'a catalog file is a non-empty JSON object {"s3": ["GetObject", ...]}', (), False
+    return names_problem(data)
+
+
+def names_problem(data: dict) -> tuple[str, tuple, bool] | None:
+    """What is wrong with service prefixes and their action names, as a catalog file or a
+    certificate's embedded slice holds them: (message, JSON path, at the key?), or None."""
     seen: set[str] = set()
     for svc, names in data.items():
         if not _is_service(svc):

@@ -32,7 +32,10 @@ class UnusedSet:
         return self.actions + tuple(f"{svc}:*" for svc in self.services)
 
     def canonical_json(self) -> bytes:
-        data = {"actions": sorted(self.actions, key=fold), "services": sorted(self.services)}
+        """The set as certificates hash it: folded (IAM ignores case), so that it does not
+        depend on which catalog spelled the names."""
+        data = {"actions": sorted(fold(a) for a in self.actions),
+                "services": sorted(fold(s) for s in self.services)}
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
     def digest(self) -> str:

