@@ -1,9 +1,9 @@
 """Regenerate tests/bad/certificate/: a valid certificate (files/valid.json, made by the real
 `verify-refine refine`), and each bad certificate as one named edit of it. Run it after a change
 of the certificate format, then review each message in tests/bad/certificate/expected.json
-(`python tests/bad/make_certificate_fixtures.py --show` prints what `check` says now).
+(`python tests/make_bad_certificates.py --show` prints what `check` says now).
 
-    python tests/bad/make_certificate_fixtures.py [--show]
+    python tests/make_bad_certificates.py [--show]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from verify_refine.cli import main
 
-HERE = Path(__file__).resolve().parent / "certificate"
+HERE = Path(__file__).resolve().parent / "bad" / "certificate"
 FILES = HERE / "files"
 
 
