@@ -80,8 +80,8 @@ def run(args) -> int:
                       "exclusions": gatereport.exclusion_rows(found.exclusions),
                       "summary": found.summary}
         report = json.dumps(sarif.log(found.problems, exit_code=found.code,
-                                      notes=found.head + found.notes, properties=properties,
-                                      warn_only=args.warn_only),
+                                      notes=found.head + found.notes, root=found.root,
+                                      properties=properties, warn_only=args.warn_only),
                             indent=2, ensure_ascii=False) + "\n"
     if args.output:
         write_atomically(args.output, report)

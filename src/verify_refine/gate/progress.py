@@ -1,4 +1,4 @@
-"""The gate's progress on stderr: a line every so many certificates or seconds, none for short runs."""
+"""The gate's progress on stderr: a line every so many certificates or seconds, none at first."""
 
 from __future__ import annotations
 
