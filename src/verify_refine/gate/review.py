@@ -58,9 +58,7 @@ def review(args, progress=None) -> Review:
     all_findings += [f for o in outcomes for f in o.problems]
 
     required_rows = _cover(required, outcomes, all_findings)
-    failed = [o for o in outcomes if o.status in ("invalid", "unreadable")]
-    unknown = [o for o in outcomes if o.status == "unknown"]
-    uncovered = [row for row in required_rows if not row[2]]  # no certificate names it
+    counts = _counts(outcomes, required_rows)
     empty = not certs and not required and not tree.problems
     head = gatereport.header(root, exclusions)
     notes: list[tuple[str, str]] = []
@@ -77,7 +75,7 @@ def review(args, progress=None) -> Review:
         notes.append(("note" if code == EXIT_OK else "error", message))
     elif verdict_of(all_findings) is Verdict.REFUTED:
         code = EXIT_FAILED
-    elif unknown:
+    elif counts["unknown"]:
         code = EXIT_UNKNOWN
     else:
         code = EXIT_OK
@@ -86,17 +84,23 @@ def review(args, progress=None) -> Review:
         code = EXIT_OK
     all_findings.sort(key=lambda f: (_display(f.file), f.line, f.column, f.rule, f.message))
 
-    summary = {"certificates": len(outcomes),
-               "valid": sum(o.status == "valid" for o in outcomes),
-               "failed": len(failed), "unknown": len(unknown),
-               "required": len(required_rows),
-               "covered": sum(row[1] is not None for row in required_rows),
-               "uncovered": len(uncovered),
-               "problems": len(all_findings), "warn_only": bool(args.warn_only),
-               "empty": empty, "status": "empty" if empty else _status(would_be),
-               "exit_code": code}
+    summary = dict(counts, problems=len(all_findings), warn_only=bool(args.warn_only),
+                   empty=empty, status="empty" if empty else _status(would_be), exit_code=code)
     return Review(root, exclusions, outcomes, required_rows, all_findings, head, notes,
                   summary, code)
+
+
+def _counts(outcomes, required_rows) -> dict:
+    """Each certificate once: valid, failed (invalid or unreadable) or unknown; each required
+    file once: covered by a valid certificate, named only by certificates that failed (counted
+    with them), or uncovered (no certificate names it)."""
+    return {"certificates": len(outcomes),
+            "valid": sum(o.status == "valid" for o in outcomes),
+            "failed": sum(o.status in ("invalid", "unreadable") for o in outcomes),
+            "unknown": sum(o.status == "unknown" for o in outcomes),
+            "required": len(required_rows),
+            "covered": sum(row[1] is not None for row in required_rows),
+            "uncovered": sum(not row[2] for row in required_rows)}
 
 
 def _cover(required: list[str], outcomes, problems: list[Problem]) -> list[tuple]:
