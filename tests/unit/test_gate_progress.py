@@ -74,3 +74,13 @@ def test_never_quiet_too_long_never_too_chatty(steps):
         previous = (when, done)
     ticker.finish()
     assert bool(out.getvalue()) == (clock.now - start >= QUIET_S or bool(printed))
+
+
+def test_the_last_certificate_gets_one_line_with_the_total_time():
+    clock, out = Clock(), io.StringIO()
+    ticker = Progress(EVERY_N, out, clock)
+    clock.now += EVERY_S + QUIET_S
+    ticker.advance(EVERY_N)  # all done: the line is finish's, not one more
+    assert out.getvalue() == ""
+    ticker.finish()
+    assert lines(out) == [f"gate: checked {EVERY_N} of {EVERY_N} certificates in 7.0 s"]

@@ -27,7 +27,7 @@ class Progress:
         """COUNT more certificates checked (0: only look at the clock)."""
         self.done += count
         now = self.clock()
-        if now - self.start < QUIET_S:
+        if now - self.start < QUIET_S or self.done >= self.total:  # the last line is finish's
             return
         if self.done - self.last_done >= EVERY_N or now - self.last_time >= EVERY_S:
             self._write(f"gate: checked {self.done} of {self.total} certificates, "
