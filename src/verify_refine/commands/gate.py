@@ -52,7 +52,7 @@ def add_parser(commands) -> None:
                            f"certificate that checks; repeatable (default {DEFAULT_REQUIRE})")
     gate.add_argument("--allow-empty", action="store_true",
                       help="exit 0 when there is nothing at all to check (default: exit 2)")
-    options.jobs(gate, "certificates checked in parallel worker processes,")
+    options.jobs(gate, "certificates checked in worker processes")
     options.solver(gate)
     options.timeout(gate)
 
