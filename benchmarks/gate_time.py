@@ -8,7 +8,10 @@ larger than the corpus), each with a seeded unused draw (verify_refine.testing.c
 and certified through the pipeline as `refine -o --certificate` does, in parallel. Then times
 the whole `verify-refine gate --format json` process at each --jobs value (wall time,
 time.perf_counter around the subprocess; min / median / max of --runs runs, interleaved) and
-checks that every run passes with the same report. Standard library only, beside verify-refine.
+its CPU time (user + system of the gate and its workers, from getrusage), and checks that every
+run passes with the same report. The machine's load average is printed with the figures: on a
+shared machine the wall time says as much about the others as about the gate. Standard library
+only, beside verify-refine.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -91,15 +96,23 @@ def build(repo: Path, corpus: Path, args) -> int:
     return made
 
 
-def time_gate(cli: str, repo: Path, jobs: int) -> tuple[float, dict]:
+def cpu_of_children() -> float:
+    """User + system seconds of the finished child processes (and the workers they waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_gate(cli: str, repo: Path, jobs: int) -> tuple[float, float, dict]:
+    """Wall seconds, CPU seconds (the gate and its workers) and the report of one gate run."""
     command = [cli, "gate", "policies", "--format", "json", "--jobs", str(jobs)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_of_children()
     done = subprocess.run(command, cwd=repo, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_of_children() - cpu
     if done.returncode != 0:
         raise SystemExit(f"gate --jobs {jobs} exited {done.returncode}:\n{done.stderr[-2000:]}")
     report = json.loads(done.stdout)
-    return seconds, {k: report[k] for k in ("results", "certificates", "required", "summary")}
+    return seconds, cpu, {k: report[k] for k in ("results", "certificates", "required",
+                                                 "summary")}
 
 
 def main() -> int:
@@ -126,11 +139,13 @@ def main() -> int:
         count = len(list((repo / "policies").glob("*/x.cert.json")))
         jobs_list = [int(j) for j in args.jobs_list.split(",")]
         times: dict[int, list[float]] = {j: [] for j in jobs_list}
+        cpu: dict[int, list[float]] = {j: [] for j in jobs_list}
         reports = set()
         for _ in range(args.runs):
             for jobs in jobs_list:
-                seconds, report = time_gate(cli, repo, jobs)
+                seconds, used, report = time_gate(cli, repo, jobs)
                 times[jobs].append(seconds)
+                cpu[jobs].append(used)
                 reports.add(json.dumps(report, sort_keys=True))
         if len(reports) > 1:
             raise SystemExit("the reports differ between runs or --jobs values")
@@ -138,7 +153,9 @@ def main() -> int:
             print(f"gate over {count} certificates, --jobs {jobs}: min {min(seconds):.1f} s, "
                   f"median {statistics.median(seconds):.1f} s, max {max(seconds):.1f} s "
                   f"({len(seconds)} runs; {statistics.median(seconds) / count * 1000:.0f} ms "
-                  "per certificate)")
+                  f"per certificate); CPU median {statistics.median(cpu[jobs]):.1f} s "
+                  f"(user + system, workers included); 1-minute load average at the end "
+                  f"{os.getloadavg()[0]:.1f}")
     return 0
 
 
