@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..files import check_writable, refuse_collisions, write_atomically
+from ..gate.progress import Progress
 from ..gate.review import DEFAULT_REQUIRE, review
 from ..report import gate as gatereport
 from ..report import sarif
@@ -55,17 +56,19 @@ def add_parser(commands) -> None:
                            f"certificate that checks; repeatable (default {DEFAULT_REQUIRE})")
     gate.add_argument("--allow-empty", action="store_true",
                       help="exit 0 when there is nothing at all to check (default: exit 2)")
+    options.jobs(gate, "certificates checked in worker processes")
     options.solver(gate)
     options.timeout(gate)
 
 
-
-
 def run(args) -> int:
     """Review the tree, then report in the chosen format; the exit code is the review's."""
+    # argparse (3.11) turns `--require=--` into an empty list instead of the text "--"
+    args.require = [g if isinstance(g, str) else "--" for g in args.require or []]
+    args.exclude = [g if isinstance(g, str) else "--" for g in args.exclude]
     if args.output:
         check_writable(args.output)
-    found = review(args)
+    found = review(args, progress=lambda total: Progress(total, sys.stderr))
     if args.output:  # the report must not overwrite a file the gate read
         read = {f"the certificate {o.path}": o.path for o in found.outcomes}
         read.update({f"the file {path}": path for path, _, _ in found.required_rows})
@@ -81,10 +84,11 @@ def run(args) -> int:
             indent=2, ensure_ascii=False) + "\n"
     else:
         properties = {"root": found.root,
-                      "exclusions": gatereport.exclusion_rows(found.exclusions)}
+                      "exclusions": gatereport.exclusion_rows(found.exclusions),
+                      "summary": found.summary}
         report = json.dumps(sarif.log(found.problems, exit_code=found.code,
-                                      notes=found.head + found.notes, properties=properties,
-                                      warn_only=args.warn_only),
+                                      notes=found.head + found.notes, root=found.root,
+                                      properties=properties, warn_only=args.warn_only),
                             indent=2, ensure_ascii=False) + "\n"
     if args.output:
         write_atomically(args.output, report)

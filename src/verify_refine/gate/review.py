@@ -11,6 +11,7 @@ from ..report import gate as gatereport
 from ..report.gate import display as _display
 from ..verdict import Exit, Problem, Verdict, verdict_of
 from . import check as gatecheck
+from . import parallel
 from . import walk as gatewalk
 from .globs import compile_glob
 from .walk import CERT_SUFFIX
@@ -36,10 +37,11 @@ class Review:
     code: int
 
 
-def review(args) -> Review:
-    """Walk the paths under the root, check every certificate, require the required files to
-    be covered; args carries the gate's options (paths, root, exclude, require, catalog,
-    solver, timeout, warn_only, allow_empty)."""
+def review(args, progress=None) -> Review:
+    """Walk the paths under the root, check every certificate (args.jobs at a time), require
+    the required files to be covered; args carries the gate's options (paths, root, exclude,
+    require, catalog, solver, timeout, jobs, warn_only, allow_empty). progress(total) makes
+    the object told of each certificate checked (gate.progress.Progress), when given."""
     roots = args.paths or ["."]
     require = args.require or [DEFAULT_REQUIRE]
     patterns = [compile_glob(g, "--require") for g in require]
@@ -48,15 +50,15 @@ def review(args) -> Review:
     tree = gatewalk.collect(roots, root, patterns, exclusions)
     certs, required = list(tree.certs.values()), list(tree.required.values())
     checker = gatecheck.Checker(gatecheck.Catalogs(args.catalog), args, root)
-    outcomes = [checker.check(path) for path in certs]
+    ticker = progress(len(certs)) if progress else _Silent()
+    outcomes = parallel.check_all(checker, certs, getattr(args, "jobs", 1), ticker)
+    ticker.finish()
     all_findings = [Problem(p.rule, p.message, file=p.path, line=1, column=1)
                     for p in tree.problems.values()]
     all_findings += [f for o in outcomes for f in o.problems]
 
     required_rows = _cover(required, outcomes, all_findings)
-    failed = [o for o in outcomes if o.status in ("invalid", "unreadable")]
-    unknown = [o for o in outcomes if o.status == "unknown"]
-    uncovered = [row for row in required_rows if row[1] is None]
+    counts = _counts(outcomes, required_rows)
     empty = not certs and not required and not tree.problems
     head = gatereport.header(root, exclusions)
     notes: list[tuple[str, str]] = []
@@ -73,7 +75,7 @@ def review(args) -> Review:
         notes.append(("note" if code == EXIT_OK else "error", message))
     elif verdict_of(all_findings) is Verdict.REFUTED:
         code = EXIT_FAILED
-    elif unknown:
+    elif counts["unknown"]:
         code = EXIT_UNKNOWN
     else:
         code = EXIT_OK
@@ -82,15 +84,23 @@ def review(args) -> Review:
         code = EXIT_OK
     all_findings.sort(key=lambda f: (_display(f.file), f.line, f.column, f.rule, f.message))
 
-    summary = {"certificates": len(outcomes),
-               "valid": sum(o.status == "valid" for o in outcomes),
-               "failed": len(failed), "unknown": len(unknown),
-               "required": len(required_rows), "uncovered": len(uncovered),
-               "problems": len(all_findings), "warn_only": bool(args.warn_only),
-               "empty": empty, "status": "empty" if empty else _status(would_be),
-               "exit_code": code}
+    summary = dict(counts, problems=len(all_findings), warn_only=bool(args.warn_only),
+                   empty=empty, status="empty" if empty else _status(would_be), exit_code=code)
     return Review(root, exclusions, outcomes, required_rows, all_findings, head, notes,
                   summary, code)
+
+
+def _counts(outcomes, required_rows) -> dict:
+    """Each certificate once: valid, failed (invalid or unreadable) or unknown; each required
+    file once: covered by a valid certificate, named only by certificates that failed (counted
+    with them), or uncovered (no certificate names it)."""
+    return {"certificates": len(outcomes),
+            "valid": sum(o.status == "valid" for o in outcomes),
+            "failed": sum(o.status in ("invalid", "unreadable") for o in outcomes),
+            "unknown": sum(o.status == "unknown" for o in outcomes),
+            "required": len(required_rows),
+            "covered": sum(row[1] is not None for row in required_rows),
+            "uncovered": sum(not row[2] for row in required_rows)}
 
 
 def _cover(required: list[str], outcomes, problems: list[Problem]) -> list[tuple]:
@@ -114,6 +124,16 @@ def _cover(required: list[str], outcomes, problems: list[Problem]) -> list[tuple
                 f"`verify-refine refine ORIGINAL --unused FINDINGS -o {_display(path)} "
                 f"--certificate CERT`", file=path, line=line, column=column))
     return rows
+
+
+class _Silent:
+    """Progress that says nothing (a caller that gave none)."""
+
+    def advance(self, count: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
 
 
 def _status(code: int) -> str:

@@ -28,6 +28,7 @@ class Catalog:
     services: dict[str, tuple[str, ...]]  # service prefix -> canonical action names
     _folded: list[str] = field(default_factory=list, repr=False, compare=False)
     _canonical: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _export: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         pairs = sorted((fold(f"{svc}:{name}"), f"{svc}:{name}")
@@ -59,8 +60,12 @@ class Catalog:
         return [a for a in self.with_prefix(head) if fast_match(pattern, a)]
 
     def export(self) -> dict[str, list[str]]:
-        """The catalog in the --catalog file format: service prefix -> sorted action names."""
-        return {svc: sorted(names, key=fold) for svc, names in sorted(self.services.items())}
+        """The catalog in the --catalog file format: service prefix -> sorted action names
+        (sorted once per catalog: every certificate the gate checks asks for it)."""
+        if not self._export:
+            self._export.update((svc, tuple(sorted(names, key=fold)))
+                                for svc, names in sorted(self.services.items()))
+        return {svc: list(names) for svc, names in self._export.items()}
 
     def digest(self) -> str:
         return hashlib.sha256(canonical_export_bytes(self.export())).hexdigest()

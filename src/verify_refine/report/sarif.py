@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import __version__
+from . import fingerprint, sarif_rules
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -85,66 +86,69 @@ RULE_IDS = tuple(rule[0] for rule in RULES)
 _INDEX = {rule_id: i for i, rule_id in enumerate(RULE_IDS)}
 
 
-def artifact_location(path: str, cwd: Path | None = None) -> dict:
-    """A file relative to the current directory (under %SRCROOT%), else an absolute file URI."""
-    cwd = (cwd or Path.cwd()).resolve()
+def artifact_location(path: str, root: Path) -> dict:
+    """A file relative to the repository root (under %SRCROOT%), else an absolute file URI."""
     absolute = Path(os.path.abspath(path))
     try:
-        relative = absolute.relative_to(cwd)
+        relative = absolute.relative_to(root)
     except ValueError:
-        return {"uri": absolute.as_uri()}
+        try:
+            relative = Path(os.path.realpath(absolute)).relative_to(root)
+        except ValueError:
+            return {"uri": absolute.as_uri()}
     return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
 
 
-def _location(path: str, line: int, column: int, cwd: Path, text: str | None = None) -> dict:
+def _location(path: str, line: int, column: int, root: Path, text: str | None = None) -> dict:
     location = {"physicalLocation": {
-        "artifactLocation": artifact_location(path, cwd),
+        "artifactLocation": artifact_location(path, root),
         "region": {"startLine": max(1, int(line)), "startColumn": max(1, int(column))}}}
     if text:
         location["message"] = {"text": text}
     return location
 
 
-def log(findings, *, exit_code: int, notes=(), cwd: Path | None = None,
+def _result(f, root: Path, warn_only: bool) -> dict:
+    """One finding as a SARIF result, with its level and a fingerprint that survives line
+    shifts (report/fingerprint.py)."""
+    result = {"ruleId": f.rule, "ruleIndex": _INDEX[f.rule], "level": f.level(warn_only),
+              "message": {"text": f.message},
+              "locations": [_location(f.file, f.line, f.column, root)]}
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    certificate_uri = None
+    if f.certificate and os.path.abspath(f.certificate) != os.path.abspath(f.file):
+        related = _location(f.certificate, 1, 1, root, "the certificate")
+        result["relatedLocations"] = [dict(related, id=1)]
+        certificate_uri = related["physicalLocation"]["artifactLocation"]["uri"]
+    result["partialFingerprints"] = {fingerprint.KEY: fingerprint.fingerprint(
+        f.rule, uri, certificate_uri, fingerprint.subject(f))}
+    return result
+
+
+def log(findings, *, exit_code: int, notes=(), root: str | Path | None = None,
         properties: dict | None = None, warn_only: bool = False) -> dict:
-    """The SARIF log of a gate run: each finding has rule, level, message, file, line, column
-    and certificate (a path or None); notes become tool notifications, properties the
-    invocation's property bag."""
-    cwd = (cwd or Path.cwd()).resolve()
-    results = []
-    for f in findings:
-        result = {"ruleId": f.rule, "ruleIndex": _INDEX[f.rule], "level": f.level(warn_only),
-                  "message": {"text": f.message},
-                  "locations": [_location(f.file, f.line, f.column, cwd)]}
-        if f.certificate and os.path.abspath(f.certificate) != os.path.abspath(f.file):
-            result["relatedLocations"] = [
-                dict(_location(f.certificate, 1, 1, cwd, "the certificate"), id=1)]
-        results.append(result)
+    """The SARIF log of a gate run, one run: each finding has rule, level, message, file, line,
+    column and certificate (a path or None); URIs are relative to ROOT (the repository root,
+    default the current folder); notes become tool notifications, properties the invocation's
+    property bag."""
+    root = Path(os.path.realpath(root or os.curdir))
     invocation = {"executionSuccessful": exit_code != 2, "exitCode": exit_code}
     if properties:
         invocation["properties"] = properties
     if notes:
         invocation["toolExecutionNotifications"] = [
             {"level": level, "message": {"text": text}} for level, text in notes]
-    driver = {
-        "name": "verify-refine",
-        "version": __version__,
-        "semanticVersion": __version__,
-        "rules": [{"id": rule_id, "name": name,
-                   "shortDescription": {"text": short},
-                   "fullDescription": {"text": full},
-                   "defaultConfiguration": {"level": level},
-                   "help": {"text": full}}
-                  for rule_id, name, level, short, full in RULES],
-    }
+    driver = {"name": "verify-refine", "version": __version__, "semanticVersion": __version__,
+              "informationUri": sarif_rules.repository(),
+              "rules": [sarif_rules.descriptor(rule) for rule in RULES]}
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [{
             "tool": {"driver": driver},
-            "originalUriBaseIds": {SRCROOT: {"uri": cwd.as_uri().rstrip("/") + "/"}},
+            "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
             "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
-            "results": results,
+            "results": [_result(f, root, warn_only) for f in findings],
         }],
     }
