@@ -4,10 +4,10 @@ solver costing that policy only; progress on a terminal."""
 from __future__ import annotations
 
 import multiprocessing
-import signal
 import time
 from multiprocessing import connection
 
+from .. import workers
 from ..errors import InputError
 from ..inputs.account import Task
 from . import outpaths
@@ -16,7 +16,7 @@ from .certify import refine_and_certify
 WALL_FACTOR = 30  # a policy's proof may take this many --timeout's of wall time, then stops
 
 def _child(task: Task, catalog, args, send) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    workers.start()  # Ctrl-C is the parent's to handle
     try:
         row = _run_task(task, catalog, args)
     except InputError as exc:  # e.g. a file that cannot be written
@@ -57,7 +57,8 @@ def _schedule(tasks, catalog, args, progress, rows, running) -> None:
             receive, send = ctx.Pipe(duplex=False)
             process = ctx.Process(target=_child, args=(tasks[i], catalog, args, send),
                                   daemon=True)
-            process.start()
+            with workers.forking():
+                process.start()
             send.close()
             running[receive] = (i, process, time.monotonic())
         ready = connection.wait([*running, *(p.sentinel for _, p, _ in running.values())],

@@ -6,13 +6,12 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import random
-import signal
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import pipeline
+from .. import pipeline, workers
 from ..errors import InputError
 from ..files import finishing
 from ..inputs.catalog import Catalog
@@ -236,7 +235,8 @@ def _run(paths: list[str], jobs: int, done: dict) -> None:
         for path in paths:
             done[path] = run_policy(path)
         return
-    pool = multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts)
+    with workers.forking():  # the pool forks its workers (and any replacement) here
+        pool = multiprocessing.get_context("fork").Pool(jobs, workers.start)
     try:
         for path, result in pool.imap_unordered(_tagged, paths, chunksize=1):
             done[path] = result
@@ -244,10 +244,6 @@ def _run(paths: list[str], jobs: int, done: dict) -> None:
     finally:
         pool.terminate()
         pool.join()
-
-
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _tagged(path: str):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
-import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from .. import workers
 from ..verdict import Problem
 from .check import CertOutcome, Checker
 
@@ -17,7 +17,7 @@ _checker: Checker | None = None  # the worker's checker, inherited from the pare
 
 def _start_worker(checker: Checker) -> None:
     global _checker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    workers.start()  # Ctrl-C is the parent's to handle
     _checker = checker
 
 
@@ -31,27 +31,28 @@ def check_all(checker: Checker, paths: list[str], jobs: int, progress) -> list[C
     certificate read and checked once. A worker that dies (a crash, the kernel's OOM killer)
     costs no certificate: those it left unchecked are checked again, each in a process of its
     own, and one that kills that process too fails closed (VR-unreadable)."""
-    workers = min(jobs, len(paths))
-    if workers <= 1:
+    processes = min(jobs, len(paths))
+    if processes <= 1:
         outcomes = []
         for path in paths:
             outcomes.append(checker.check(path))
             progress.advance()
         return outcomes
-    outcomes = _in_pool(checker, paths, workers, progress)
+    outcomes = _in_pool(checker, paths, processes, progress)
     for i, outcome in enumerate(outcomes):
         if outcome is None:
             outcomes[i] = _alone(checker, paths[i])
     return outcomes
 
 
-def _in_pool(checker, paths, workers, progress) -> list[CertOutcome | None]:
+def _in_pool(checker, paths, processes, progress) -> list[CertOutcome | None]:
     """The outcomes the workers returned; None where a worker died before returning one."""
     outcomes: list[CertOutcome | None] = [None] * len(paths)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker, initargs=(checker,))
     try:
-        index = {pool.submit(_check_in_worker, path): i for i, path in enumerate(paths)}
+        with workers.forking():  # the pool forks its workers as the work is submitted
+            index = {pool.submit(_check_in_worker, path): i for i, path in enumerate(paths)}
         pending = set(index)
         while pending:
             done, pending = wait(pending, timeout=WAKE_S, return_when=FIRST_COMPLETED)
@@ -80,7 +81,9 @@ def _alone(checker: Checker, path: str) -> CertOutcome:
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker, initargs=(checker,))
     try:
-        return pool.submit(_check_in_worker, path).result()
+        with workers.forking():
+            future = pool.submit(_check_in_worker, path)
+        return future.result()
     except BrokenProcessPool:
         message = ("the process checking this certificate stopped before it finished (a crash, "
                    "or killed for memory); check it alone with `verify-refine check`")
