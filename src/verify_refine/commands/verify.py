@@ -64,7 +64,8 @@ def run(args) -> int:
     refined = None if args.refined is None else load_policy(
         read_input(args.refined, "refined policy"), args.refined, allow_empty=True)
     cat = catalog_mod.load(args.catalog)
-    unused, warnings = findings.load(args.unused, cat)
+    unused, warnings = findings.load(args.unused, cat, args.unused_since)
+    findings.require_open(unused, args.unused, args.include_resolved)
     findings.require_something(unused, args.unused, args.allow_nothing_unused)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
