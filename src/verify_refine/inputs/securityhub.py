@@ -4,6 +4,7 @@ they only count are kept."""
 
 from __future__ import annotations
 
+from .model import Number
 from .reading import Closed, Entry, Kept, Reading, Shape, Window, check_service, label
 
 WINDOW = "a fixed 90-day lookback (Security Hub's service-linked analyzer)"
@@ -58,6 +59,15 @@ def _is_unused_permission(item: dict) -> bool:
                for t in types)
 
 
+def _count(value) -> int:
+    """A JSON count (a Number as the parser keeps it), 0 when it is not a whole number."""
+    text = value.text if isinstance(value, Number) else value
+    try:
+        return int(text) if isinstance(text, (str, int)) and not isinstance(text, bool) else 0
+    except ValueError:
+        return 0
+
+
 def _finding(item: dict, where: tuple, out: Reading, counted: list[str]) -> None:
     """One unused-permission finding into the reading: its wholly unused services, the
     services whose unused actions it counts without naming them, its status and date."""
@@ -77,11 +87,10 @@ def _finding(item: dict, where: tuple, out: Reading, counted: list[str]) -> None
             last = row.get("last_used_time_dt") or row.get("last_used_time")
             if row.get("all_privileges_unused") is True:
                 out.entries.append(Entry(service, None, label(at), last))
-            elif isinstance(row.get("unused_privileges_count"), int) \
-                    and row["unused_privileges_count"] > 0:
+            elif _count(row.get("unused_privileges_count")) > 0:
                 mine.append(service)
-                out.kept.append(Kept(f"{service}:*", f"{row['unused_privileges_count']} unused "
-                                     "actions counted but not named by the Security Hub "
+                out.kept.append(Kept(f"{service}:*", f"{_count(row['unused_privileges_count'])} "
+                                     "unused actions counted but not named by the Security Hub "
                                      "finding"))
     status = item.get("status")
     if isinstance(status, str) and status.upper() in CLOSED:
