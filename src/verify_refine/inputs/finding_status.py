@@ -4,6 +4,8 @@ page cut short by nextToken), several in an array, and list-findings-v2 output (
 from __future__ import annotations
 
 from ..errors import InputError
+from ..jsonout import dumps
+from . import securityhub
 from .jsontext import json_position
 from .reading import Closed, Reading, Shape, Window, label, service_entry, shown
 
@@ -111,3 +113,32 @@ def require_open(closed, path: str, data: bytes | None, include: bool) -> None:
     raise InputError(f"the finding's status is {first.status} ({why}); its unused actions "
                      "may no longer be unused: fetch it again, or give --include-resolved to "
                      "use it anyway", path, *where)
+
+
+def by_resource(value) -> dict[str, list] | None:
+    """The findings of a document grouped by the principal they are about (its ARN, None when
+    it names none): one or several get-finding-v2 outputs, or Security Hub findings; only
+    unused-permission ones. None when the document is not a collection of findings."""
+    if is_finding_v2(value) or isinstance(value, list) and value and is_finding_v2(value[0]):
+        items = [value] if isinstance(value, dict) else value
+        pairs = [(item.get("resource"), item) for item in items
+                 if is_finding_v2(item) and item.get("findingType", "UnusedPermission")
+                 == "UnusedPermission"]
+    elif securityhub.is_findings(value):
+        items = value["Findings"] if isinstance(value, dict) and "Findings" in value else \
+            value if isinstance(value, list) else [value]
+        pairs = [(securityhub.principal(item), item) for item in items
+                 if securityhub.is_finding(item) and securityhub.is_unused_permission(item)]
+    else:
+        return None
+    out: dict = {}
+    for arn, item in pairs:
+        out.setdefault(arn if isinstance(arn, str) else None, []).append(item)
+    return out
+
+
+def part_of(value, items: list) -> bytes:
+    """A principal's own findings out of a document about several: in the document's format."""
+    if isinstance(value, dict) and "Findings" in value:
+        return dumps({"Findings": items}).encode("utf-8")
+    return dumps(items[0] if len(items) == 1 else items).encode("utf-8")

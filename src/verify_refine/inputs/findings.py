@@ -116,6 +116,8 @@ def from_bytes(data: bytes, path: str, catalog: Catalog, since_days: int | None 
     except Shape as shape:
         where = json_position(data, path, shape.at) if is_json else ()
         raise InputError(shape.message, path, *where) from None
+    except Bad as bad:  # about the whole file, at no one place
+        raise InputError(bad.message, path) from None
     if len(reading.resources) > 1:
         raise InputError(f"the findings are about {len(reading.resources)} principals ("
                          + ", ".join(reading.resources[:3]) + ("..." if len(reading.resources)
@@ -129,10 +131,13 @@ def from_bytes(data: bytes, path: str, catalog: Catalog, since_days: int | None 
                                closed=tuple(reading.closed), since_days=since_days), warnings
 
 
-def require_open(unused: UnusedSet, path: str, include_resolved: bool) -> None:
+def require_open(unused: UnusedSet, path: str, include_resolved: bool,
+                 located: bool = True) -> None:
     """A RESOLVED or ARCHIVED finding (or a closed Security Hub one) is bad input at its status
-    unless --include-resolved: its actions may have been used since, or be meant to stay."""
-    finding_status.require_open(unused.closed, path, unused.source, include_resolved)
+    (when `located`) unless --include-resolved: its actions may have been used since, or be
+    meant to stay."""
+    finding_status.require_open(unused.closed, path, unused.source if located else None,
+                                include_resolved)
 
 
 def require_something(unused: UnusedSet, path: str, allowed: bool) -> None:

@@ -49,6 +49,11 @@ class Window:
     field: str | None  # the field that gave the date
     period: str  # the period the data covers, in words
 
+    def __post_init__(self) -> None:
+        if self.date is not None and not isinstance(self.date, str):  # a number, as written
+            text = self.date.text if isinstance(self.date, Number) else str(self.date)
+            object.__setattr__(self, "date", text)
+
     def line(self) -> str:
         """The window as the refine summary prints it."""
         when = f" of {self.date} ({self.field})" if self.date else " (no date in the file)"
@@ -177,6 +182,8 @@ def parse_time(value) -> datetime.datetime | None:
             return None
     if not isinstance(value, str):
         return None
+    if value.strip().replace(".", "", 1).isdigit():  # a number, as a Window keeps it
+        return parse_time(Number(value.strip()))
     try:
         when = datetime.datetime.fromisoformat(value.strip())
     except ValueError:
@@ -217,10 +224,10 @@ def keep_recent(reading: Reading, days: int) -> None:
     (it leaves the entries, with its reason). Data with no date cannot be counted from."""
     date = parse_time(reading.window.date) if reading.window else None
     if date is None:
-        what = "has no date to count from" if reading.window is None or reading.window.date \
-            is None else f"gives its date as {shown(reading.window.date)}, not a timestamp"
-        raise Shape(f"--unused-since: these findings {what} (get-finding-v2, Access Advisor "
-                    "and Security Hub data carry one)", ())
+        what = "have no date to count from" if reading.window is None or reading.window.date \
+            is None else f"give their date as {shown(reading.window.date)}, not a timestamp"
+        raise Bad(f"--unused-since: these findings {what} (get-finding-v2, Access Advisor and "
+                  "Security Hub data carry one)")
     since = date - datetime.timedelta(days=days)
     left = []
     for entry in reading.entries:

@@ -40,7 +40,7 @@ def read(value) -> Reading:
         if not is_finding(item):
             raise Shape(f"{label(where) or 'the document'}: expected an OCSF finding (an "
                         "object with finding_info and class_uid)", where)
-        if not _is_unused_permission(item):
+        if not is_unused_permission(item):
             continue
         _finding(item, where, out, counted)
     if not out.entries and counted:
@@ -52,11 +52,18 @@ def read(value) -> Reading:
     return out
 
 
-def _is_unused_permission(item: dict) -> bool:
+def is_unused_permission(item: dict) -> bool:
     info = item.get("finding_info") if isinstance(item.get("finding_info"), dict) else {}
     types = info.get("types") if isinstance(info.get("types"), list) else []
     return any(isinstance(t, str) and "unusedpermission" in t.lower().replace(" ", "")
                for t in types)
+
+
+def principal(item: dict) -> str | None:
+    """The ARN of the role or user a finding is about (its first resource with an ARN)."""
+    resources = item.get("resources") if isinstance(item.get("resources"), list) else []
+    return next((r["uid"] for r in resources if isinstance(r, dict)
+                 and isinstance(r.get("uid"), str) and r["uid"].startswith("arn:")), None)
 
 
 def _count(value) -> int:
@@ -102,11 +109,9 @@ def _finding(item: dict, where: tuple, out: Reading, counted: list[str]) -> None
         out.window = Window("Security Hub unused-permission finding",
                             info.get(date_field) if date_field else None,
                             f"finding_info.{date_field}" if date_field else None, WINDOW)
-    resources = item.get("resources") if isinstance(item.get("resources"), list) else []
-    for resource in resources:
-        uid = resource.get("uid") if isinstance(resource, dict) else None
-        if isinstance(uid, str) and uid.startswith("arn:") and uid not in out.resources:
-            out.resources.append(uid)
+    arn = principal(item)
+    if arn is not None and arn not in out.resources:
+        out.resources.append(arn)
     counted += mine
     if mine:
         out.warnings.append(f"{label(where) or 'the finding'}: it counts unused actions of "
