@@ -87,7 +87,7 @@ def check_certificate(path: str | os.PathLike, *, solver: str = "z3",
     original_policy = load_policy(files["original"])
     refined_policy = _load_policy_bytes(read_input(files["refined"], "refined policy"),
                                         files["refined"], allow_empty=True)
-    unused_set = findings.load(files["unused"], embedded)[0]
+    unused_set = findings.load(files["unused"], embedded, certificate.since_days(cert))[0]
     result = pipeline.check_certificate(
         cert, original=original_policy, refined=refined_policy, unused=unused_set,
         current=current, solver=solver, timeout_s=timeout_s)
