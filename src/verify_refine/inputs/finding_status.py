@@ -11,7 +11,8 @@ from .reading import Closed, Reading, Shape, Window, label, service_entry, shown
 
 # The statuses of a finding that is no longer to be acted on, and why.
 CLOSED = {"RESOLVED": "the permissions were used since, or the finding no longer applies",
-          "ARCHIVED": "someone decided to keep these permissions"}
+          "ARCHIVED": "someone decided to keep these permissions",
+          "SUPPRESSED": "someone decided to keep these permissions"}
 ANALYZER_WINDOW = "the analyzer's unused access age (the days set on the analyzer, not in " \
                   "the finding)"
 
