@@ -178,3 +178,11 @@ def test_generated_reports_follow_the_rules(tmp_path_factory, cat, data):
     assert set(unused.services) == services
     assert {k.name for k in unused.kept} == kept
     assert not {k.name for k in unused.kept} & set(unused.actions)
+
+
+def test_the_library_reads_a_report_as_the_cli_does(cat):
+    from verify_refine import api
+    through_api = api.load_findings(ACTION_LEVEL, cat)
+    unused, _ = findings.load(str(ACTION_LEVEL), cat)
+    assert (through_api.actions, through_api.services, through_api.kept, through_api.window) == \
+        (unused.actions, unused.services, unused.kept, unused.window)
