@@ -59,7 +59,7 @@ def finding_v2(value: dict, at: tuple = ()) -> Reading:
         raise Shape(f"{what} lists no unusedPermissionDetails: nothing to remove (only "
                     "UnusedPermission findings name unused actions)", (*at, "findingType"))
     status = value.get("status")
-    if status in CLOSED:
+    if isinstance(status, str) and status in CLOSED:
         reading.closed.append(Closed(status, (*at, "status")))
     date_field = next((k for k in ("analyzedAt", "updatedAt") if value.get(k)), None)
     reading.window = Window("IAM Access Analyzer finding", value.get(date_field) if date_field
@@ -85,9 +85,9 @@ def findings_array(value: list) -> Reading:
             raise Shape(f"[{i}]: expected get-finding-v2 output (an object with "
                         "findingDetails), as the array's first item is", (i,))
         kind = item.get("findingType", "UnusedPermission")
+        details = item["findingDetails"] if isinstance(item["findingDetails"], list) else []
         if kind != "UnusedPermission" and not any(
-                isinstance(d, dict) and "unusedPermissionDetails" in d
-                for d in item["findingDetails"] if isinstance(item["findingDetails"], list)):
+                isinstance(d, dict) and "unusedPermissionDetails" in d for d in details):
             continue  # an unused role or key finding names no permission
         one = finding_v2(item, (i,))
         out.entries += one.entries
@@ -126,7 +126,8 @@ def by_resource(value) -> dict[str, list] | None:
                  if is_finding_v2(item) and item.get("findingType", "UnusedPermission")
                  == "UnusedPermission"]
     elif securityhub.is_findings(value):
-        items = value["Findings"] if isinstance(value, dict) and "Findings" in value else \
+        items = value["Findings"] if isinstance(value, dict) and isinstance(
+            value.get("Findings"), list) else \
             value if isinstance(value, list) else [value]
         pairs = [(securityhub.principal(item), item) for item in items
                  if securityhub.is_finding(item) and securityhub.is_unused_permission(item)]
@@ -140,6 +141,6 @@ def by_resource(value) -> dict[str, list] | None:
 
 def part_of(value, items: list) -> bytes:
     """A principal's own findings out of a document about several: in the document's format."""
-    if isinstance(value, dict) and "Findings" in value:
+    if isinstance(value, dict) and isinstance(value.get("Findings"), list):
         return dumps({"Findings": items}).encode("utf-8")
     return dumps(items[0] if len(items) == 1 else items).encode("utf-8")

@@ -28,7 +28,7 @@ def is_findings(value) -> bool:
 
 def read(value) -> Reading:
     """The unused services of every unused-permission finding in the document."""
-    if isinstance(value, dict) and "Findings" in value:
+    if isinstance(value, dict) and isinstance(value.get("Findings"), list):
         items, at = value["Findings"], ("Findings",)
     else:
         items, at = (value if isinstance(value, list) else [value]), (() if isinstance(
