@@ -47,11 +47,14 @@ def load_policy(source: Source, *, name: str | None = None) -> Policy:
     return _load_policy_bytes(data, label)
 
 
-def load_findings(source: Source, catalog: Catalog, *, name: str | None = None) -> UnusedSet:
+def load_findings(source: Source, catalog: Catalog, *, name: str | None = None,
+                  since_days: int | None = None) -> UnusedSet:
     """The unused set that findings name: a path, bytes, a list such as ["s3:GetObject",
-    "iam:*"] or [{"serviceNamespace": "s3", "actions": [...]}], or get-finding-v2 output."""
+    "iam:*"] or [{"serviceNamespace": "s3", "actions": [...]}], get-finding-v2 output, an
+    Access Advisor report or Security Hub findings (`.window`, `.kept`: when the data was
+    taken, and what it keeps and why). `since_days` is --unused-since."""
     data, label = _bytes(source, "findings", name)
-    return findings.from_bytes(data, label, catalog)[0]
+    return findings.from_bytes(data, label, catalog, since_days)[0]
 
 
 def refine_and_prove(policy: Policy, unused: UnusedSet, catalog: Catalog, *,
@@ -87,7 +90,7 @@ def check_certificate(path: str | os.PathLike, *, solver: str = "z3",
     original_policy = load_policy(files["original"])
     refined_policy = _load_policy_bytes(read_input(files["refined"], "refined policy"),
                                         files["refined"], allow_empty=True)
-    unused_set = findings.load(files["unused"], embedded)[0]
+    unused_set = findings.load(files["unused"], embedded, certificate.since_days(cert))[0]
     result = pipeline.check_certificate(
         cert, original=original_policy, refined=refined_policy, unused=unused_set,
         current=current, solver=solver, timeout_s=timeout_s)

@@ -66,11 +66,31 @@ def build(*, cert_path: str, original_path: str, unused_path: str, refined_path:
                   "refined": _relative(refined_path, folder)},
         "sha256": {"original": policy_digest(original), "unused": unused.digest(),
                    "refined": policy_digest(refined)},
+        **({"unused_reading": reading} if (reading := unused_reading(unused)) else {}),
         "verdict": proof.verdict,
         "summary": summary_of(plan),
         "hints": hints,
         "obligations": [_record(o) for o in proof.outcomes],
     }
+
+
+def unused_reading(unused: UnusedSet) -> dict | None:
+    """How the findings were read, when it is more than their names: --unused-since (which
+    `check` reads them with again; the unused set's hash binds it) and the data's window
+    (informational)."""
+    out: dict = {}
+    if unused.since_days is not None:
+        out["since_days"] = unused.since_days
+    if unused.window is not None:
+        out["window"] = unused.window.as_json()
+    return out or None
+
+
+def since_days(cert: dict) -> int | None:
+    """The --unused-since a certificate's findings were read with (None: not given)."""
+    reading = cert.get("unused_reading")
+    days = reading.get("since_days") if isinstance(reading, dict) else None
+    return days if isinstance(days, int) and not isinstance(days, bool) else None
 
 
 def summary_of(plan: Plan) -> dict:
@@ -130,6 +150,9 @@ _SHAPE = {
     "catalog": {"name": "string", "version": "string", "date": "string|null",
                 "path": "string|null", "slice_sha256": "string", "slice": {"*": ["string"]}},
     "?files": {"?original": "string|null", "?unused": "string|null", "?refined": "string|null"},
+    "?unused_reading": {"?since_days": "integer",
+                        "?window": {"source": "string", "date": "string|null",
+                                    "field": "string|null", "period": "string"}},
     "sha256": _SHA256,
     "verdict": "string",
     "summary": {f"?{prop}": _COUNT for prop in PROPERTIES},
@@ -169,9 +192,10 @@ def _problem(cert, path: str) -> tuple | None:
 
 
 # Recorded by the writer, not checked: who wrote the certificate, how long each query took,
-# and how the catalog was named. `check` and `gate` never print them as facts.
+# how the catalog was named, and the window of the usage data. `check` and `gate` never print
+# them as facts.
 INFORMATIONAL = ("tool", "solver", "catalog.name", "catalog.version", "catalog.date",
-                 "obligations[].seconds")
+                 "obligations[].seconds", "unused_reading.window")
 
 
 def _wrong(value, shape, at: tuple) -> tuple[str, tuple] | None:

@@ -55,7 +55,8 @@ def find(embedded: Catalog, current: Catalog, original: Policy, refined: Policy,
     published = tuple(now.canonical(a) for a in sorted(present - known))
     withdrawn = tuple(embedded.canonical(a) for a in sorted(known - present))
     rows = exposure.exposure(refined, now, embedded).entries
-    unused_today = findings.from_bytes(unused.findings_bytes(), unused_name, current)[0]
+    unused_today = findings.from_bytes(unused.findings_bytes(), unused_name, current,
+                                       unused.since_days)[0]
     redone = pipeline.refine_and_prove(original, unused_today, current, prove=False)
     differs = certificate.policy_digest(redone.refined) != certificate.policy_digest(refined)
     return Drift(current, published, withdrawn, rows, differs,

@@ -105,7 +105,7 @@ def prepare(cert_path: str, override: str | None, catalogs: dict) -> Job:
         catalogs[spec] = catalog_mod.load(spec)
     cat = catalogs[spec]
     original = load_policy(read_input(files["original"], "policy"), files["original"])
-    unused = findings.load(files["unused"], cat)[0]
+    unused = findings.load(files["unused"], cat, certificate.since_days(cert))[0]
     previous = load_policy(read_input(files["refined"], "refined policy"), files["refined"],
                            allow_empty=True)
     try:

@@ -136,4 +136,4 @@ def test_every_edit_fails_or_touches_only_what_is_informational(certified, cli, 
 def test_the_informational_fields_are_few():
     assert set(certificate.INFORMATIONAL) == {
         "tool", "solver", "catalog.name", "catalog.version", "catalog.date",
-        "obligations[].seconds"}
+        "obligations[].seconds", "unused_reading.window"}

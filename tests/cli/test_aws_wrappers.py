@@ -239,8 +239,9 @@ def test_a_failed_recommendation_is_bad_input_with_its_status_and_error(capsys):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"status": "IN_PROGRESS"}, "the recommendation has status IN_PROGRESS; run "
-                                "get-finding-recommendation again when it is done"),
+    ({"status": "IN_PROGRESS"}, "the recommendation has status IN_PROGRESS; run 'aws "
+                                "accessanalyzer get-finding-recommendation' again when it is "
+                                "done"),
     ({"recommendationType": "Other"}, "recommendationType 'Other'"),
     ({"recommendedSteps": {}}, "recommendedSteps: expected a list"),
     ({"recommendedSteps": [{"unusedPermissionsRecommendedStep": {

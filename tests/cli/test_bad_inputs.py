@@ -172,7 +172,8 @@ def test_certificate_fixture(capsys, name):
 
 @pytest.mark.parametrize("text, message", [
     ('{"recommendationType": {"a": 1}, "status": "SUCCEEDED"}',
-     "1:24: recommendationType an object: only UnusedPermissionRecommendation is read"),
+     "1:24: recommendationType an object: only UnusedPermissionRecommendation (or "
+     "UNUSED_PERMISSION_RECOMMENDATION) is read"),
     ('{"status": 5}', "1:12: the recommendation has status 5"),
     ('{"status": "FAILED", "error": {"code": ["x"], "message": "a\\nb"}}',
      "1:12: the recommendation has status FAILED (a\\u000ab); generate it again with "

@@ -241,7 +241,7 @@ def test_wrong_text_lines_are_input_errors(tmp_path, cat, text, expected):
 
 
 def test_unknown_format_message_lists_the_formats(tmp_path, cat):
-    message = error(tmp_path, '{"findings": []}', cat)
+    message = error(tmp_path, '{"items": []}', cat)
     assert "get-finding-v2" in message and "serviceNamespace" in message
     assert "service:Action" in message
 

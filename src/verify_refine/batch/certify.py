@@ -82,9 +82,10 @@ def _discard(row: dict, *paths: str) -> dict:
     return row
 
 
-def prepare(account: Account, cat, outdir: Path, allow_nothing: bool):
-    """Load each principal's findings, copy them and write the original documents under OUTDIR.
-    Returns the tasks to run, the rows already decided (by id of task), and the skipped."""
+def prepare(account: Account, cat, outdir: Path, args):
+    """Load each principal's findings (its part of a file about several, or the file), copy
+    them and write the original documents under OUTDIR. Returns the tasks to run, the rows
+    already decided (by id of task), and the skipped."""
     rows: dict[int, dict] = {}
     tasks, skipped = [], []
     having = {id(t.principal) for t in account.tasks}
@@ -99,8 +100,7 @@ def prepare(account: Account, cat, outdir: Path, allow_nothing: bool):
         if who.problem:
             continue
         try:
-            who.unused, who.warnings = findings.load(str(who.findings), cat)
-            findings.require_something(who.unused, str(who.findings), allow_nothing)
+            who.unused, who.warnings = _load(who, cat, args)
         except InputError as exc:
             who.problem = str(exc)
             continue
@@ -117,3 +117,18 @@ def prepare(account: Account, cat, outdir: Path, allow_nothing: bool):
         write_atomically(str(outpaths.policy_files(outdir, task)[0]), task.document)
         tasks.append(task)
     return tasks, rows, skipped
+
+
+def _load(who, cat, args) -> tuple[UnusedSet, list[str]]:
+    """A principal's unused set, by the same rules as refine: its status open (unless
+    --include-resolved), something unused (unless --allow-nothing-unused)."""
+    if who.findings_part is None:
+        name = str(who.findings)
+        unused, warnings = findings.load(name, cat, args.unused_since)
+    else:
+        name = f"{who.findings} (its findings about {who.arn})"
+        unused, warnings = findings.from_bytes(who.findings_part, name, cat, args.unused_since)
+    findings.require_open(unused, name, args.include_resolved,
+                          located=who.findings_part is None)
+    findings.require_something(unused, name, args.allow_nothing_unused)
+    return unused, warnings

@@ -34,9 +34,10 @@ def add_parser(commands) -> None:
     cmd.add_argument("auth", metavar="AUTH.json",
                      help="output of 'aws iam get-account-authorization-details'")
     cmd.add_argument("--findings", metavar="DIR", required=True,
-                     help="one findings file per principal: 'aws accessanalyzer "
-                          "get-finding-v2' output (matched by its resource ARN), or any "
-                          "findings file named <RoleName>.json / <UserName>.json")
+                     help="the principals' findings: 'aws accessanalyzer get-finding-v2' "
+                          "outputs (one a file or several in a JSON array) or Security Hub "
+                          "findings, matched by resource ARN; or any findings file named "
+                          "<RoleName>.json / <UserName>.json")
     cmd.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                      help="folder for the results (created if missing)")
     options.jobs(cmd, "policies refined")
@@ -46,6 +47,7 @@ def add_parser(commands) -> None:
     cmd.add_argument("--allow-nothing-unused", action="store_true",
                      help="refine a principal whose findings name nothing unused (default: "
                           "that principal's rows are errors)")
+    options.finding_options(cmd)
     cmd.add_argument("--fraction-warning", metavar="FRACTION", type=options.fraction,
                      nargs="?", const=0.9, default=None,
                      help="also warn when a refined policy reaches this fraction of its IAM "
@@ -73,7 +75,7 @@ def run(args) -> int:
     except OSError as exc:
         raise InputError(f"cannot create the output folder: {exc.strerror}",
                          args.output) from None
-    tasks, rows, skipped = prepare(account, cat, outdir, args.allow_nothing_unused)
+    tasks, rows, skipped = prepare(account, cat, outdir, args)
     progress = Progress(len(tasks), sys.stderr)
     finished: list = [None] * len(tasks)
     interrupted = False

@@ -67,13 +67,27 @@ def jobs(parser: argparse.ArgumentParser, what: str) -> None:
 def unused(parser: argparse.ArgumentParser, required: bool = True,
            help_text: str | None = None) -> None:
     parser.add_argument("--unused", metavar="FINDINGS", required=required, help=help_text or (
-        "the unused actions: Access Analyzer findings (get-finding-v2 output, or a list of "
-        '{"serviceNamespace", "actions"}), or service:Action names (a JSON list or one a '
-        "line); - reads standard input"))
+        "the unused actions: Access Analyzer findings (get-finding-v2 output, several in a "
+        'JSON array, or a list of {"serviceNamespace", "actions"}), an IAM Access Advisor '
+        "report (get-service-last-accessed-details), Security Hub findings "
+        "(get-findings-v2), or service:Action names (a JSON list or one a line); - reads "
+        "standard input"))
     if required:
         parser.add_argument("--allow-nothing-unused", action="store_true",
                             help="accept findings that name nothing unused (default: bad "
                                  "input, exit 2, as there would be nothing to remove)")
+        finding_options(parser)
+
+
+def finding_options(parser: argparse.ArgumentParser) -> None:
+    """How findings are taken: closed ones, and actions used a while ago."""
+    parser.add_argument("--include-resolved", action="store_true",
+                        help="use a finding whose status is RESOLVED or ARCHIVED (default: bad "
+                             "input, as its actions may have been used since or be meant to "
+                             "stay)")
+    parser.add_argument("--unused-since", metavar="DAYS", type=positive_int,
+                        help="keep as used every action last used within DAYS days of the "
+                             "data's date (for roles that run monthly or yearly)")
 
 
 def exposure_since(parser: argparse.ArgumentParser, what: str) -> None:

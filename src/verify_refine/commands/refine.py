@@ -19,7 +19,7 @@ from ..files import (
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings
 from ..inputs.wrappers import load_policy
-from ..report import document, exposure, size
+from ..report import document, exposure, size, usage
 from ..report import summary as report
 from . import options
 
@@ -93,8 +93,9 @@ def run(args) -> int:
     check_options(args)
     policy = load_policy(read_input(args.policy, "policy"), _name(args.policy))
     cat = catalog_mod.load(args.catalog)
-    unused, warnings = findings.load(args.unused, cat)
+    unused, warnings = findings.load(args.unused, cat, args.unused_since)
     check_outputs(args)  # before any work: nothing is refined, proved or written on a misuse
+    findings.require_open(unused, _name(args.unused), args.include_resolved)
     findings.require_something(unused, _name(args.unused), args.allow_nothing_unused)
     old_catalog = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
     to_file = args.output and args.output != STDIN
@@ -105,8 +106,8 @@ def run(args) -> int:
     for warning in warnings + size.warnings(refined_size) + list(result.warnings):
         print(f"warning: {warning}", file=sys.stderr)
     exposed = exposure.exposure(done.refined, cat, old_catalog) if old_catalog else None
-    extra = [size.line(refined_size)] + (exposure.lines(exposed) if exposed
-                                         else [exposure.wildcard_line(done.refined)])
+    extra = usage.lines(unused, policy, cat) + [size.line(refined_size)] + (
+        exposure.lines(exposed) if exposed else [exposure.wildcard_line(done.refined)])
     if done.verdict is not None and not done.proved:
         print(report.proof_failure(done.problems), file=sys.stderr)
         print("nothing written", file=sys.stderr)
@@ -155,6 +156,7 @@ def _print(args, done, refined_size, exposed, warnings, to_file: bool) -> None:
         data["size"] = {"iam_characters": refined_size, "limits": size.LIMITS,
                         "over": size.overflows(refined_size)}
         data["exposure"] = None if exposed is None else exposure.as_json(exposed)
+        data["usage"] = usage.as_json(done.refinement.unused)
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif args.diff:
         sys.stdout.write(document.diff(done.refinement))

