@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +152,17 @@ def test_the_recorded_window_is_informational_and_never_printed(cli, tmp_path):
     cert.write_text(json.dumps(recorded, indent=1))
     code, _, err = cli("check", cert)
     assert code == 2 and 'unused_reading.window has no "period"' in err
+
+
+def test_the_gate_reads_the_findings_as_the_certificate_says(cli, tmp_path):
+    for source in (BLOG_POLICY, FINDING, BLOG_CATALOG):
+        shutil.copy(source, tmp_path / Path(source).name)
+    policy, finding, catalog = (tmp_path / Path(p).name for p in (BLOG_POLICY, FINDING,
+                                                                  BLOG_CATALOG))
+    out, cert = tmp_path / "policy.refined.json", tmp_path / "policy.cert.json"
+    code, _, err = cli("refine", policy, "--unused", finding, "--catalog", catalog, "-o", out,
+                       "--certificate", cert, "--unused-since", "200")
+    assert code == 0, err
+    code, out_text, err = cli("gate", tmp_path, "--root", tmp_path, "--jobs", "1")
+    assert code == 0, out_text + err
+    assert "1 valid, 0 failed" in out_text + err

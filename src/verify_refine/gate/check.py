@@ -121,7 +121,8 @@ class Checker:
         files = cert.get("files") or {}
         loaded = {}  # the findings spelled as the slice the proof is about spells them
         for name, load in (("original", _original), ("refined", _refined), (
-                "unused", lambda p: findings_mod.load(p, catalog_slice.catalog_of(cert))[0])):
+                "unused", lambda p: findings_mod.load(p, catalog_slice.catalog_of(cert),
+                                                      certificate.since_days(cert))[0])):
             try:
                 loaded[name] = load(recorded[name])
             except InputError as exc:
