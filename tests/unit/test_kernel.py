@@ -368,13 +368,29 @@ def test_a_pattern_matching_nothing_known_may_go_only_inside_a_wider_entry(cases
      b'{"unusedPermissionDetails": {"serviceNamespace": "s3", "actions": [{"action": "GetObject"'
      b'}]}}, {"unusedPermissionDetails": {"serviceNamespace": "kms"}}]}',
      ({"s3:getobject"}, {"kms"})),
+    # several get-finding-v2 outputs about one principal
+    (b'[{"findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "s3", "actions": '
+     b'[{"action": "GetObject"}]}}]}, {"findingDetails": [{"unusedPermissionDetails": '
+     b'{"serviceNamespace": "kms"}}]}]', ({"s3:getobject"}, {"kms"})),
+    # IAM Access Advisor, ACTION_LEVEL: never authenticated, tracked and never accessed, used
+    (b'{"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "ServicesLastAccessed": ['
+     b'{"ServiceNamespace": "sqs"}, {"ServiceNamespace": "s3", "LastAuthenticated": "2026-11-01",'
+     b' "TrackedActionsLastAccessed": [{"ActionName": "GetObject"}, {"ActionName": "s3:PutObject"'
+     b'}, {"ActionName": "ListBucket", "LastAccessedTime": "2026-11-02"}]}, {"ServiceNamespace": '
+     b'"iam", "LastAuthenticated": "2026-11-03"}]}', ({"s3:getobject", "s3:putobject"}, {"sqs"})),
+    # SERVICE_LEVEL (action data, if any, is not read), and pages given as a list
+    (b'[{"JobType": "SERVICE_LEVEL", "ServicesLastAccessed": [{"ServiceNamespace": "s3", '
+     b'"LastAuthenticated": "2026-11-01", "TrackedActionsLastAccessed": [{"ActionName": "GetObject"'
+     b'}]}]}, {"ServicesLastAccessed": [{"ServiceNamespace": "kms", "LastAuthenticated": null}]}]',
+     (set(), {"kms"})),
 ])
 def test_the_kernel_reads_every_findings_format(data, expected):
     assert kernel.read_unused(data) == expected
 
 
 @pytest.mark.parametrize("data", [b"\xff\xfe", b"[1]", b'"s3:GetObject"', b'{"x": []}',
-                                  b"s3:a:b", b'[{"actions": ["GetObject"]}]', b"{"])
+                                  b"s3:a:b", b'[{"actions": ["GetObject"]}]', b"{",
+                                  b'[{"ServicesLastAccessed": []}, {"findingDetails": []}]'])
 def test_findings_the_kernel_cannot_read_fail_closed(cases, data):
     result = run(cases["blog"], findings_bytes=data)
     assert result.verdict == "refuted" and properties(result) == {"inputs"}

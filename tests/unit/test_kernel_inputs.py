@@ -32,7 +32,7 @@ FIXTURES = sorted((ROOT / "tests" / "fixtures" / "findings").iterdir()) + [
 
 def both_readers(path: Path):
     """Our reading and the kernel's, of what the kernel is handed: the file itself when it
-    reads that format, else (Access Advisor, Security Hub, several findings, --unused-since)
+    reads that format, else (Security Hub's OCSF findings, --unused-since)
     the names of the set read."""
     unused, _ = findings.load(str(path), CATALOG)
     ours = ({fold(a) for a in unused.actions}, {fold(s) for s in unused.services})

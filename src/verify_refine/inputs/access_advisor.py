@@ -25,7 +25,7 @@ def is_pages(value) -> bool:
 
 
 def read_pages(pages: list, catalog: Catalog) -> Reading:
-    out = Reading(kernel_reads=False)
+    out = Reading()  # the proof kernel reads Access Advisor pages itself
     for i, page in enumerate(pages):
         if not is_report(page):
             raise Shape(f"[{i}]: expected a page of 'aws iam get-service-last-accessed-details' "
@@ -52,7 +52,7 @@ def read(value: dict, catalog: Catalog, at: tuple = (), last_page: bool = True) 
     if level not in ("SERVICE_LEVEL", "ACTION_LEVEL"):
         raise Shape(f"{label((*at, 'JobType'))}: expected SERVICE_LEVEL or ACTION_LEVEL, got "
                     f"{shown(level)}", (*at, "JobType"))
-    reading = Reading(kernel_reads=False)
+    reading = Reading()  # the proof kernel reads Access Advisor reports itself
     for i, item in enumerate(services):
         _service(item, (*here, i), level, catalog, reading)
     reading.window = Window(f"IAM Access Advisor report ({level})",

@@ -85,7 +85,7 @@ class UnusedSet:
 
     def kernel_bytes(self) -> bytes:
         """What the proof kernel reads: the findings file when the kernel reads its format as
-        we do, else (Access Advisor, Security Hub, several findings, --unused-since) the names
+        we do, else (Security Hub's OCSF findings, --unused-since) the names
         this set holds."""
         return self.findings_bytes() if self.kernel_reads else self.names_bytes()
 

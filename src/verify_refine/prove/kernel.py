@@ -108,13 +108,24 @@ def exists(regex: str, timeout_ms: int) -> str:
 def read_unused(data: bytes) -> tuple[set[str], set[str]]:
     """The unused set a findings file names, read here on its own (folded actions, and folded
     services wholly unused): a JSON list of `svc:Action` / `svc:*` names or of
-    {serviceNamespace, actions}, get-finding-v2 output, or text with a name a line (# notes)."""
+    {serviceNamespace, actions}, get-finding-v2 output (one, or a list of them), IAM Access
+    Advisor reports (one page or a list of pages: a service never authenticated is wholly
+    unused, a tracked action never accessed is unused), or text with a name a line (# notes)."""
     text = data.decode("utf-8").removeprefix("\ufeff")
     names = [line.split("#", 1)[0].strip() for line in text.split("\n")]
     if text.lstrip().startswith(("[", "{", '"')):
         value, names = json.loads(text), []
-        if isinstance(value, dict):
-            value = [d["unusedPermissionDetails"] for d in value["findingDetails"]
+        pages = value if isinstance(value, list) else [value]
+        if pages and all(isinstance(p, dict) and "ServicesLastAccessed" in p for p in pages):
+            for p, s in ((p, s) for p in pages for s in p["ServicesLastAccessed"]):
+                names += [f"{s['ServiceNamespace']}:*"] if not s.get("LastAuthenticated") else [
+                    a["ActionName"] if ":" in a["ActionName"] else
+                    f"{s['ServiceNamespace']}:{a['ActionName']}"
+                    for a in s.get("TrackedActionsLastAccessed") or []
+                    if not a.get("LastAccessedTime") and p.get("JobType") != "SERVICE_LEVEL"]
+            value = []
+        elif pages and all(isinstance(p, dict) and "findingDetails" in p for p in pages):
+            value = [d["unusedPermissionDetails"] for p in pages for d in p["findingDetails"]
                      if "unusedPermissionDetails" in d]
         for item in value if isinstance(value, list) else None:
             acts = [] if isinstance(item, str) else [
