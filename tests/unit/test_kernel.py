@@ -411,3 +411,26 @@ def test_strings_past_u2ffff_are_unknown_never_proved(cases):
     c["catalog_actions"] = c["catalog_actions"] + ["s3:Get\U00030000"]
     result = run(c)
     assert result.verdict == "unknown" and "U+2FFFF" in messages(result.unknown)[0]
+
+
+@pytest.mark.parametrize("failures, unknown, verdict", [
+    ([("removes", 0, "s3:GetObjectAcl is unused")], [], "refuted"),
+    ([], [("sound", 0, "solver: unknown")], "unknown")])
+def test_batch_certifies_nothing_the_kernel_does_not_agree_with(tmp_path, capsys, monkeypatch,
+                                                                 failures, unknown, verdict):
+    """Only the kernel objects (the obligations hold): batch, whose workers are forked with
+    this kernel, must write no refined policy and no certificate for any policy."""
+    import csv
+
+    from verify_refine.cli import main
+    aws = EXAMPLES.parent / "tests" / "fixtures" / "aws"
+    out = tmp_path / "out"
+    kernel_says(monkeypatch, failures, unknown)
+    code = main(["batch", str(aws / "account-small.json"), "--findings",
+                 str(aws / "findings-small"), "-o", str(out), "--catalog",
+                 str(EXAMPLES / "blog" / CATALOGS["blog"]), "--jobs", "2"])
+    capsys.readouterr()
+    assert code == (1 if failures else 3)
+    rows = list(csv.DictReader((out / "summary.csv").read_text().splitlines()))
+    assert len(rows) == 4 and {r["verdict"] for r in rows} == {verdict}
+    assert not [p for p in out.rglob("*") if p.name.endswith((".cert.json", ".refined.json"))]
