@@ -20,6 +20,8 @@ ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role"
 USER = f"arn:aws:iam::{ACCOUNT_ID}:user"
 DEPLOYER, READER = f"{ROLE}/app-deployer", f"{ROLE}/service-role/data-reader"
 IDLE, BOT = f"{ROLE}/batch-idle", f"{USER}/ci-bot"
+METADATA = {"ResponseMetadata": {"RequestId": "7d1c", "HTTPStatusCode": 200, "HTTPHeaders": {},
+                                 "RetryAttempts": 0}}  # what boto3 adds, the CLI never prints
 JOB1, JOB2 = "1b4e28ba-2fa1-41d2-883f-0016d3cca427", "6fa459ea-ee8a-4ca4-894e-db77e160355e"
 
 
@@ -70,7 +72,7 @@ def analyzer_account(fake, findings: dict[str, list[dict]]) -> None:
                             params)
                 params = {**params, "nextToken": "page-2"}
                 item = {**item, "findingDetails": details[1:]}
-            fake.answer("accessanalyzer", "get_finding_v2", item, params)
+            fake.answer("accessanalyzer", "get_finding_v2", {**item, **METADATA}, params)
 
 
 def usual(fake) -> None:
@@ -265,7 +267,7 @@ def test_access_advisor_report_is_generated_polled_and_read_by_batch(aws, cli, t
                {**pages[0], "JobStatus": "IN_PROGRESS", "ServicesLastAccessed": []},
                {"JobId": JOB2})
     aws.answer("iam", "get_service_last_accessed_details", pages[0], {"JobId": JOB2})
-    aws.answer("iam", "get_service_last_accessed_details", pages[1],
+    aws.answer("iam", "get_service_last_accessed_details", {**pages[1], **METADATA},
                {"JobId": JOB2, "Marker": "m"})
     out = tmp_path / "pulled"
     code, stdout, err = cli("pull", "--all", "--source", "access-advisor", "-o", out)
