@@ -8,11 +8,12 @@ import signal
 import sys
 
 from . import __version__, deps
-from .commands import batch, catalog, check, compare, gate, recertify, refine, verify
+from .commands import batch, catalog, check, compare, gate, pull, recertify, refine, verify
 from .errors import InputError, UsageError
 from .verdict import Exit
 
-COMMANDS = (refine, check, verify, gate, recertify, batch, compare)  # catalog has subcommands
+# catalog has subcommands, so it is added apart
+COMMANDS = (refine, check, verify, gate, recertify, batch, pull, compare)
 
 
 class Parser(argparse.ArgumentParser):

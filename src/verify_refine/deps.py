@@ -9,6 +9,7 @@ from .errors import UsageError
 
 # module -> (the pip requirement, the extra of this project that holds it)
 OPTIONAL = {
+    "boto3": ("boto3>=1.34", "aws"),
     "cvc5": ("cvc5==1.4.2", "cvc5"),
     "matplotlib": ("matplotlib>=3.8", "compare"),
     "policyuniverse": ("policyuniverse>=1.5", "compare"),

@@ -82,6 +82,12 @@ def test_solvers_only_under_the_prover():
     assert users and all(m.startswith("verify_refine.prove") for m in users), users
 
 
+def test_boto3_only_in_the_aws_package():
+    """`pull` alone talks to AWS; every other command works without the aws extra."""
+    users = importers(("boto3", "botocore"))
+    assert users and all(m.startswith("verify_refine.aws") for m in users), users
+
+
 def test_the_pipeline_is_the_only_caller_of_the_prover_and_the_kernel():
     callers = importers(("verify_refine.prove.prover", "verify_refine.prove.kernel",
                          "verify_refine.prove.kernel_call"))
