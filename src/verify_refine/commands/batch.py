@@ -13,7 +13,7 @@ from ..batch.schedule import WALL_FACTOR, Progress, run_all
 from ..errors import InputError, UsageError
 from ..files import finishing, read_input, refuse_collisions, write_atomically
 from ..inputs import catalog as catalog_mod
-from ..inputs.account import read_account
+from ..inputs.account import SKIP_TAG, read_account
 from ..report import batch_summary
 from ..verdict import Exit
 from . import options
@@ -63,13 +63,13 @@ def run(args) -> int:
     account = read_account(read_input(args.auth, "authorization details"), args.auth)
     cat = catalog_mod.load(args.catalog)
     ignored = match_findings(Path(args.findings), account.principals)
-    if not any(t.principal.findings or t.principal.problem for t in account.tasks):
+    if not any(t.principal.selected for t in account.tasks):
         raise UsageError(f"batch: nothing to refine: no role or user of {args.auth} has both "
-                         f"findings in {args.findings} and a policy to refine")
+                         f"findings in {args.findings} and a policy to refine (and no "
+                         f"{SKIP_TAG} tag)")
     outdir = Path(args.output)
     outpaths.assign(account.principals, account.tasks)
-    outpaths.prove_all(outdir, [t for t in account.tasks
-                                if t.principal.findings is not None or t.principal.problem])
+    outpaths.prove_all(outdir, [t for t in account.tasks if t.principal.selected])
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -88,7 +88,7 @@ def run(args) -> int:
     for task, row in zip(tasks, finished):
         rows[id(task)] = row or {"verdict": "error", "error": "not run: interrupted"}
     table = [batch_summary.row(task, rows[id(task)]) for task in account.tasks
-             if task.principal.findings is not None or task.principal.problem]
+             if task.principal.selected]
     notes = batch_summary.notes(account, table, args)
     with finishing():
         write_atomically(str(outpaths.inside(outdir, "summary.csv")),

@@ -14,6 +14,7 @@ from .jsontext import parse_json
 from .wrappers import document_text_bytes
 
 AWS_MANAGED = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/")  # any partition
+SKIP_TAG = "verify-refine:skip"  # a role or user tagged so is left alone by batch
 
 @dataclass
 class Principal:
@@ -27,6 +28,12 @@ class Principal:
     unused_path: str = ""
     problem: str = ""  # why its findings cannot be used
     warnings: list[str] = field(default_factory=list)  # from reading its findings
+    skip: bool = False  # tagged verify-refine:skip
+
+    @property
+    def selected(self) -> bool:
+        """Does batch refine its policies (or report why it cannot)?"""
+        return not self.skip and (self.findings is not None or bool(self.problem))
 
 
 @dataclass
@@ -73,7 +80,7 @@ def read_account(data: bytes, source: str) -> Account:
             if not isinstance(item, dict) or not isinstance(item.get(name_key), str) \
                     or not isinstance(item.get("Arn"), str):
                 raise InputError(f"{where}: expected an object with {name_key} and Arn", source)
-            who = Principal(item[name_key], kind, item["Arn"])
+            who = Principal(item[name_key], kind, item["Arn"], skip=_tagged_skip(item))
             account.principals.append(who)
             for j, pol in enumerate(item.get(inline_key) or []):
                 at = f"{where}.{inline_key}[{j}]"
@@ -94,6 +101,13 @@ def read_account(data: bytes, source: str) -> Account:
                 account.tasks.append(_managed_task(who, arn, att.get("PolicyName"),
                                                    managed.get(arn), source))
     return account
+
+
+def _tagged_skip(item: dict) -> bool:
+    """Is the principal tagged verify-refine:skip (with any value)?"""
+    tags = item.get("Tags")
+    return isinstance(tags, list) and any(isinstance(t, dict) and t.get("Key") == SKIP_TAG
+                                          for t in tags)
 
 
 def _task(who, name, kind, document, source, where) -> Task:
