@@ -61,7 +61,7 @@ def notes(account: Account, table: list[dict], args) -> list[str]:
     for row in table:
         if row["size_after"] == "" or row["verdict"] not in ("proved", "detach"):
             continue
-        if row["policy_kind"] == "managed":
+        if row["policy_kind"] in ("managed", "aws-managed"):
             _size_note(notes, f"{row['policy']} ({row['principal']})", row["size_after"],
                        "managed", args.fraction_warning)
         else:
@@ -113,8 +113,8 @@ def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
              "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(_cell(row[c]) for c in COLUMNS) + " |" for row in table]
     skipped = list(skipped)
-    skipped += [f"{who.kind} `{who.name}`: AWS-managed `{arn}` (AWS owns it: detach it or "
-                "replace it with a customer-managed copy to refine)"
+    skipped += [f"{who.kind} `{who.name}`: AWS-managed `{arn}` (AWS owns it: --aws-managed "
+                "refines a customer-managed copy to replace it)"
                 for who, arn in account.aws_managed]
     if account.groups:
         groups = f"{account.groups} group" + ("s" if account.groups > 1 else "")
