@@ -87,6 +87,15 @@ def test_keep_patterns_are_kept_named_with_their_reason_and_recorded(cli, work):
     assert cert["guards"]["keep"] == ["iam:Get*", "sqs:ListQueues"]
     code, out, err = cli("check", work / "out.cert.json")
     assert code == 0, err
+    code, out, err = cli("refine", work / "policy.json", "--unused", work / "advisor.json",
+                         "--catalog", work / "catalog.json", "--format", "json", "--keep",
+                         "sqs:ListQueues")
+    assert code == 0, err
+    usage = json.loads(out)["usage"]
+    assert usage["guards"] == {"builtin": {"version": keep_list.VERSION,
+                                           "sha256": keep_list.digest()},
+                               "keep": ["sqs:ListQueues"], "keep_sid": None}
+    assert {"name": "sqs:ListQueues", "reason": "--keep sqs:ListQueues"} in usage["kept"]
 
 
 def test_keep_sid_leaves_its_statement_as_written_and_removes_elsewhere(cli, work):
