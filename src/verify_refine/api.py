@@ -10,12 +10,14 @@ from . import catalog_slice, certificate, drift, pipeline
 from .errors import UsageError
 from .files import read_input
 from .inputs import catalog as catalog_mod
-from .inputs import findings
+from .inputs import findings, guards
 from .inputs.catalog import Catalog
 from .inputs.findings import UnusedSet
+from .inputs.jsontext import quote
 from .inputs.model import Policy
 from .inputs.recommendation import recommendation
 from .inputs.wrappers import load_policy as _load_policy_bytes
+from .spec.alphabet import pattern_problem
 from .verdict import Verdict
 
 Source = str | os.PathLike | bytes | dict | list
@@ -58,11 +60,20 @@ def load_findings(source: Source, catalog: Catalog, *, name: str | None = None,
 
 
 def refine_and_prove(policy: Policy, unused: UnusedSet, catalog: Catalog, *,
-                     timeout_s: float = pipeline.DEFAULT_TIMEOUT_S,
-                     solver: str = "z3") -> pipeline.ProvedRefinement:
+                     timeout_s: float = pipeline.DEFAULT_TIMEOUT_S, solver: str = "z3",
+                     keep: tuple[str, ...] = (), keep_sid: str | None = None
+                     ) -> pipeline.ProvedRefinement:
     """Refine a policy and prove the result (obligations and proof kernel): `.proved`,
-    `.text` (the refined JSON), `.problems` when it is not proved."""
-    return pipeline.refine_and_prove(policy, unused, catalog, timeout_s=timeout_s,
+    `.text` (the refined JSON), `.problems` when it is not proved. As on the command line,
+    the built-in keep list applies, and `keep` (patterns) and `keep_sid` (a regular
+    expression over Sids) are --keep and --keep-sid."""
+    problem = next(((quote(p), pattern_problem(p)) for p in keep if pattern_problem(p)), None)
+    if problem is None and keep_sid is not None and guards.regex_problem(keep_sid):
+        problem = (quote(keep_sid), guards.regex_problem(keep_sid))
+    if problem:
+        raise UsageError(f"{problem[0]} {problem[1]}")
+    guarded = guards.apply(unused, guards.Guards(tuple(keep), keep_sid), policy, catalog)
+    return pipeline.refine_and_prove(policy, guarded, catalog, timeout_s=timeout_s,
                                      solver=solver)
 
 
@@ -96,7 +107,7 @@ def check_certificate(path: str | os.PathLike, *, solver: str = "z3",
         current=current, solver=solver, timeout_s=timeout_s)
     if result.verdict is Verdict.PROVED:
         result.drift = drift.find(embedded, current, original_policy, refined_policy,
-                                  unused_set, files["unused"])
+                                  result.unused, files["unused"])
     return result
 
 

@@ -12,6 +12,7 @@ from . import __version__, catalog_slice
 from .errors import InputError
 from .files import read_input
 from .gate import recorded as recorded_files
+from .inputs import guards as guards_mod
 from .inputs.catalog import Catalog, names_problem
 from .inputs.findings import UnusedSet
 from .inputs.jsontext import json_position, load_json, quote
@@ -59,7 +60,7 @@ def build(*, cert_path: str, original_path: str, unused_path: str, refined_path:
         "version": VERSION,
         "tool": {"name": "verify-refine", "version": __version__},
         "solver": {"name": "z3", "version": solver_version("z3"), "timeout_s": timeout_s},
-        "catalog": catalog_section(catalog, plan.services,
+        "catalog": catalog_section(catalog, plan.services | set(unused.expanded),
                                    _relative(catalog_path, folder) if catalog_path else None),
         "files": {"original": _relative(original_path, folder),
                   "unused": _relative(unused_path, folder),
@@ -67,6 +68,7 @@ def build(*, cert_path: str, original_path: str, unused_path: str, refined_path:
         "sha256": {"original": policy_digest(original), "unused": unused.digest(),
                    "refined": policy_digest(refined)},
         **({"unused_reading": reading} if (reading := unused_reading(unused)) else {}),
+        **({"guards": unused.guards.as_json()} if unused.guards is not None else {}),
         "verdict": proof.verdict,
         "summary": summary_of(plan),
         "hints": hints,
@@ -91,6 +93,13 @@ def since_days(cert: dict) -> int | None:
     reading = cert.get("unused_reading")
     days = reading.get("since_days") if isinstance(reading, dict) else None
     return days if isinstance(days, int) and not isinstance(days, bool) else None
+
+
+def guards(cert: dict) -> guards_mod.Guards | None:
+    """The guards a certificate's findings were refined with (None: none recorded), which
+    `check` applies again; ValueError when they are malformed (`read` refuses those)."""
+    recorded = cert.get("guards")
+    return None if recorded is None else guards_mod.from_json(recorded)
 
 
 def summary_of(plan: Plan) -> dict:
@@ -153,6 +162,8 @@ _SHAPE = {
     "?unused_reading": {"?since_days": "integer",
                         "?window": {"source": "string", "date": "string|null",
                                     "field": "string|null", "period": "string"}},
+    "?guards": {"builtin": {"version": "integer", "sha256": "string"}, "keep": ["string"],
+                "keep_sid": "string|null"},
     "sha256": _SHA256,
     "verdict": "string",
     "summary": {f"?{prop}": _COUNT for prop in PROPERTIES},
@@ -184,6 +195,10 @@ def _problem(cert, path: str) -> tuple | None:
     wrong = _wrong(cert, _SHAPE, ())
     if wrong:
         return f"not a certificate: {wrong[0]}", wrong[1]
+    try:
+        guards(cert)
+    except ValueError as exc:
+        return f"not a certificate: {exc}", ("guards",)
     names = names_problem(cert["catalog"]["slice"])
     if names:
         message, at, key = names

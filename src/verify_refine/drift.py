@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import catalog_slice, certificate, pipeline
-from .inputs import findings
+from .inputs import findings, guards
 from .inputs.catalog import Catalog
 from .inputs.model import Policy, Span
 from .report import exposure
@@ -46,7 +46,8 @@ def find(embedded: Catalog, current: Catalog, original: Policy, refined: Policy,
          unused: findings.UnusedSet, unused_name: str) -> Drift | None:
     """The drift of a certificate whose slice is `embedded`, or None when today's catalog has
     exactly the slice's names on its services. The refinement is redone from the original and
-    the findings' bytes read over today's catalog, and compared with the refined policy."""
+    the findings' bytes read over today's catalog (with the guards `unused` was made with), and
+    compared with the refined policy."""
     now = today(embedded, current)
     known = {fold(f"{svc}:{name}") for svc, names in embedded.services.items() for name in names}
     present = {fold(f"{svc}:{name}") for svc, names in now.services.items() for name in names}
@@ -55,8 +56,9 @@ def find(embedded: Catalog, current: Catalog, original: Policy, refined: Policy,
     published = tuple(now.canonical(a) for a in sorted(present - known))
     withdrawn = tuple(embedded.canonical(a) for a in sorted(known - present))
     rows = exposure.exposure(refined, now, embedded).entries
-    unused_today = findings.from_bytes(unused.findings_bytes(), unused_name, current,
-                                       unused.since_days)[0]
+    unused_today = guards.apply(findings.from_bytes(unused.findings_bytes(), unused_name,
+                                                    current, unused.since_days)[0],
+                                unused.guards, original, current)
     redone = pipeline.refine_and_prove(original, unused_today, current, prove=False)
     differs = certificate.policy_digest(redone.refined) != certificate.policy_digest(refined)
     return Drift(current, published, withdrawn, rows, differs,

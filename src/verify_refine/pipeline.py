@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import catalog_slice, certificate
+from .inputs import guards as guards_mod
 from .inputs.catalog import Catalog
 from .inputs.findings import UnusedSet
 from .inputs.model import Policy
@@ -128,6 +129,7 @@ class CertificateCheck:
     problems: list[Problem] = field(default_factory=list)
     obligations: int = 0
     catalog: Catalog | None = None  # the certificate's embedded slice, re-proved over
+    unused: UnusedSet | None = None  # the unused set proved against: the recorded guards applied
     drift: object | None = None  # drift.Drift from today's catalog, when the caller looks
 
     @property
@@ -146,17 +148,24 @@ def check_certificate(cert: dict, *, original: Policy, refined: Policy, unused: 
     given the slice's actions. A stale certificate (a file that is not the one certified) or an
     edited slice is not re-solved. `current`, today's catalog, only helps to locate an edit of
     the slice. `files` names the original, unused and refined files, so that problems about one
-    of them say which."""
+    of them say which. The guards the certificate records are applied to `unused` (the findings
+    as read) first, as refine applied them."""
     files = files or {}
     catalog = catalog_slice.catalog_of(cert)
     out = CertificateCheck(catalog=catalog)
+    try:
+        unused = guards_mod.apply(unused, certificate.guards(cert), original, catalog)
+    except guards_mod.GuardError as exc:
+        out.problems = [Problem(CERTIFICATE, exc.message, certificate_at=exc.at)]
+        return out
+    out.unused = unused
     stale = _stale(cert, original, refined, unused, files)
     if stale:
         out.problems = stale
         return out
     hints = cert.get("hints") if isinstance(cert.get("hints"), dict) else {}
     plan = obligations.plan(original, refined, unused, catalog, hints)
-    sliced = catalog_slice.problems(cert, plan.services, current)
+    sliced = catalog_slice.problems(cert, plan.services | set(unused.expanded), current)
     if sliced:
         out.problems = sliced
         return out

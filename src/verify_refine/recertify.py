@@ -3,6 +3,7 @@ recorded original and findings again over today's catalog, and say what changed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from . import catalog_slice, certificate, drift
 from .errors import InputError, UsageError
 from .files import read_input, refuse_collisions
 from .inputs import catalog as catalog_mod
-from .inputs import findings
+from .inputs import findings, guards, keep_list
 from .inputs.catalog import Catalog
 from .inputs.jsontext import json_position, load_json
 from .inputs.model import Policy
@@ -105,7 +106,8 @@ def prepare(cert_path: str, override: str | None, catalogs: dict) -> Job:
         catalogs[spec] = catalog_mod.load(spec)
     cat = catalogs[spec]
     original = load_policy(read_input(files["original"], "policy"), files["original"])
-    unused = findings.load(files["unused"], cat, certificate.since_days(cert))[0]
+    unused = guards.apply(findings.load(files["unused"], cat, certificate.since_days(cert))[0],
+                          recorded_guards(cert, cert_path), original, cat)
     previous = load_policy(read_input(files["refined"], "refined policy"), files["refined"],
                            allow_empty=True)
     try:
@@ -113,6 +115,21 @@ def prepare(cert_path: str, override: str | None, catalogs: dict) -> Job:
     except InputError:  # an older version, or one that no longer checks: proved anew anyway
         current_version = None
     return Job(cert_path, cert, files, spec, cat, original, unused, previous, current_version)
+
+
+def recorded_guards(cert: dict, cert_path: str) -> guards.Guards | None:
+    """The guards a certificate records, with today's built-in keep list in place of the one
+    it was made with (proving again takes today's); bad input when they are malformed."""
+    try:
+        recorded = certificate.guards(cert)
+    except ValueError as exc:
+        data = read_input(cert_path, "certificate")
+        raise InputError(f"not a certificate: {exc}", cert_path,
+                         *json_position(data, cert_path, ("guards",))) from None
+    if recorded is None:
+        return None
+    return dataclasses.replace(recorded, builtin_version=keep_list.VERSION,
+                               builtin_sha256=keep_list.digest())
 
 
 def refuse_shared_outputs(jobs: list[Job]) -> None:

@@ -10,11 +10,13 @@ from .. import pipeline
 from ..errors import InputError
 from ..files import write_atomically
 from ..inputs import findings
-from ..inputs.account import Account
+from ..inputs.account import SKIP_TAG, Account
 from ..inputs.findings import UnusedSet
+from ..inputs.guards import Guards
+from ..inputs.guards import apply as apply_guards
 from ..inputs.policy import parse_policy
 from ..jsonout import canonical
-from ..report import document, size
+from ..report import document, size, usage
 from ..report import summary as report
 from . import outpaths
 
@@ -27,16 +29,19 @@ def iam_size(document) -> int:
 
 def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, catalog,
                        out_policy_path: str, out_cert_path: str, timeout: float, *,
-                       unused_path: str, catalog_path: str | None = None) -> dict:
+                       unused_path: str, catalog_path: str | None = None,
+                       guards: Guards | None = None) -> dict:
     """Refine, prove and certify one policy as `verify-refine refine -o --certificate` does,
-    through the same pipeline (the proof kernel included); writes the refined policy and its
-    certificate only when proved. Returns the row's figures, verdict and error (an InputError
-    becomes verdict "error")."""
+    through the same pipeline (the proof kernel included), after the guards; writes the
+    refined policy and its certificate only when proved. Returns the row's figures, verdict,
+    error (an InputError becomes verdict "error") and the kept names by reason."""
     row = {"entries_before": "", "entries_after": "", "catalog_actions_removed": "",
            "size_before": "", "size_after": "", "verdict": "error", "error": "",
-           "warnings": []}
+           "warnings": [], "kept": {}}
     try:
         policy = parse_policy(policy_bytes, source)
+        unused = apply_guards(unused, guards, policy, catalog)
+        row["kept"] = usage.kept_by_reason(unused, usage.granted(policy, catalog))
         row["size_before"] = iam_size(document.original_document(policy))
         done = pipeline.refine_and_prove(policy, unused, catalog, timeout_s=timeout,
                                          refined_source=out_policy_path)
@@ -93,6 +98,9 @@ def prepare(account: Account, cat, outdir: Path, args):
         if id(who) not in having:
             skipped.append(f"{who.kind} `{who.name}`: no inline or customer-managed policy")
             continue
+        if who.skip:
+            skipped.append(f"{who.kind} `{who.name}`: tagged {SKIP_TAG}")
+            continue
         if who.findings is None and not who.problem:
             skipped.append(f"{who.kind} `{who.name}`: no findings")
             continue
@@ -109,7 +117,7 @@ def prepare(account: Account, cat, outdir: Path, args):
         who.unused_path = str(copy)
     for task in account.tasks:
         who = task.principal
-        if who.findings is None and not who.problem:
+        if not who.selected:
             continue
         if who.problem or task.document is None:
             rows[id(task)] = {"verdict": "error", "error": who.problem or task.problem}

@@ -89,6 +89,7 @@ def inside(outdir: str | Path, *parts: str) -> Path:
 # --- the files `verify-refine batch` writes ------------------------------------------------------
 
 SUMMARIES = ("summary.md", "summary.csv")
+RESERVED = (*SUMMARIES, "plan.sh")  # no principal's folder takes these names
 POLICY_FILES = ("original", "refined", "cert")
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,16}")
 
@@ -97,7 +98,7 @@ def assign(principals, tasks) -> None:
     """Set each principal's `folder` under OUTDIR (never a summary's name; a user who shares a
     role's name gets `<name>.user`) and each task's file `stem` in that folder (an inline and a
     managed policy of one name: `<name>.managed` for the later one)."""
-    folders = Names(reserved=SUMMARIES)
+    folders = Names(reserved=RESERVED)
     for who in principals:
         who.folder = folders.claim(who.name, who.kind)
     stems: dict[str, Names] = {}

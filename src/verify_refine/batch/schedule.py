@@ -10,6 +10,7 @@ from multiprocessing import connection
 from .. import workers
 from ..errors import InputError
 from ..inputs.account import Task
+from ..inputs.guards import Guards
 from . import outpaths
 from .certify import refine_and_certify
 
@@ -31,7 +32,8 @@ def _run_task(task: Task, catalog, args) -> dict:
     original, refined, cert = (str(p) for p in outpaths.policy_files(args.output, task))
     return refine_and_certify(
         task.document, original, task.principal.unused, catalog, refined, cert, args.timeout,
-        unused_path=task.principal.unused_path, catalog_path=args.catalog)
+        unused_path=task.principal.unused_path, catalog_path=args.catalog,
+        guards=Guards(tuple(args.keep), args.keep_sid))
 
 
 def run_all(tasks: list[Task], catalog, args, progress, rows: list) -> None:

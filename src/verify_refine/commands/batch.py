@@ -6,14 +6,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..batch import outpaths
+from ..batch import outpaths, plan
 from ..batch.certify import prepare
 from ..batch.findings_match import match_findings
 from ..batch.schedule import WALL_FACTOR, Progress, run_all
 from ..errors import InputError, UsageError
 from ..files import finishing, read_input, refuse_collisions, write_atomically
 from ..inputs import catalog as catalog_mod
-from ..inputs.account import read_account
+from ..inputs.account import SKIP_TAG, read_account
 from ..report import batch_summary
 from ..verdict import Exit
 from . import options
@@ -26,7 +26,8 @@ def add_parser(commands) -> None:
         NAME, help="refine and certify every role's and user's policies of an account",
         description="Read 'aws iam get-account-authorization-details' output and, for every "
                     "role and user with findings in DIR, refine, prove and certify its inline "
-                    "and attached customer-managed policies (AWS-managed ones are skipped). "
+                    "and attached customer-managed policies (AWS-managed ones only with "
+                    "--aws-managed; principals tagged verify-refine:skip are skipped). "
                     "Writes OUTDIR/<principal>/<policy>.{original,refined,cert}.json (names "
                     "encoded into safe file names, never leaving OUTDIR), the findings used, "
                     "and OUTDIR/summary.md and summary.csv. Exit 0 when every "
@@ -48,6 +49,12 @@ def add_parser(commands) -> None:
                      help="refine a principal whose findings name nothing unused (default: "
                           "that principal's rows are errors)")
     options.finding_options(cmd)
+    cmd.add_argument("--aws-managed", action="store_true",
+                     help="also refine the AWS managed policies attached to a principal, as a "
+                          "customer managed copy for it (default: skipped, as AWS owns them)")
+    cmd.add_argument("--plan", action="store_true",
+                     help=f"also write OUTDIR/{plan.PLAN}: the AWS CLI commands that would apply "
+                          "each proved result, for review (verify-refine never calls AWS)")
     cmd.add_argument("--fraction-warning", metavar="FRACTION", type=options.fraction,
                      nargs="?", const=0.9, default=None,
                      help="also warn when a refined policy reaches this fraction of its IAM "
@@ -60,16 +67,18 @@ def run(args) -> int:
     unknown, 2 on bad input."""
     refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
                                             "the authorization details": args.auth})
-    account = read_account(read_input(args.auth, "authorization details"), args.auth)
+    account = _account(args)
     cat = catalog_mod.load(args.catalog)
     ignored = match_findings(Path(args.findings), account.principals)
-    if not any(t.principal.findings or t.principal.problem for t in account.tasks):
+    if not any(t.principal.selected for t in account.tasks):
         raise UsageError(f"batch: nothing to refine: no role or user of {args.auth} has both "
-                         f"findings in {args.findings} and a policy to refine")
+                         f"findings in {args.findings} and a policy to refine (and no "
+                         f"{SKIP_TAG} tag)")
     outdir = Path(args.output)
     outpaths.assign(account.principals, account.tasks)
-    outpaths.prove_all(outdir, [t for t in account.tasks
-                                if t.principal.findings is not None or t.principal.problem])
+    outpaths.prove_all(outdir, [t for t in account.tasks if t.principal.selected])
+    if args.plan:
+        outpaths.inside(outdir, plan.PLAN)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -88,13 +97,16 @@ def run(args) -> int:
     for task, row in zip(tasks, finished):
         rows[id(task)] = row or {"verdict": "error", "error": "not run: interrupted"}
     table = [batch_summary.row(task, rows[id(task)]) for task in account.tasks
-             if task.principal.findings is not None or task.principal.problem]
+             if task.principal.selected]
     notes = batch_summary.notes(account, table, args)
     with finishing():
         write_atomically(str(outpaths.inside(outdir, "summary.csv")),
                          batch_summary.summary_csv(table))
         write_atomically(str(outpaths.inside(outdir, "summary.md")), batch_summary.summary_md(
             table, args, cat, skipped, ignored, notes, account))
+        if args.plan:
+            write_plan(outdir, args, cat, [(t, rows[id(t)]) for t in account.tasks
+                                           if t.principal.selected])
     counts = {v: sum(1 for r in table if r["verdict"] == v) for v in batch_summary.VERDICTS}
     for row in table:
         if not progress.live or row["verdict"] not in ("proved", "detach"):
@@ -103,9 +115,29 @@ def run(args) -> int:
         print(f"warning: {note}", file=sys.stderr)
     print(f"batch: {len(table)} policies: " + ", ".join(f"{n} {v}" for v, n in counts.items())
           + f"; {len(skipped)} skipped; catalog {cat.label}")
-    print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}", file=sys.stderr)
+    print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}"
+          + (f", and {outdir / plan.PLAN} (not run)" if args.plan else ""), file=sys.stderr)
     if interrupted:
         raise KeyboardInterrupt  # after the summaries of what finished
     if counts["refuted"] or counts["error"]:
         return Exit.REFUTED
     return Exit.UNKNOWN if counts["unknown"] else Exit.OK
+
+
+def _account(args):
+    """The authorization details, with AWS managed policies refined (--aws-managed) or not."""
+    account = read_account(read_input(args.auth, "authorization details"), args.auth)
+    if args.aws_managed:
+        account.aws_managed = []  # refined, so not skipped
+    else:
+        account.tasks = [t for t in account.tasks if t.kind != "aws-managed"]
+    return account
+
+
+def write_plan(outdir: Path, args, cat, results) -> None:
+    """OUTDIR/plan.sh, executable: the commands that apply the proved results."""
+    header = [f"verify-refine batch --plan: the AWS CLI commands that apply the proved "
+              f"refinements of {Path(args.auth).name}", f"Catalog: {cat.label}."]
+    path = outpaths.inside(outdir, plan.PLAN)
+    write_atomically(str(path), plan.script(results, outdir, header))
+    path.chmod(0o755)

@@ -6,6 +6,10 @@ import argparse
 import math
 import os
 
+from ..inputs import guards as guards_mod
+from ..inputs.jsontext import quote
+from ..spec.alphabet import pattern_problem
+
 DEFAULT_TIMEOUT_S = 10.0
 
 
@@ -88,6 +92,33 @@ def finding_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unused-since", metavar="DAYS", type=positive_int,
                         help="keep as used every action last used within DAYS days of the "
                              "data's date (for roles that run monthly or yearly)")
+    parser.add_argument("--keep", metavar="PATTERN", action="append", type=keep_pattern,
+                        default=[],
+                        help="never remove the actions PATTERN matches (a glob over action "
+                             "names, such as s3:Delete*; repeatable); the built-in keep list "
+                             "(iam:PassRole: docs/INPUTS.md) always applies")
+    parser.add_argument("--keep-sid", metavar="REGEX", type=keep_sid,
+                        help="leave as written every Allow statement whose Sid REGEX matches "
+                             "(anywhere, case-sensitive; like Repokid's NOREPO)")
+
+
+def keep_pattern(text: str) -> str:
+    problem = pattern_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{quote(text)} {problem}")
+    return text
+
+
+def keep_sid(text: str) -> str:
+    problem = guards_mod.regex_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{quote(text)} {problem}")
+    return text
+
+
+def guards(args) -> guards_mod.Guards:
+    """The guards the command line gives: the built-in keep list, --keep and --keep-sid."""
+    return guards_mod.Guards(tuple(args.keep), args.keep_sid)
 
 
 def exposure_since(parser: argparse.ArgumentParser, what: str) -> None:

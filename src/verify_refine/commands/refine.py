@@ -18,6 +18,7 @@ from ..files import (
 )
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings
+from ..inputs import guards as guards_mod
 from ..inputs.wrappers import load_policy
 from ..report import document, exposure, size, usage
 from ..report import summary as report
@@ -97,6 +98,7 @@ def run(args) -> int:
     check_outputs(args)  # before any work: nothing is refined, proved or written on a misuse
     findings.require_open(unused, _name(args.unused), args.include_resolved)
     findings.require_something(unused, _name(args.unused), args.allow_nothing_unused)
+    unused = guards_mod.apply(unused, options.guards(args), policy, cat)
     old_catalog = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
     to_file = args.output and args.output != STDIN
     done = pipeline.refine_and_prove(policy, unused, cat, timeout_s=args.timeout,

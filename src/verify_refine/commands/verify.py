@@ -10,10 +10,11 @@ from ..errors import UsageError
 from ..files import read_input
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings
+from ..inputs import guards as guards_mod
 from ..inputs.model import Policy
 from ..inputs.recommendation import DETACH, recommendation
 from ..inputs.wrappers import load_policy
-from ..report import catalog_dates, exposure
+from ..report import catalog_dates, exposure, usage
 from ..verdict import Verdict, worst
 from . import options
 
@@ -73,6 +74,7 @@ def run(args) -> int:
     unused, warnings = findings.load(args.unused, cat, args.unused_since)
     findings.require_open(unused, args.unused, args.include_resolved)
     findings.require_something(unused, args.unused, args.allow_nothing_unused)
+    unused = guards_mod.apply(unused, options.guards(args), original, cat)
     older = exposure.old_catalog(args.catalog_at_date, "--catalog-at-date") \
         if args.catalog_at_date else None
     for warning in warnings:
@@ -85,7 +87,7 @@ def run(args) -> int:
         print(f"proved: sound, removes, complete ({queries} queries); catalog {cat.label}")
     elif result.status == Verdict.REFUTED:
         day, what = catalog_dates.data_date(None, unused)
-        print(f"refuted: {result.explanation}"
+        print(f"refuted: {result.explanation}" + usage.kept_note(unused, result.action)
               + catalog_dates.note(result, day, what, cat, older, args.catalog_at_date))
     else:
         print(f"unknown: {result.explanation}", file=sys.stderr)
@@ -122,6 +124,7 @@ def _run_recommendation(args, original: Policy, unused, catalog, older) -> int:
                                              timeout_s=args.timeout, policy_id=args.policy_id)
     day, what = catalog_dates.data_date(rec, unused)
     for item in results:
-        print(describe(item, catalog, catalog_dates.note(item.result, day, what, catalog, older,
-                                                         args.catalog_at_date)))
+        print(describe(item, catalog, usage.kept_note(unused, item.result.action)
+                       + catalog_dates.note(item.result, day, what, catalog, older,
+                                            args.catalog_at_date)))
     return worst(r.status for r in results).exit_code

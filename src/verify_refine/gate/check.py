@@ -147,7 +147,7 @@ class Checker:
         if result.verdict is not Verdict.PROVED:
             return []
         found = drift.find(result.catalog, current, loaded["original"], loaded["refined"],
-                           loaded["unused"], recorded["unused"])
+                           result.unused, recorded["unused"])
         if found is None:
             return []
         return [where.place(drift.problem(found, display(where.cert_path), recorded["refined"],

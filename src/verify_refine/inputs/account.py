@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import InputError
 from ..jsonout import dumps
 from .findings import UnusedSet
 from .jsontext import parse_json
+from .model import Number
 from .wrappers import document_text_bytes
 
 AWS_MANAGED = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/")  # any partition
+SKIP_TAG = "verify-refine:skip"  # a role or user tagged so is left alone by batch
 
 @dataclass
 class Principal:
@@ -27,6 +30,12 @@ class Principal:
     unused_path: str = ""
     problem: str = ""  # why its findings cannot be used
     warnings: list[str] = field(default_factory=list)  # from reading its findings
+    skip: bool = False  # tagged verify-refine:skip
+
+    @property
+    def selected(self) -> bool:
+        """Does batch refine its policies (or report why it cannot)?"""
+        return not self.skip and (self.findings is not None or bool(self.problem))
 
 
 @dataclass
@@ -35,10 +44,22 @@ class Task:
 
     principal: Principal
     policy: str
-    kind: str  # inline or managed
+    kind: str  # inline, managed, or aws-managed
     document: bytes | None
     problem: str = ""
     stem: str = ""
+    arn: str = ""  # a managed policy's ARN
+    versions: tuple[Version, ...] = ()  # a managed policy's versions, as the file lists them
+    attachments: int | None = None  # its AttachmentCount (roles, users and groups)
+    boundaries: int | None = None  # its PermissionsBoundaryUsageCount
+
+
+class Version(NamedTuple):
+    """One version of a managed policy: its id, whether it is the default, when made."""
+
+    id: str
+    default: bool
+    created: str | None
 
 
 @dataclass
@@ -73,7 +94,7 @@ def read_account(data: bytes, source: str) -> Account:
             if not isinstance(item, dict) or not isinstance(item.get(name_key), str) \
                     or not isinstance(item.get("Arn"), str):
                 raise InputError(f"{where}: expected an object with {name_key} and Arn", source)
-            who = Principal(item[name_key], kind, item["Arn"])
+            who = Principal(item[name_key], kind, item["Arn"], skip=_tagged_skip(item))
             account.principals.append(who)
             for j, pol in enumerate(item.get(inline_key) or []):
                 at = f"{where}.{inline_key}[{j}]"
@@ -87,13 +108,21 @@ def read_account(data: bytes, source: str) -> Account:
                 if not isinstance(arn, str):
                     raise InputError(f"{where}.AttachedManagedPolicies[{j}]: expected an "
                                      "object with PolicyArn", source)
-                if AWS_MANAGED.match(arn):
+                aws = bool(AWS_MANAGED.match(arn))
+                if aws:
                     account.aws_managed.append((who, arn))
-                    continue
-                account.shared.setdefault(arn, []).append(f"{kind} {who.name}")
+                else:
+                    account.shared.setdefault(arn, []).append(f"{kind} {who.name}")
                 account.tasks.append(_managed_task(who, arn, att.get("PolicyName"),
-                                                   managed.get(arn), source))
+                                                   managed.get(arn), source, aws))
     return account
+
+
+def _tagged_skip(item: dict) -> bool:
+    """Is the principal tagged verify-refine:skip (with any value)?"""
+    tags = item.get("Tags")
+    return isinstance(tags, list) and any(isinstance(t, dict) and t.get("Key") == SKIP_TAG
+                                          for t in tags)
 
 
 def _task(who, name, kind, document, source, where) -> Task:
@@ -108,10 +137,35 @@ def _task(who, name, kind, document, source, where) -> Task:
                 f"{source}: {where}: expected a policy document (an object or a string)")
 
 
-def _managed_task(who, arn, name, found, source) -> Task:
+def _managed_task(who, arn, name, found, source, aws: bool) -> Task:
+    """A managed policy's task (kind `aws-managed` for one AWS owns), with what a plan needs
+    to apply its refinement: ARN, versions, attachment and boundary counts."""
+    task = _managed_document(who, arn, name, found, source,
+                             "aws-managed" if aws else "managed")
+    pol = found[1] if found else {}
+    versions = pol.get("PolicyVersionList")
+    task.arn = arn
+    task.versions = tuple(
+        Version(v["VersionId"], v.get("IsDefaultVersion") is True
+                or v["VersionId"] == pol.get("DefaultVersionId"),
+                v.get("CreateDate") if isinstance(v.get("CreateDate"), str) else None)
+        for v in (versions if isinstance(versions, list) else [])
+        if isinstance(v, dict) and isinstance(v.get("VersionId"), str))
+    task.attachments = _count(pol.get("AttachmentCount"))
+    task.boundaries = _count(pol.get("PermissionsBoundaryUsageCount"))
+    return task
+
+
+def _count(value) -> int | None:
+    """A whole number as the file writes it (a JSON number), or None."""
+    text = value.text if isinstance(value, Number) else None
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def _managed_document(who, arn, name, found, source, kind) -> Task:
     name = name if isinstance(name, str) else arn.rsplit("/", 1)[-1]
     if found is None:
-        return Task(who, name, "managed", None,
+        return Task(who, name, kind, None,
                     f"{source}: {arn} is attached but not in Policies (was the file made "
                     "with --filter LocalManagedPolicy?)")
     i, pol = found
@@ -120,8 +174,8 @@ def _managed_task(who, arn, name, found, source) -> Task:
                    None) or next((v for v in versions if isinstance(v, dict)
                                   and v.get("VersionId") == pol.get("DefaultVersionId")), None)
     if default is None:
-        return Task(who, name, "managed", None,
+        return Task(who, name, kind, None,
                     f"{source}: Policies[{i}] ({arn}) has no default version document")
     k = versions.index(default)
-    return _task(who, name, "managed", default.get("Document"), source,
+    return _task(who, name, kind, default.get("Document"), source,
                  f"Policies[{i}].PolicyVersionList[{k}].Document")

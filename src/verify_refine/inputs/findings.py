@@ -45,6 +45,10 @@ class UnusedSet:
     kept: tuple[Kept, ...] = field(default=(), compare=False)  # not unused, and why
     closed: tuple[Closed, ...] = field(default=(), repr=False, compare=False)
     since_days: int | None = field(default=None, compare=False)  # --unused-since, as read
+    # The guards applied (inputs/guards.py), and the wholly unused services they spelled out
+    # as catalog actions (folded): a certificate's slice holds those services.
+    guards: object | None = field(default=None, repr=False, compare=False)
+    expanded: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -53,9 +57,12 @@ class UnusedSet:
 
     def canonical_json(self) -> bytes:
         """The set as certificates hash it: folded (IAM ignores case), so that it does not
-        depend on which catalog spelled the names."""
+        depend on which catalog spelled the names; with the guards it was made with, when
+        there were any, so that the hash binds them too."""
         data = {"actions": sorted(fold(a) for a in self.actions),
                 "services": sorted(fold(s) for s in self.services)}
+        if self.guards is not None:
+            data["guards"] = self.guards.as_json()
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
     def digest(self) -> str:
@@ -85,8 +92,8 @@ class UnusedSet:
 
     def kernel_bytes(self) -> bytes:
         """What the proof kernel reads: the findings file when the kernel reads its format as
-        we do, else (Security Hub's OCSF findings, --unused-since) the names
-        this set holds."""
+        we do, else (Security Hub's OCSF findings, --unused-since, a set the guards changed)
+        the names this set holds."""
         return self.findings_bytes() if self.kernel_reads else self.names_bytes()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..inputs.account import Account, Task
 from . import size
+from .usage import SHOWN
 
 COLUMNS = ("principal", "principal_type", "policy", "policy_kind", "files", "entries_before",
            "entries_after", "catalog_actions_removed", "verdict", "size_before", "size_after",
@@ -22,7 +23,21 @@ def row(task: Task, result: dict) -> dict:
                files=f"{task.principal.folder}/{task.stem}")
     row.update({k: result.get(k, "") for k in COLUMNS if k not in row})
     row["_warnings"] = result.get("warnings", [])
+    row["_kept"] = result.get("kept") or {}
     return row
+
+
+def kept_lines(table: list[dict]) -> list[str]:
+    """For each policy, one line per reason something it grants was kept (the usage data's
+    blind spots and the guards), names shortened as the refine summary does."""
+    out = []
+    for row in table:
+        for reason, names in row["_kept"].items():
+            names = sorted(names, key=str.lower)
+            more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
+            out.append(f"{row['principal_type']} `{row['principal']}`, {row['policy']}: "
+                       f"{reason}, kept: {', '.join(names[:SHOWN])}{more}")
+    return out
 
 
 def line(row: dict) -> str:
@@ -46,7 +61,7 @@ def notes(account: Account, table: list[dict], args) -> list[str]:
     for row in table:
         if row["size_after"] == "" or row["verdict"] not in ("proved", "detach"):
             continue
-        if row["policy_kind"] == "managed":
+        if row["policy_kind"] in ("managed", "aws-managed"):
             _size_note(notes, f"{row['policy']} ({row['principal']})", row["size_after"],
                        "managed", args.fraction_warning)
         else:
@@ -98,15 +113,15 @@ def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
              "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(_cell(row[c]) for c in COLUMNS) + " |" for row in table]
     skipped = list(skipped)
-    skipped += [f"{who.kind} `{who.name}`: AWS-managed `{arn}` (AWS owns it: detach it or "
-                "replace it with a customer-managed copy to refine)"
+    skipped += [f"{who.kind} `{who.name}`: AWS-managed `{arn}` (AWS owns it: --aws-managed "
+                "refines a customer-managed copy to replace it)"
                 for who, arn in account.aws_managed]
     if account.groups:
         groups = f"{account.groups} group" + ("s" if account.groups > 1 else "")
         skipped.append(f"{groups}: not refined (a group's policies serve all its members; "
                        "Access Analyzer reports unused permissions per role and user)")
-    for title, items in (("Skipped", skipped), ("Findings files not used", ignored),
-                         ("Notes", notes)):
+    for title, items in (("Skipped", skipped), ("Kept", kept_lines(table)),
+                         ("Findings files not used", ignored), ("Notes", notes)):
         if items:
             lines += ["", f"## {title}", ""] + [f"- {item}" for item in items]
     lines += ["", "A policy's files are `<files>.original.json`, `.refined.json` and "

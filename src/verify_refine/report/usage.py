@@ -51,8 +51,19 @@ def lines(unused: UnusedSet, policy, catalog) -> list[str]:
     return out
 
 
+def kept_note(unused: UnusedSet, action: str | None) -> str:
+    """What to add to a refuted line whose counterexample is an action the usage data or a
+    guard keeps (a recommendation that removes iam:PassRole): the reason. Empty otherwise."""
+    if not action:
+        return ""
+    reason = next((k.reason for k in unused.kept if fold(k.name) == fold(action)), None)
+    return f"; {action} is kept: {reason}" if reason else ""
+
+
 def as_json(unused: UnusedSet) -> dict:
-    """The usage data in `refine --format json`: window, --unused-since, and every kept name."""
+    """The usage data in `refine --format json`: window, --unused-since, the guards, and every
+    kept name."""
     return {"window": unused.window.as_json() if unused.window else None,
             "unused_since_days": unused.since_days,
+            "guards": unused.guards.as_json() if unused.guards is not None else None,
             "kept": [{"name": k.name, "reason": k.reason} for k in unused.kept]}
