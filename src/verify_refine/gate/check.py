@@ -18,6 +18,7 @@ from ..inputs.wrappers import load_policy
 from ..report.gate import display
 from ..verdict import Problem, Verdict, verdict_of
 from . import recorded as recorded_files
+from . import stale_at
 
 
 @dataclass
@@ -136,6 +137,9 @@ class Checker:
             timeout_s=self.args.timeout, files=recorded)
         out.obligations = result.obligations
         where = Locator(cert, cert_path, recorded, loaded["original"], loaded["refined"])
+        if any(p.rule == "VR-stale" and p.file == recorded["original"] for p in result.problems):
+            where.edited = stale_at.edited_statement(cert, loaded["original"],
+                                                     loaded["refined"], loaded["unused"])
         out.problems += [where.place(p) for p in result.problems]
         out.problems += self._drift(result, cat, loaded, recorded, where)
         return None
@@ -173,6 +177,7 @@ class Locator:
         self.recorded = recorded
         self.policies = {recorded["original"]: original, recorded["refined"]: refined}
         self.original, self.refined = original, refined
+        self.edited: int | None = None  # the original's statement edited since certification
         hints = cert.get("hints") if isinstance(cert.get("hints"), dict) else {}
         rows = hints.get("statements") if isinstance(hints.get("statements"), list) else []
         self.refined_index = {row["original"]: row.get("refined") for row in rows
@@ -185,7 +190,11 @@ class Locator:
             return p.at(self.cert_path, *certificate.position(self.cert_path, p.certificate_at))
         if p.rule == "VR-certificate":
             return p.at(self.cert_path, *position_of(self.cert_path, p.obligation))
-        if p.file is not None:  # a stale input: where that file starts
+        if p.file is not None:  # a stale input: the statement edited, else where it starts
+            if p.file == self.recorded["original"] and self.edited is not None:
+                span = self.original.statements[self.edited].span
+                if span:
+                    return p.at(p.file, span.line, span.column)
             return p.at(p.file, *self.first_statement(p.file))
         if p.statement is not None:
             return p.at(*self.statement(p.statement))
