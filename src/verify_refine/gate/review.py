@@ -11,7 +11,7 @@ from ..report import gate as gatereport
 from ..report.gate import display as _display
 from ..verdict import Exit, Problem, Verdict, verdict_of
 from . import check as gatecheck
-from . import parallel
+from . import claims, parallel
 from . import walk as gatewalk
 from .globs import compile_glob
 from .walk import CERT_SUFFIX
@@ -49,10 +49,7 @@ def review(args, progress=None) -> Review:
     root = gatewalk.find_root(args.root)
     tree = gatewalk.collect(roots, root, patterns, exclusions)
     certs, required = list(tree.certs.values()), list(tree.required.values())
-    checker = gatecheck.Checker(gatecheck.Catalogs(args.catalog), args, root)
-    ticker = progress(len(certs)) if progress else _Silent()
-    outcomes = parallel.check_all(checker, certs, getattr(args, "jobs", 1), ticker)
-    ticker.finish()
+    outcomes = _check(args, certs, root, progress)
     all_findings = [Problem(p.rule, p.message, file=p.path, line=1, column=1)
                     for p in tree.problems.values()]
     all_findings += [f for o in outcomes for f in o.problems]
@@ -88,6 +85,17 @@ def review(args, progress=None) -> Review:
                    empty=empty, status="empty" if empty else _status(would_be), exit_code=code)
     return Review(root, exclusions, outcomes, required_rows, all_findings, head, notes,
                   summary, code)
+
+
+def _check(args, certs: list[str], root: str, progress) -> list[gatecheck.CertOutcome]:
+    """Every certificate's outcome, in the order found; then each one sharing its refined file
+    with another fails."""
+    checker = gatecheck.Checker(gatecheck.Catalogs(args.catalog), args, root)
+    ticker = progress(len(certs)) if progress else _Silent()
+    outcomes = parallel.check_all(checker, certs, getattr(args, "jobs", 1), ticker)
+    ticker.finish()
+    claims.refuse_shared(outcomes)
+    return outcomes
 
 
 def _counts(outcomes, required_rows) -> dict:
