@@ -136,10 +136,7 @@ class Checker:
             unused=loaded["unused"], current=cat, solver=self.args.solver,
             timeout_s=self.args.timeout, files=recorded)
         out.obligations = result.obligations
-        where = Locator(cert, cert_path, recorded, loaded["original"], loaded["refined"])
-        if any(p.rule == "VR-stale" and p.file == recorded["original"] for p in result.problems):
-            where.edited = stale_at.edited_statement(cert, loaded["original"],
-                                                     loaded["refined"], loaded["unused"])
+        where = Locator(cert, cert_path, recorded, loaded)
         out.problems += [where.place(p) for p in result.problems]
         out.problems += self._drift(result, cat, loaded, recorded, where)
         return None
@@ -172,12 +169,14 @@ class Locator:
     when it is there, else in the original), the obligation in the certificate, or the first
     statement of the file it names."""
 
-    def __init__(self, cert: dict, cert_path: str, recorded: dict, original, refined):
+    def __init__(self, cert: dict, cert_path: str, recorded: dict, loaded: dict):
+        """loaded: the original and refined policies and the unused set, read from the files."""
+        original, refined = loaded["original"], loaded["refined"]
+        self.cert, self.unused = cert, loaded["unused"]
         self.cert_path = cert_path
         self.recorded = recorded
         self.policies = {recorded["original"]: original, recorded["refined"]: refined}
         self.original, self.refined = original, refined
-        self.edited: int | None = None  # the original's statement edited since certification
         hints = cert.get("hints") if isinstance(cert.get("hints"), dict) else {}
         rows = hints.get("statements") if isinstance(hints.get("statements"), list) else []
         self.refined_index = {row["original"]: row.get("refined") for row in rows
@@ -191,8 +190,10 @@ class Locator:
         if p.rule == "VR-certificate":
             return p.at(self.cert_path, *position_of(self.cert_path, p.obligation))
         if p.file is not None:  # a stale input: the statement edited, else where it starts
-            if p.file == self.recorded["original"] and self.edited is not None:
-                span = self.original.statements[self.edited].span
+            if p.file == self.recorded["original"]:
+                edited = stale_at.edited_statement(self.cert, self.original, self.refined,
+                                                   self.unused)
+                span = self.original.statements[edited].span if edited is not None else None
                 if span:
                     return p.at(p.file, span.line, span.column)
             return p.at(p.file, *self.first_statement(p.file))
