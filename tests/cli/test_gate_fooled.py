@@ -81,7 +81,7 @@ def refined_at(cert: Path) -> tuple[int, int]:
     raise AssertionError(f"no files.refined in {cert}")
 
 
-# ---------------------------------------------------------------- two refined files, one certificate
+# ---------------------------------------------------------- two refined files, one certificate
 
 def test_copies_of_a_refined_policy_are_not_covered_by_its_certificate(repo, capsys):
     blog = repo / "policies" / "blog"
@@ -98,7 +98,7 @@ def test_copies_of_a_refined_policy_are_not_covered_by_its_certificate(repo, cap
     assert covered["policies/blog/x.refined.json"] == "policies/blog/x.cert.json"
 
 
-# ---------------------------------------------------------------- one refined file, two certificates
+# ---------------------------------------------------------- one refined file, two certificates
 
 def test_a_refined_policy_named_by_two_certificates_fails_both(repo, capsys):
     """A second, genuine proof: a copy of the original refined into the same file. Each
@@ -196,7 +196,8 @@ def unprivileged(command: list[str]) -> list[str]:
 
 def test_unreadable_files_and_folders_fail_closed(certified, tmp_path):
     """chmod 000 on the certificate, each file it records, and a folder: each fails with its
-    rule at its place."""
+    rule at its place, with and without --changed (which checks every certificate whose
+    files it cannot read)."""
     repo = tmp_path / "repo"
     unreadable = {"cert": "x.cert.json", "original": "policy.json", "unused": "unused.json",
                   "refined": "x.refined.json", "catalog": "catalog.json", "folder": "sub"}
@@ -218,7 +219,7 @@ def test_unreadable_files_and_folders_fail_closed(certified, tmp_path):
                 ("VR-input", "catalog/catalog.json", 1, 1),
                 ("VR-input", "folder/sub", 1, 1)}
     try:
-        for changed in ([],):
+        for changed in ([], ["--changed"]):
             done = subprocess.run(unprivileged([str(SCRIPT), "gate", "--root", ".", "--format",
                                                 "json", "--jobs", "1", *changed]),
                                   cwd=repo, capture_output=True, text=True, timeout=120)
