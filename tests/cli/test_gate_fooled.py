@@ -127,6 +127,21 @@ def test_a_refined_policy_named_by_two_certificates_fails_both(repo, capsys):
     assert code == 0 and out.count(": warning: VR-duplicate-certificate: ") == 2
 
 
+def test_a_failing_copy_fails_on_its_own_and_leaves_the_proof_standing(repo, capsys):
+    """A certificate that fails makes no claim: it is reported for its own failure, and the one
+    that checks still covers the policy."""
+    blog = repo / "policies" / "blog"
+    cert = json.loads((blog / "x.cert.json").read_text())
+    cert["obligations"][0]["smt2"] += "\n"
+    (blog / "y.cert.json").write_text(json.dumps(cert, indent=1))
+    code, doc = gate(capsys, "policies")
+    assert code == 1
+    assert {(r["rule"], r["file"]) for r in doc["results"]} == {
+        ("VR-certificate", "policies/blog/y.cert.json")}
+    covered = {row["path"]: row["covered_by"] for row in doc["required"]}
+    assert covered == {"policies/blog/x.refined.json": "policies/blog/x.cert.json"}
+
+
 def run_text(capsys, *argv) -> tuple[int, str, str]:
     code = main(["gate", *map(str, argv), "--root", ".", "--jobs", "1"])
     out, err = capsys.readouterr()

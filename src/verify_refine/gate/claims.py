@@ -1,5 +1,6 @@
-"""One refined policy, one certificate: every certificate of a refined file that others name too
-fails, so a stray copy or a second proof never leaves the policy's provenance ambiguous."""
+"""One refined policy, one certificate: when several certificates that check name the same
+refined file, each fails, so a stray copy or a second proof never leaves the policy's provenance
+ambiguous. (A certificate that fails already fails the gate on its own account.)"""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from .walk import key
 RULE = "VR-duplicate-certificate"
 
 
-def refuse_shared(outcomes: list[CertOutcome]) -> None:
-    """Give each certificate that names, as its refined file, a file another certificate names
-    too a VR-duplicate-certificate problem at its `files.refined`, and count it as failed."""
+def refuse_shared(outcomes: list[CertOutcome], covering=("valid", "unchanged")) -> None:
+    """Give each certificate that checks (or, under --changed, is unchanged) and names, as its
+    refined file, a file that another such certificate names too a VR-duplicate-certificate
+    problem at its `files.refined`, and count it as failed."""
     by_refined: dict[str, list[CertOutcome]] = {}
     for outcome in outcomes:
-        if outcome.refined:
+        if outcome.refined and outcome.status in covering:
             by_refined.setdefault(key(outcome.refined), []).append(outcome)
     for group in by_refined.values():
         if len(group) < 2:
@@ -32,8 +34,7 @@ def refuse_shared(outcomes: list[CertOutcome]) -> None:
                       f"of {others}: a refined policy has one certificate (`recertify` would "
                       "rewrite it once for each); delete the ones that are not its proof",
                 file=outcome.path, line=line, column=column, certificate=outcome.path))
-            if outcome.status != "unreadable":
-                outcome.status = "invalid"
+            outcome.status = "invalid"
 
 
 def _recorded_at(cert_path: str) -> tuple[int, int]:

@@ -55,9 +55,9 @@ RULES = (
      "the paths. Write one with `verify-refine refine ... -o FILE --certificate CERT`."),
     ("VR-duplicate-certificate", "DuplicateCertificate", "error",
      "A refined policy is named by more than one certificate.",
-     "Two or more certificates name the same refined file: a refined policy has one "
-     "certificate, so that its original and findings are known and `recertify` rewrites it "
-     "once. Each certificate that shares its refined file fails, even if it checks."),
+     "Two or more certificates that check name the same refined file: a refined policy has "
+     "one certificate, so that its original and findings are known and `recertify` rewrites "
+     "it once. Each of them fails."),
     ("VR-unreadable", "Unreadable", "error",
      "A certificate cannot be read.",
      "A *.cert.json file is not valid JSON, not a verify-refine certificate, of another format "
