@@ -31,8 +31,8 @@ def refuse_shared(outcomes: list[CertOutcome], covering=("valid", "unchanged")) 
             line, column = _recorded_at(outcome.path)
             outcome.problems.append(Problem(
                 RULE, f"{display(outcome.refined)} is the refined file of this certificate and "
-                      f"of {others}: a refined policy has one certificate (`recertify` would "
-                      "rewrite it once for each); delete the ones that are not its proof",
+                      f"of {others}: a refined policy has one certificate (`recertify` refuses "
+                      "two); delete the ones that are not its proof",
                 file=outcome.path, line=line, column=column, certificate=outcome.path))
             outcome.status = "invalid"
 
