@@ -56,6 +56,12 @@ def add_parser(commands) -> None:
                            f"certificate that checks; repeatable (default {DEFAULT_REQUIRE})")
     gate.add_argument("--allow-empty", action="store_true",
                       help="exit 0 when there is nothing at all to check (default: exit 2)")
+    gate.add_argument("--changed", action="store_true",
+                      help="the PATHs that are not folders are files that changed (deleted "
+                           "ones too; the pre-commit hook passes the staged files): check only "
+                           "the certificates that are one, or record one, or whose files are "
+                           "missing or unreadable; the folder PATHs (default .) are walked and "
+                           "every required file must still be covered")
     options.jobs(gate, "certificates checked in worker processes")
     options.solver(gate)
     options.timeout(gate)

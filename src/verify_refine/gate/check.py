@@ -18,6 +18,7 @@ from ..inputs.wrappers import load_policy
 from ..report.gate import display
 from ..verdict import Problem, Verdict, verdict_of
 from . import recorded as recorded_files
+from . import stale_at
 
 
 @dataclass
@@ -135,7 +136,7 @@ class Checker:
             unused=loaded["unused"], current=cat, solver=self.args.solver,
             timeout_s=self.args.timeout, files=recorded)
         out.obligations = result.obligations
-        where = Locator(cert, cert_path, recorded, loaded["original"], loaded["refined"])
+        where = Locator(cert, cert_path, recorded, loaded)
         out.problems += [where.place(p) for p in result.problems]
         out.problems += self._drift(result, cat, loaded, recorded, where)
         return None
@@ -168,7 +169,10 @@ class Locator:
     when it is there, else in the original), the obligation in the certificate, or the first
     statement of the file it names."""
 
-    def __init__(self, cert: dict, cert_path: str, recorded: dict, original, refined):
+    def __init__(self, cert: dict, cert_path: str, recorded: dict, loaded: dict):
+        """loaded: the original and refined policies and the unused set, read from the files."""
+        original, refined = loaded["original"], loaded["refined"]
+        self.cert, self.unused = cert, loaded["unused"]
         self.cert_path = cert_path
         self.recorded = recorded
         self.policies = {recorded["original"]: original, recorded["refined"]: refined}
@@ -185,7 +189,13 @@ class Locator:
             return p.at(self.cert_path, *certificate.position(self.cert_path, p.certificate_at))
         if p.rule == "VR-certificate":
             return p.at(self.cert_path, *position_of(self.cert_path, p.obligation))
-        if p.file is not None:  # a stale input: where that file starts
+        if p.file is not None:  # a stale input: the statement edited, else where it starts
+            if p.file == self.recorded["original"]:
+                edited = stale_at.edited_statement(self.cert, self.original, self.refined,
+                                                   self.unused)
+                span = self.original.statements[edited].span if edited is not None else None
+                if span:
+                    return p.at(p.file, span.line, span.column)
             return p.at(p.file, *self.first_statement(p.file))
         if p.statement is not None:
             return p.at(*self.statement(p.statement))

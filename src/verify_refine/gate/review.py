@@ -10,8 +10,9 @@ from ..files import read_input
 from ..report import gate as gatereport
 from ..report.gate import display as _display
 from ..verdict import Exit, Problem, Verdict, verdict_of
+from . import changed as changed_files
 from . import check as gatecheck
-from . import parallel
+from . import claims, parallel
 from . import walk as gatewalk
 from .globs import compile_glob
 from .walk import CERT_SUFFIX
@@ -19,6 +20,7 @@ from .walk import key as _key
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN = Exit.OK, Exit.REFUTED, Exit.INPUT, Exit.UNKNOWN
 DEFAULT_REQUIRE = "**/*.refined.json"
+COVERING = ("valid", changed_files.UNCHANGED)  # a certificate that covers its refined file
 
 
 @dataclass
@@ -38,21 +40,22 @@ class Review:
 
 
 def review(args, progress=None) -> Review:
-    """Walk the paths under the root, check every certificate (args.jobs at a time), require
-    the required files to be covered; args carries the gate's options (paths, root, exclude,
-    require, catalog, solver, timeout, jobs, warn_only, allow_empty). progress(total) makes
-    the object told of each certificate checked (gate.progress.Progress), when given."""
+    """Walk the paths under the root, check every certificate (args.jobs at a time; under
+    args.changed, only those the changed files touch), require the required files to be
+    covered; args carries the gate's options (paths, root, exclude, require, catalog, solver,
+    timeout, jobs, warn_only, allow_empty, changed). progress(total) makes the object told of
+    each certificate checked (gate.progress.Progress), when given."""
     roots = args.paths or ["."]
+    changed = None
+    if getattr(args, "changed", False):
+        roots, changed = changed_files.split(roots)
     require = args.require or [DEFAULT_REQUIRE]
     patterns = [compile_glob(g, "--require") for g in require]
     exclusions = [gatewalk.Exclusion(g, compile_glob(g, "--exclude")) for g in args.exclude]
     root = gatewalk.find_root(args.root)
     tree = gatewalk.collect(roots, root, patterns, exclusions)
     certs, required = list(tree.certs.values()), list(tree.required.values())
-    checker = gatecheck.Checker(gatecheck.Catalogs(args.catalog), args, root)
-    ticker = progress(len(certs)) if progress else _Silent()
-    outcomes = parallel.check_all(checker, certs, getattr(args, "jobs", 1), ticker)
-    ticker.finish()
+    outcomes = _check(args, certs, root, changed, progress)
     all_findings = [Problem(p.rule, p.message, file=p.path, line=1, column=1)
                     for p in tree.problems.values()]
     all_findings += [f for o in outcomes for f in o.problems]
@@ -90,14 +93,33 @@ def review(args, progress=None) -> Review:
                   summary, code)
 
 
+def _check(args, certs: list[str], root: str, changed: list[str] | None,
+           progress) -> list[gatecheck.CertOutcome]:
+    """Every certificate's outcome, in the order found: checked, or (under --changed, when no
+    file of it changed) unchanged; then each one sharing its refined file with another fails."""
+    checker = gatecheck.Checker(gatecheck.Catalogs(args.catalog), args, root)
+    to_check, unchanged = (certs, []) if changed is None else \
+        changed_files.select(certs, changed, args.catalog, root)
+    ticker = progress(len(to_check)) if progress else _Silent()
+    outcomes = parallel.check_all(checker, to_check, getattr(args, "jobs", 1), ticker)
+    ticker.finish()
+    order = {path: i for i, path in enumerate(certs)}
+    outcomes = sorted(outcomes + unchanged, key=lambda o: order[o.path])
+    claims.refuse_shared(outcomes)
+    return outcomes
+
+
 def _counts(outcomes, required_rows) -> dict:
-    """Each certificate once: valid, failed (invalid or unreadable) or unknown; each required
-    file once: covered by a valid certificate, named only by certificates that failed (counted
-    with them), or uncovered (no certificate names it)."""
-    return {"certificates": len(outcomes),
+    """Each certificate once: checked (valid, failed: invalid or unreadable, or unknown) or,
+    under --changed, unchanged and not checked; each required file once: covered by a valid
+    (or unchanged) certificate, named only by certificates that failed (counted with them), or
+    uncovered (no certificate names it)."""
+    unchanged = sum(o.status == changed_files.UNCHANGED for o in outcomes)
+    return {"certificates": len(outcomes) - unchanged,
             "valid": sum(o.status == "valid" for o in outcomes),
             "failed": sum(o.status in ("invalid", "unreadable") for o in outcomes),
             "unknown": sum(o.status == "unknown" for o in outcomes),
+            "unchanged": unchanged,
             "required": len(required_rows),
             "covered": sum(row[1] is not None for row in required_rows),
             "uncovered": sum(not row[2] for row in required_rows)}
@@ -115,7 +137,7 @@ def _cover(required: list[str], outcomes, problems: list[Problem]) -> list[tuple
     rows = []
     for path in required:
         named = covering.get(_key(path), [])
-        rows.append((path, next((o for o in named if o.status == "valid"), None), named))
+        rows.append((path, next((o for o in named if o.status in COVERING), None), named))
         if not named:
             line, column = _policy_position(path, parse_policy)
             problems.append(Problem(

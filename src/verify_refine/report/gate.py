@@ -50,6 +50,8 @@ def text(findings, summary: dict, head, notes, warn_only: bool = False) -> str:
             f"{count(summary['required'], 'required file')}, {summary['uncovered']} uncovered")
     if summary["unknown"]:
         line += f", {summary['unknown']} unknown"
+    if summary.get("unchanged"):
+        line += f", {summary['unchanged']} unchanged (--changed: not checked)"
     if summary["warn_only"] and summary["status"] in ("fail", "unknown"):
         line += f" ({summary['status']}; --warn-only: exit 0)"
     lines.append(line)

@@ -53,6 +53,11 @@ RULES = (
      "A required refined policy has no certificate.",
      "A file matching --require (default **/*.refined.json) is named by no certificate under "
      "the paths. Write one with `verify-refine refine ... -o FILE --certificate CERT`."),
+    ("VR-duplicate-certificate", "DuplicateCertificate", "error",
+     "A refined policy is named by more than one certificate.",
+     "Two or more certificates that check name the same refined file: a refined policy has "
+     "one certificate, so that its original and findings are known and `recertify` (which "
+     "refuses two) can bring it up to date. Each of them fails."),
     ("VR-unreadable", "Unreadable", "error",
      "A certificate cannot be read.",
      "A *.cert.json file is not valid JSON, not a verify-refine certificate, of another format "

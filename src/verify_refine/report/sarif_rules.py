@@ -47,6 +47,10 @@ RULE_HELP = {
                                "Certify the policy (`verify-refine refine ORIGINAL --unused "
                                "FINDINGS -o FILE --certificate CERT`), or leave it out on "
                                "purpose with `--require` or `--exclude`."),
+    "VR-duplicate-certificate": ("4.0", ["coverage"],
+                                 "Keep the certificate that is the policy's proof and delete "
+                                 "the others (a stray copy, or the certificate of another "
+                                 "original refined into the same file)."),
     "VR-unreadable": ("5.0", ["input"],
                       "Regenerate the certificate, or rename a file that is not one."),
     "VR-input": ("5.0", ["input"],
