@@ -60,7 +60,7 @@ def _round(tmp: Path, tag: str, examples: int, processes: int, first_seed: int,
         env = dict(os.environ, VR_DIFF_EXAMPLES=str(examples), VR_DIFF_SEED=str(first_seed + i),
                    VR_DIFF_COLLECT="1", VR_DIFF_COUNTS=str(counts),
                    VR_MATCH_EXAMPLES=str(match_examples))
-        cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
+        cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "-n", "0",
                "tests/assurance/test_differential.py", "tests/assurance/test_matchers_agree.py"]
         if nice and hasattr(os, "nice"):
             cmd = ["nice", "-n", str(nice)] + cmd
