@@ -80,3 +80,14 @@ def one_line_error(err: str) -> str:
     lines = err.splitlines()
     assert len(lines) == 1, err
     return lines[0]
+
+
+def json_paths(value, at=()):
+    """Every JSON path in a value (a tuple of keys and indexes), the value's own first."""
+    yield at
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from json_paths(item, (*at, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from json_paths(item, (*at, i))

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import BLOG, BLOG_CATALOG
+from tests.helpers import json_paths as paths
 from verify_refine import certificate
 
 EDITS = int(os.environ.get("VR_CERT_EDITS", "120"))
@@ -39,17 +40,6 @@ def certified(tmp_path_factory) -> Path:
                  "--catalog", str(folder / "catalog.json"), "-o", str(folder / "r.json"),
                  "--certificate", str(folder / "c.cert.json")]) == 0
     return folder
-
-
-def paths(value, at=()):
-    """Every JSON path in a value, the value's own first."""
-    yield at
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from paths(item, (*at, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from paths(item, (*at, i))
 
 
 def general(at: tuple) -> str:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import AWS_FIXTURES, FIXTURES
+from tests.helpers import json_paths as paths
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
 from verify_refine.inputs import findings
@@ -28,16 +29,6 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers(-5, 10**12) | st.tex
                     | st.sampled_from(["", "s3", "s3:*", "COMPLETED", "RESOLVED", "2024-01-01"]),
                     lambda inner: st.lists(inner, max_size=3)
                     | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
-
-
-def paths(value, at=()):
-    yield at
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from paths(item, (*at, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from paths(item, (*at, i))
 
 
 @pytest.fixture(scope="module")
