@@ -91,3 +91,18 @@ def json_paths(value, at=()):
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from json_paths(item, (*at, i))
+
+
+def certify_example(catalog: Path, folder: Path) -> Path:
+    """An example's policy and findings (beside CATALOG), and the catalog as catalog.json,
+    copied into FOLDER and certified there as x.refined.json and x.cert.json."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in ("policy.json", "unused.json"):
+        shutil.copy(catalog.parent / part, folder / part)
+    shutil.copy(catalog, folder / "catalog.json")
+    assert main(["refine", str(folder / "policy.json"), "--unused", str(folder / "unused.json"),
+                 "--catalog", str(folder / "catalog.json"), "-o", str(folder / "x.refined.json"),
+                 "--certificate", str(folder / "x.cert.json")]) == 0
+    return folder

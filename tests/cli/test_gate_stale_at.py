@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import BLOG, EXAMPLES
+from tests.helpers import BLOG, EXAMPLES, certify_example
 from verify_refine.cli import main
 from verify_refine.inputs.policy import parse_policy
 
@@ -27,15 +27,7 @@ CATALOGS = {"blog": BLOG / "catalog-2024-10-24.json",
 def certified(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("stale-at")
     for name, catalog in CATALOGS.items():
-        folder = base / name
-        folder.mkdir()
-        for part in ("policy.json", "unused.json"):
-            shutil.copy(catalog.parent / part, folder / part)
-        shutil.copy(catalog, folder / "catalog.json")
-        assert main(["refine", str(folder / "policy.json"), "--unused",
-                     str(folder / "unused.json"), "--catalog", str(folder / "catalog.json"),
-                     "-o", str(folder / "x.refined.json"),
-                     "--certificate", str(folder / "x.cert.json")]) == 0
+        certify_example(catalog, base / name)
     return base
 
 
