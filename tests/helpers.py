@@ -106,3 +106,15 @@ def certify_example(catalog: Path, folder: Path) -> Path:
                  "--catalog", str(folder / "catalog.json"), "-o", str(folder / "x.refined.json"),
                  "--certificate", str(folder / "x.cert.json")]) == 0
     return folder
+
+
+def replaced(value, at: tuple, replacement):
+    """VALUE with the item at JSON path AT (see json_paths) replaced, in place; the whole value
+    when AT is empty."""
+    if not at:
+        return replacement
+    parent = value
+    for step in at[:-1]:
+        parent = parent[step]
+    parent[at[-1]] = replacement
+    return value

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import AWS_FIXTURES, FIXTURES
+from tests.helpers import AWS_FIXTURES, FIXTURES, replaced
 from tests.helpers import json_paths as paths
 from verify_refine.errors import InputError
 from verify_refine.inputs import catalog as catalog_mod
@@ -41,14 +41,7 @@ def cat():
 def test_a_mangled_document_is_read_or_refused_in_one_line(cat, data):
     value = copy.deepcopy(data.draw(st.sampled_from(VALUES)))
     at = data.draw(st.sampled_from(list(paths(value))))
-    replacement = data.draw(JSON)
-    if at:
-        parent = value
-        for step in at[:-1]:
-            parent = parent[step]
-        parent[at[-1]] = replacement
-    else:
-        value = replacement
+    value = replaced(value, at, data.draw(JSON))
     since = data.draw(st.none() | st.integers(1, 500))
     text = json.dumps(value).encode()
     try:
@@ -72,14 +65,7 @@ def test_a_mangled_recommendation_is_read_or_refused_in_one_line(data):
     from verify_refine.inputs.recommendation import recommendation
     value = copy.deepcopy(data.draw(st.sampled_from(RECOMMENDATIONS)))
     at = data.draw(st.sampled_from(list(paths(value))))
-    replacement = data.draw(JSON)
-    if at:
-        parent = value
-        for step in at[:-1]:
-            parent = parent[step]
-        parent[at[-1]] = replacement
-    else:
-        value = replacement
+    value = replaced(value, at, data.draw(JSON))
     try:
         rec = recommendation(json.dumps(value).encode(), "rec.json")
     except InputError as error:
