@@ -13,6 +13,8 @@ OPTIONAL = {
     "cvc5": ("cvc5==1.4.2", "cvc5"),
     "matplotlib": ("matplotlib>=3.8", "compare"),
     "policyuniverse": ("policyuniverse>=1.5", "compare"),
+    "tree_sitter": ("tree-sitter>=0.26,<0.27", "iac"),
+    "tree_sitter_hcl": ("tree-sitter-hcl==1.2.0", "iac"),
 }
 
 
