@@ -5,6 +5,8 @@ line with its place."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import FIXTURES
 from verify_refine.errors import InputError
@@ -230,3 +232,47 @@ def test_columns_count_characters_not_bytes(tmp_path):
     value = policy.statements[0].value
     assert value.place.column == line.index('"s3:GetObject"') + 1
     assert (tmp_path / "main.tf").read_text()[value.start:value.end] == '"s3:GetObject"'
+
+
+# --- generated members of the classes above ------------------------------------------------------
+
+# An expression, and how far into it the refusal points (at the item of a list, else at it).
+EXPRESSIONS = st.sampled_from([
+    ("var.actions", 0), ("local.actions", 0), ('concat(["s3:GetObject"], var.more)', 0),
+    ("[for a in var.verbs : \"s3:${a}\"]", 0), ('["s3:${var.verb}"]', 1),
+    ('["s3:GetObject", var.one]', 17), ('var.read ? ["s3:GetObject"] : ["s3:*"]', 0),
+    ("module.x.actions", 0), ('split(",", var.list)', 0), ("flatten([var.a, var.b])", 0),
+    ('"s3:%{if var.x}Get%{endif}Object"', 0)])
+PADDING = st.sampled_from(["", " ", "  # ééé\n      ", " /* ü */ ", "\n        "])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expression=EXPRESSIONS, padding=PADDING, key=st.sampled_from(["Action", "NotAction"]),
+       in_document=st.booleans(), before=st.integers(0, 2))
+def test_generated_expressions_in_actions_are_refused_where_they_stand(
+        tmp_path_factory, expression, padding, key, in_document, before):
+    expression, into = expression
+    good = ('resource "aws_iam_policy" "good{n}" {{\n  policy = jsonencode({{ Statement = [{{ '
+            'Effect = "Allow", Action = "s3:GetObject", Resource = "*" }}] }})\n}}\n')
+    if in_document:
+        hcl_key = {"Action": "actions", "NotAction": "not_actions"}[key]
+        bad = ('resource "aws_iam_policy" "bad" {\n  policy = data.aws_iam_policy_document.d.json'
+               f'\n}}\ndata "aws_iam_policy_document" "d" {{\n  statement {{\n    {hcl_key} ='
+               f'{padding}{expression}\n  }}\n}}\n')
+        address = "data.aws_iam_policy_document.d"
+    else:
+        bad = ('resource "aws_iam_policy" "bad" {\n  policy = jsonencode({\n    Statement = [{\n'
+               f'      Effect = "Allow"\n      {key} ={padding}{expression}\n      Resource = "*"'
+               '\n    }]\n  })\n}\n')
+        address = "aws_iam_policy.bad"
+    text = "".join(good.format(n=n) for n in range(before)) + bad + good.format(n=9)
+    folder = tmp_path_factory.mktemp("tf")
+    (folder / "main.tf").write_text(text, encoding="utf-8")
+    assert sorted(policies(folder)) == sorted(f"aws_iam_policy.good{n}" for n in
+                                             [*range(before), 9])
+    refusal = refusals(folder)[address]
+    offset = text.index(padding + expression, text.index("bad")) + len(padding) + into
+    line_start = text.rfind("\n", 0, offset) + 1
+    assert (refusal.place.line, refusal.place.column) == (text.count("\n", 0, offset) + 1,
+                                                          offset - line_start + 1)
+    assert str(refusal).startswith(f"{folder / 'main.tf'}:{refusal.place.line}:")
