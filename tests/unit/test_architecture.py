@@ -77,6 +77,10 @@ def test_lark_only_in_the_json_reader():
     assert importers(("lark",)) == {"verify_refine.inputs.jsontext"}
 
 
+def test_tree_sitter_only_in_the_hcl_reader():
+    assert importers(("tree_sitter", "tree_sitter_hcl")) == {"verify_refine.iac.hcl_tree"}
+
+
 def test_solvers_only_under_the_prover():
     users = importers(("z3", "cvc5"))
     assert users and all(m.startswith("verify_refine.prove") for m in users), users

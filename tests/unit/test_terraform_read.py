@@ -276,3 +276,30 @@ def test_generated_expressions_in_actions_are_refused_where_they_stand(
     assert (refusal.place.line, refusal.place.column) == (text.count("\n", 0, offset) + 1,
                                                           offset - line_start + 1)
     assert str(refusal).startswith(f"{folder / 'main.tf'}:{refusal.place.line}:")
+
+
+@pytest.mark.parametrize("other_use, line", [
+    ('resource "aws_s3_bucket_policy" "b" {\n  policy = data.aws_iam_policy_document.d.json\n}',
+     "10:12"),
+    ('resource "aws_iam_role" "r" {\n  assume_role_policy = data.aws_iam_policy_document.d.json'
+     '\n}', "10:24"),
+    ('locals {\n  doc = "${data.aws_iam_policy_document.d.json}"\n}', "10:12"),
+])
+def test_a_document_also_used_outside_identity_policies_is_refused(tmp_path, other_use, line):
+    path = write(tmp_path, 'resource "aws_iam_policy" "p" {\n'
+                 '  policy = data.aws_iam_policy_document.d.json\n}\n'
+                 'data "aws_iam_policy_document" "d" {\n  statement {\n'
+                 '    actions = ["s3:GetObject"]\n  }\n}\n' + other_use + "\n")
+    (refusal,) = refusals(tmp_path).values()
+    assert refusal.address == "data.aws_iam_policy_document.d"
+    assert f"also used at {path}:{line}, not as an identity policy" in refusal.message
+    assert not policies(tmp_path)
+
+
+def test_an_address_declared_twice_in_a_folder_is_bad_input(tmp_path):
+    write(tmp_path, 'resource "aws_iam_policy" "p" {\n  policy = "{}"\n}\n', "a.tf")
+    second = write(tmp_path, '\n\nresource "aws_iam_policy" "p" {\n  policy = "{}"\n}\n', "b.tf")
+    with pytest.raises(InputError) as raised:
+        terraform.read_folder(str(tmp_path))
+    assert str(raised.value) == (f"{second}:3:1: duplicate `aws_iam_policy.p` (first at "
+                                 f"{tmp_path / 'a.tf'}:1:1)")

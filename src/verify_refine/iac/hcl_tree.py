@@ -237,3 +237,20 @@ def opaque(hcl: HclFile, node) -> str:
         start, end = hcl.start(core) + 1, hcl.end(core) - 1
         return decode_template(hcl.text[start:end], start, quoted=True)[0]
     return "${" + hcl.source(node).strip() + "}"
+
+
+def references(hcl: HclFile, first: str, second: str) -> list[tuple[list[str], object]]:
+    """Every traversal in the file that starts `first.second` (such as
+    `data.aws_iam_policy_document`), with its expression node, in source order."""
+    found = []
+    stack = [hcl.root]
+    while stack:
+        node = stack.pop()
+        if node.type == "expression" and node.children and \
+                node.children[0].type == "variable_expr" and \
+                node.children[0].text == first.encode():
+            names = traversal(node)
+            if names and names[:2] == [first, second]:
+                found.append((names, node))
+        stack.extend(reversed(node.named_children))
+    return sorted(found, key=lambda pair: pair[1].start_byte)

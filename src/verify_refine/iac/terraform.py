@@ -17,6 +17,7 @@ from .hcl_tree import (
     body_of,
     inner,
     parse_hcl,
+    references,
     traversal,
 )
 from .model import (
@@ -48,14 +49,7 @@ def read_folder(path: str) -> list[Source]:
     files = _tf_files(path)
     parsed = [parse_hcl(name, decode(read_input(name, "terraform"), name)) for name in files]
     sources = {hcl.path: Source(hcl.path, hcl.text) for hcl in parsed}
-    resources, documents = [], {}
-    for hcl in parsed:
-        for block in blocks(body_of(hcl.root)):
-            labels = block_labels(hcl, block)
-            if block_type(block) == "resource" and len(labels) == 2:
-                resources.append((labels[0], labels[1], block, hcl))
-            elif is_policy_document(hcl, block) and len(labels) == 2:
-                documents[f"{DOCUMENT}.{labels[1]}"] = (block, hcl)
+    resources, documents = _declarations(parsed)
     holders = Holders(resources)
     for principal in holders.principals:
         sources[principal.place.path].principals.append(principal)
@@ -64,13 +58,70 @@ def read_folder(path: str) -> list[Source]:
         for address, policy_kind, node, held_by in _policies_of(hcl, kind, name, block, holders):
             found = _read_policy(hcl, address, policy_kind, node, held_by, documents, users)
             _add(sources[hcl.path], found)
+    other_uses = _other_uses(parsed, users)
     for address, uses in users.items():
-        _add(sources[documents[address][1].path], _document_policy(address, uses, documents))
+        block, hcl = documents[address]
+        if address in other_uses:
+            where = other_uses[address]
+            _add(sources[hcl.path], Refusal(address, hcl.place(hcl.start(block)), (
+                f"also used at {where}, not as an identity policy: refining it would change "
+                "that use too")))
+            continue
+        _add(sources[hcl.path], _document_policy(address, uses, documents))
     if not any(s.policies or s.refusals for s in sources.values()):
         raise InputError("no iam policy found (aws_iam_policy, aws_iam_role_policy, "
                          "aws_iam_user_policy, aws_iam_group_policy, aws_iam_role "
                          "inline_policy)", path)
     return list(sources.values())
+
+
+def _declarations(parsed: list[HclFile]) -> tuple[list, dict]:
+    """The resources [(type, name, block, hcl)] and the policy documents {address: (block,
+    hcl)} of a folder; an address declared twice is bad input, as Terraform has it."""
+    resources, documents, seen = [], {}, {}
+    for hcl in parsed:
+        for block in blocks(body_of(hcl.root)):
+            labels = block_labels(hcl, block)
+            if block_type(block) not in ("resource", "data") or len(labels) != 2:
+                continue
+            address = ".".join(labels) if block_type(block) == "resource" else \
+                "data." + ".".join(labels)
+            where = hcl.place(hcl.start(block))
+            if address in seen:
+                raise InputError(f"duplicate `{address}` (first at {seen[address]})",
+                                 hcl.path, where.line, where.column)
+            seen[address] = where
+            if block_type(block) == "resource":
+                resources.append((labels[0], labels[1], block, hcl))
+            elif is_policy_document(hcl, block):
+                documents[address] = (block, hcl)
+    return resources, documents
+
+
+def _other_uses(parsed: list[HclFile], users: dict) -> dict:
+    """Documents used by identity policies that are also referenced elsewhere (a trust or
+    bucket policy, another document, a local): address -> the place of that other use."""
+    found = {}
+    for hcl in parsed:
+        for names, node in references(hcl, "data", "aws_iam_policy_document"):
+            address = ".".join(names[:3])
+            if address in users and not _is_identity_policy(hcl, node):
+                found.setdefault(address, hcl.place(hcl.start(node)))
+    return found
+
+
+def _is_identity_policy(hcl: HclFile, node) -> bool:
+    """Whether a reference is the whole `policy` of an IAM policy resource or inline_policy."""
+    attribute = node.parent
+    if attribute is None or attribute.type != "attribute" or \
+            attribute.children[0].text != b"policy":
+        return False
+    block = attribute.parent.parent
+    if block_type(block) == "inline_policy":
+        block = block.parent.parent
+        return block.type == "block" and block_labels(hcl, block)[:1] == ["aws_iam_role"]
+    return block_type(block) == "resource" and block_labels(hcl, block)[:1] in (
+        [kind] for kind in POLICY_KINDS)
 
 
 def _tf_files(path: str) -> list[str]:
