@@ -20,12 +20,25 @@ OPTIONAL = {
 
 def require(module: str, needed_for: str) -> None:
     """Usage error naming the missing package and how to install it."""
+    require_all((module,), needed_for)
+
+
+def require_all(modules: tuple[str, ...], needed_for: str) -> None:
+    """Usage error naming every missing package of modules, with one install line for all."""
+    missing = [module for module in modules if not _installed(module)]
+    if not missing:
+        return
+    requirements = " ".join(f"'{OPTIONAL[module][0]}'" for module in missing)
+    extras = ",".join(dict.fromkeys(OPTIONAL[module][1] for module in missing))
+    verb = "is" if len(missing) == 1 else "are"
+    raise UsageError(f"{needed_for} needs {' and '.join(missing)}, which {verb} not installed: "
+                     f"pip install {requirements} (or, in a clone of verify-refine, pip install "
+                     f"-e '.[{extras}]')")
+
+
+def _installed(module: str) -> bool:
     try:
         importlib.import_module(module)
-        return
     except ImportError:
-        pass
-    requirement, extra = OPTIONAL[module]
-    raise UsageError(f"{needed_for} needs {module}, which is not installed: pip install "
-                     f"'{requirement}' (or, in a clone of verify-refine, pip install -e "
-                     f"'.[{extra}]')")
+        return False
+    return True

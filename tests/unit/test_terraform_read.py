@@ -4,12 +4,14 @@ line with its place."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import FIXTURES
-from verify_refine.errors import InputError
+from verify_refine.errors import InputError, UsageError
 from verify_refine.iac import terraform
 
 pytest.importorskip("tree_sitter_hcl")
@@ -303,3 +305,20 @@ def test_an_address_declared_twice_in_a_folder_is_bad_input(tmp_path):
         terraform.read_folder(str(tmp_path))
     assert str(raised.value) == (f"{second}:3:1: duplicate `aws_iam_policy.p` (first at "
                                  f"{tmp_path / 'a.tf'}:1:1)")
+
+
+def test_without_the_iac_extra_the_hint_installs_it(tmp_path, monkeypatch):
+    write(tmp_path, 'resource "aws_iam_policy" "p" {\n  policy = "{}"\n}\n')
+    monkeypatch.setitem(sys.modules, "tree_sitter_hcl", None)  # as if it were not installed
+    with pytest.raises(UsageError) as raised:
+        terraform.read_folder(str(tmp_path))
+    assert str(raised.value) == (
+        "reading Terraform needs tree_sitter_hcl, which is not installed: pip install "
+        "'tree-sitter-hcl==1.2.0' (or, in a clone of verify-refine, pip install -e '.[iac]')")
+    monkeypatch.setitem(sys.modules, "tree_sitter", None)  # a fresh machine: both missing
+    with pytest.raises(UsageError) as raised:
+        terraform.read_folder(str(tmp_path))
+    assert str(raised.value) == (
+        "reading Terraform needs tree_sitter and tree_sitter_hcl, which are not installed: pip "
+        "install 'tree-sitter>=0.26,<0.27' 'tree-sitter-hcl==1.2.0' (or, in a clone of "
+        "verify-refine, pip install -e '.[iac]')")

@@ -16,8 +16,7 @@ from .model import Place, Span
 
 def require_hcl() -> None:
     """Usage error, with a hint that works on a fresh machine, when tree-sitter is missing."""
-    deps.require("tree_sitter", "reading Terraform")
-    deps.require("tree_sitter_hcl", "reading Terraform")
+    deps.require_all(("tree_sitter", "tree_sitter_hcl"), "reading Terraform")
 
 
 @functools.cache
