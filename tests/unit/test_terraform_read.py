@@ -142,6 +142,12 @@ REFUSED = [
      'EOT', "not JSON"),
     ('policy = jsonencode({ Statement = [{ Effect = "Allow", Resource = "*" }] })',
      "no Action or NotAction"),
+    ("policy = jsonencode(merge(local.base, { Version = \"2012-10-17\" }))",
+     "the policy is built from an expression (${merge("),
+    ("policy = jsonencode({ Statement = [for s in var.s : { Action = s }] })",
+     "Statement built from an expression (${[for s in var.s"),
+    ('policy = jsonencode({ Statement = [local.statement, { Action = "s3:*" }] })',
+     "a statement built from an expression (${local.statement})"),
 ]
 
 

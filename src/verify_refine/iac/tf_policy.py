@@ -14,11 +14,16 @@ ACTION_KEYS = ("Action", "NotAction")
 def statements_of(hcl: HclFile, root: Tree) -> tuple[list[SourceStatement], dict]:
     """The statements of a policy tree with their spans, and the writer's style; a policy
     whose actions are not plain strings is NotReadable at the first such value."""
+    if not root.literal:
+        raise NotReadable(f"the policy is built from an expression ({root.value})", root.start)
     if not isinstance(root.value, dict) or not root.members:
         raise NotReadable("the policy is not a JSON object", root.start)
     container = root.member("Statement")
     if container is None:
         raise NotReadable("the policy has no Statement", root.start)
+    if not container.literal:
+        raise NotReadable(f"Statement built from an expression ({container.value}): its "
+                          "statements are not known before terraform runs", container.start)
     in_list = isinstance(container.value, list)
     trees = container.items if in_list else [container]
     found, styles = [], {}
@@ -33,6 +38,9 @@ def statements_of(hcl: HclFile, root: Tree) -> tuple[list[SourceStatement], dict
 
 def _action_value(statement: Tree) -> tuple[str, Tree]:
     """The key ("Action" or "NotAction") and value of a statement, checked to be literal."""
+    if not statement.literal:
+        raise NotReadable(f"a statement built from an expression ({statement.value})",
+                          statement.start)
     if not isinstance(statement.value, dict):
         raise NotReadable("a statement that is not an object", statement.start)
     keys = [k for k in ACTION_KEYS if statement.member(k) is not None]
