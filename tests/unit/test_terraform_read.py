@@ -143,11 +143,11 @@ REFUSED = [
     ('policy = jsonencode({ Statement = [{ Effect = "Allow", Resource = "*" }] })',
      "no Action or NotAction"),
     ("policy = jsonencode(merge(local.base, { Version = \"2012-10-17\" }))",
-     "the policy is built from an expression (${merge("),
+     "the policy is built from an expression (\"${merge("),
     ("policy = jsonencode({ Statement = [for s in var.s : { Action = s }] })",
-     "Statement built from an expression (${[for s in var.s"),
+     "Statement built from an expression (\"${[for s in var.s"),
     ('policy = jsonencode({ Statement = [local.statement, { Action = "s3:*" }] })',
-     "a statement built from an expression (${local.statement})"),
+     "a statement built from an expression (\"${local.statement}\")"),
 ]
 
 
@@ -249,7 +249,7 @@ EXPRESSIONS = st.sampled_from([
     ("var.actions", 0), ("local.actions", 0), ('concat(["s3:GetObject"], var.more)', 0),
     ("[for a in var.verbs : \"s3:${a}\"]", 0), ('["s3:${var.verb}"]', 1),
     ('["s3:GetObject", var.one]', 17), ('var.read ? ["s3:GetObject"] : ["s3:*"]', 0),
-    ("module.x.actions", 0), ('split(",", var.list)', 0), ("flatten([var.a, var.b])", 0),
+    ("module.x.actions", 0), ('concat(\n        ["s3:GetObject"],\n        var.more\n      )', 0), ('split(",", var.list)', 0), ("flatten([var.a, var.b])", 0),
     ('"s3:%{if var.x}Get%{endif}Object"', 0)])
 PADDING = st.sampled_from(["", " ", "  # ééé\n      ", " /* ü */ ", "\n        "])
 
@@ -284,6 +284,7 @@ def test_generated_expressions_in_actions_are_refused_where_they_stand(
     assert (refusal.place.line, refusal.place.column) == (text.count("\n", 0, offset) + 1,
                                                           offset - line_start + 1)
     assert str(refusal).startswith(f"{folder / 'main.tf'}:{refusal.place.line}:")
+    assert "\n" not in str(refusal)
 
 
 @pytest.mark.parametrize("other_use, line", [
@@ -328,3 +329,28 @@ def test_without_the_iac_extra_the_hint_installs_it(tmp_path, monkeypatch):
         "reading Terraform needs tree_sitter and tree_sitter_hcl, which are not installed: pip "
         "install 'tree-sitter>=0.26,<0.27' 'tree-sitter-hcl==1.2.0' (or, in a clone of "
         "verify-refine, pip install -e '.[iac]')")
+
+
+def test_references_through_count_and_for_each_indexes(tmp_path):
+    write(tmp_path, """
+resource "aws_iam_role" "r" {
+  count = 1
+  name  = "r"
+}
+data "aws_iam_policy_document" "d" {
+  count = 1
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::b/${count.index}"]
+  }
+}
+resource "aws_iam_role_policy" "p" {
+  count  = 1
+  role   = aws_iam_role.r[0].name
+  policy = data.aws_iam_policy_document.d[count.index].json
+}
+""")
+    (document,) = policies(tmp_path).values()
+    assert (document.address, document.holders) == ("data.aws_iam_policy_document.d",
+                                                     ["aws_iam_role.r"])
+    assert document.document["Statement"][0]["Resource"] == "arn:aws:s3:::b/${count.index}"

@@ -166,15 +166,18 @@ def inner(node):
 
 
 def traversal(node) -> list[str] | None:
-    """`data.aws_iam_policy_document.x.json` -> its names; None for any other expression."""
+    """`data.aws_iam_policy_document.x.json` -> its names; None for any other expression.
+    An index (`x[0]`, `x[count.index]`) is passed over: every instance of a block with
+    `count` or `for_each` is written by the same block."""
     node = node if node.type == "expression" else None
     if node is None or not node.children or node.children[0].type != "variable_expr":
         return None
     names = [node.children[0].text.decode("utf-8")]
     for part in node.children[1:]:
-        if part.type != "get_attr":
+        if part.type == "get_attr":
+            names.append(part.children[-1].text.decode("utf-8"))
+        elif part.type != "index":
             return None
-        names.append(part.children[-1].text.decode("utf-8"))
     return names
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..files import read_input
-from ..inputs.jsontext import decode
+from ..inputs.jsontext import decode, quote
 from .hcl_tree import (
     HclFile,
     attributes,
@@ -188,7 +188,7 @@ def _policy_tree(hcl: HclFile, node):
     quoted = quoted_text(hcl, node)
     if quoted is not None:
         return from_json_text(hcl.path, *quoted), "terraform-string"
-    raise NotReadable(f"the policy is built from an expression ({hcl.source(node)[:60]}), "
+    raise NotReadable(f"the policy is built from an expression ({quote(hcl.source(node))}), "
                       "not written in this folder", hcl.start(node))
 
 

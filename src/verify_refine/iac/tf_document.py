@@ -5,6 +5,7 @@ statement block and of its actions list."""
 
 from __future__ import annotations
 
+from ..inputs.jsontext import quote
 from .hcl_tree import (
     HclFile,
     attributes,
@@ -85,7 +86,7 @@ def _actions(hcl: HclFile, node, key: str) -> Tree:
     """The actions list, checked to be a list of plain strings."""
     tree = from_hcl(hcl, node)
     if not isinstance(tree.value, list):
-        raise NotReadable(f"{key} built from an expression ({opaque(hcl, node)}): its actions "
+        raise NotReadable(f"{key} built from an expression ({quote(opaque(hcl, node))}): its actions "
                           "are not known before terraform runs", hcl.start(node))
     for item in tree.items:
         check_action(item, key)

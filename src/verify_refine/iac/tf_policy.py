@@ -4,6 +4,7 @@ style (the text around and between its items) for the writer."""
 
 from __future__ import annotations
 
+from ..inputs.jsontext import quote
 from .hcl_tree import HclFile
 from .model import SourceStatement
 from .tf_values import NotReadable, Tree
@@ -15,14 +16,14 @@ def statements_of(hcl: HclFile, root: Tree) -> tuple[list[SourceStatement], dict
     """The statements of a policy tree with their spans, and the writer's style; a policy
     whose actions are not plain strings is NotReadable at the first such value."""
     if not root.literal:
-        raise NotReadable(f"the policy is built from an expression ({root.value})", root.start)
+        raise NotReadable(f"the policy is built from an expression ({quote(root.value)})", root.start)
     if not isinstance(root.value, dict) or not root.members:
         raise NotReadable("the policy is not a JSON object", root.start)
     container = root.member("Statement")
     if container is None:
         raise NotReadable("the policy has no Statement", root.start)
     if not container.literal:
-        raise NotReadable(f"Statement built from an expression ({container.value}): its "
+        raise NotReadable(f"Statement built from an expression ({quote(container.value)}): its "
                           "statements are not known before terraform runs", container.start)
     in_list = isinstance(container.value, list)
     trees = container.items if in_list else [container]
@@ -39,7 +40,7 @@ def statements_of(hcl: HclFile, root: Tree) -> tuple[list[SourceStatement], dict
 def _action_value(statement: Tree) -> tuple[str, Tree]:
     """The key ("Action" or "NotAction") and value of a statement, checked to be literal."""
     if not statement.literal:
-        raise NotReadable(f"a statement built from an expression ({statement.value})",
+        raise NotReadable(f"a statement built from an expression ({quote(statement.value)})",
                           statement.start)
     if not isinstance(statement.value, dict):
         raise NotReadable("a statement that is not an object", statement.start)
@@ -56,12 +57,12 @@ def _action_value(statement: Tree) -> tuple[str, Tree]:
 def check_action(item: Tree, key: str) -> None:
     """NotReadable unless item is a plain action string (no expression, no interpolation)."""
     if not item.literal:
-        raise NotReadable(f"an expression in {key} ({item.value}): its actions are not known "
+        raise NotReadable(f"an expression in {key} ({quote(item.value)}): its actions are not known "
                           "before terraform runs", item.start)
     if not isinstance(item.value, str):
         raise NotReadable(f"{key} holds a value that is not a string", item.start)
     if "${" in item.value or "%{" in item.value:
-        raise NotReadable(f"an interpolation in {key} ({item.value}): its actions are not "
+        raise NotReadable(f"an interpolation in {key} ({quote(item.value)}): its actions are not "
                           "known before terraform runs", item.start)
 
 
