@@ -60,6 +60,13 @@ def test_only_format_version_1_is_read(version, accepted):
 def test_not_a_plan_and_broken_json_are_bad_input_with_their_place():
     with pytest.raises(InputError, match="no format_version"):
         read(PLAN, '{"planned_values": {}}')
+    with pytest.raises(InputError, match="no iam policy found"):
+        read(PLAN, '{"format_version": "1.0", "planned_values": {"root_module": {}}}')
+    with pytest.raises(InputError) as raised:
+        read(PLAN, '{"format_version": "1.0", "planned_values": {"root_module": {\n'
+             '"resources": [{"address": "a", "type": ["aws_iam_policy"]}]}}}')
+    assert str(raised.value) == f'{PLAN}:2:15: a planned resource without a string "type"'
+
     with pytest.raises(InputError) as raised:
         read(PLAN, '{"format_version": "1.2",\n "planned_values": [}')
     assert (raised.value.line, raised.value.column) == (2, 21)

@@ -26,7 +26,12 @@ def read(path: str, text: str) -> Source:
     _check_version(root, path)
     places = HclFile.of_text(path, text)
     source = Source(path, text)
-    resources = list(_resources(_member(_member(root, "planned_values"), "root_module")))
+    planned = _member(root, "planned_values")
+    module = _member(planned, "root_module") if planned is not None else None
+    if module is not None and not isinstance(module.value, dict):
+        raise InputError("\"root_module\" is not an object", path, module.span.line,
+                         module.span.column)
+    resources = list(_resources(module, path))
     for resource in resources:
         kind = _value(resource, "type")
         name = _value(_member(resource, "values"), "name")
@@ -39,6 +44,8 @@ def read(path: str, text: str) -> Source:
         for address, kind, node, holders in _policies(resource, source.principals, resources):
             found = _policy(places, address, kind, node, holders, resource)
             (source.policies if isinstance(found, FoundPolicy) else source.refusals).append(found)
+    if not source.policies and not source.refusals:
+        raise InputError("no iam policy found in the plan's planned_values", path)
     return source
 
 
@@ -53,7 +60,7 @@ def _check_version(root, path: str) -> None:
 
 
 def _member(node, key: str):
-    if node is None:
+    if node is None or not isinstance(node.value, dict):
         return None
     return next((value for k, value in node.members if k.value == key), None)
 
@@ -63,15 +70,31 @@ def _value(node, key: str):
     return None if found is None else found.value
 
 
-def _resources(module):
-    """The resources of a module and of its child modules, depth first."""
+def _resources(module, path: str):
+    """The resources of a module and of its child modules, depth first; each one an object
+    with a string `address` and `type`, else bad input at its place."""
     if module is None:
         return
     listed = _member(module, "resources")
-    yield from (listed.items if listed is not None else ())
-    children = _member(module, "child_modules")
-    for child in children.items if children is not None else ():
-        yield from _resources(child)
+    for resource in _list_of_objects(listed, path, "resources"):
+        for key in ("address", "type"):
+            if not isinstance(_value(resource, key), str):
+                raise InputError(f"a planned resource without a string {jsontext.quote(key)}",
+                                 path, resource.span.line, resource.span.column)
+        yield resource
+    for child in _list_of_objects(_member(module, "child_modules"), path, "child_modules"):
+        yield from _resources(child, path)
+
+
+def _list_of_objects(node, path: str, name: str) -> tuple:
+    """The items of a plan's list of objects (none when absent), else bad input."""
+    if node is None:
+        return ()
+    if not isinstance(node.value, list) or any(not isinstance(i.value, dict)
+                                               for i in node.items):
+        raise InputError(f"{jsontext.quote(name)} is not a list of objects", path,
+                         node.span.line, node.span.column)
+    return node.items
 
 
 def _policies(resource, principals: list[Principal], resources: list):
@@ -104,8 +127,9 @@ def _holders(kind: str, values, principals: list[Principal], resources: list) ->
         attached = _member(resource, "values")
         if _value(attached, "policy_arn") == arn:
             held.extend(by_name[n] for key in ("role", "user", "group")
-                        if (n := _value(attached, key)) in by_name)
-        if arn in (_value(attached, "managed_policy_arns") or []):
+                        if isinstance(n := _value(attached, key), str) and n in by_name)
+        arns = _value(attached, "managed_policy_arns")
+        if isinstance(arns, list) and arn in arns:
             held.append(_value(resource, "address"))
     return list(dict.fromkeys(held))
 
