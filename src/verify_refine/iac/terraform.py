@@ -53,7 +53,7 @@ def read_folder(path: str) -> list[Source]:
     holders = Holders(resources)
     for principal in holders.principals:
         sources[principal.place.path].principals.append(principal)
-    users: dict[str, list[tuple[str, list[str]]]] = {}
+    users: dict[str, list[tuple[str, list[str], str]]] = {}  # kind, holders, address
     for kind, name, block, hcl in resources:
         for address, policy_kind, node, held_by in _policies_of(hcl, kind, name, block, holders):
             found = _read_policy(hcl, address, policy_kind, node, held_by, documents, users)
@@ -72,6 +72,9 @@ def read_folder(path: str) -> list[Source]:
         raise InputError("no iam policy found (aws_iam_policy, aws_iam_role_policy, "
                          "aws_iam_user_policy, aws_iam_group_policy, aws_iam_role "
                          "inline_policy)", path)
+    for source in sources.values():  # in the order of the file
+        source.policies.sort(key=lambda p: (p.place.line, p.place.column))
+        source.refusals.sort(key=lambda r: (r.place.line, r.place.column))
     return list(sources.values())
 
 
