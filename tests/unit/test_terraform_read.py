@@ -84,9 +84,9 @@ def test_a_policy_document_in_another_file_is_the_policy_with_the_providers_mapp
     assert document.style["used_by"] == ["aws_iam_policy.app"]
     assert document.document == {"Version": "2012-10-17", "Statement": [
         {"Sid": "Read", "Effect": "Allow",
-         "Action": ["s3:PutObject", "s3:ListBucket", "s3:GetObject"],
-         "Resource": ["${aws_s3_bucket.data.arn}/*", "${aws_s3_bucket.data.arn}"]},
-        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*",
+         "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+         "Resource": ["${aws_s3_bucket.data.arn}", "${aws_s3_bucket.data.arn}/*"]},
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": ["*"],
          "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]}
     assert [str(s.span.place).rsplit("/", 1)[1] for s in document.statements] == [
         "policies.tf:3:3", "policies.tf:13:3"]
@@ -353,4 +353,4 @@ resource "aws_iam_role_policy" "p" {
     (document,) = policies(tmp_path).values()
     assert (document.address, document.holders) == ("data.aws_iam_policy_document.d",
                                                      ["aws_iam_role.r"])
-    assert document.document["Statement"][0]["Resource"] == "arn:aws:s3:::b/${count.index}"
+    assert document.document["Statement"][0]["Resource"] == ["arn:aws:s3:::b/${count.index}"]

@@ -1,7 +1,9 @@
 """A `data "aws_iam_policy_document"` block as the IAM JSON the AWS provider renders from it
 (statement blocks; actions -> Action, not_actions -> NotAction, resources -> Resource, ...,
 principals and condition blocks merged as the provider merges them), with the spans of each
-statement block and of its actions list."""
+statement block and of its actions list. Lists keep the order and the form they are written
+in (the provider sorts a set and writes one item alone, which changes nothing IAM allows), so
+that the policy read back after an in-place edit is the very policy that was proved."""
 
 from __future__ import annotations
 
@@ -71,7 +73,7 @@ def _statement(hcl: HclFile, block, index: int) -> tuple[dict, SourceStatement, 
     actions = _actions(hcl, arguments[keys[0][0]], keys[0][1])
     for name, key in LISTS:
         if name in arguments:
-            statement[key] = _rendered_list(hcl, arguments[name])
+            statement[key] = _strings(hcl, arguments[name])
     for name, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
         if blocks(body, name):
             statement[key] = _principals(hcl, blocks(body, name))
@@ -108,12 +110,6 @@ def _strings(hcl: HclFile, node) -> list[str]:
             for item in from_hcl(hcl, node).items]
 
 
-def _rendered_list(hcl: HclFile, node):
-    """As the provider renders a string set: one value alone, several in reverse order."""
-    values = _strings(hcl, node)
-    return values[0] if len(values) == 1 else sorted(values, reverse=True)
-
-
 def _principals(hcl: HclFile, found: list) -> dict | str:
     merged: dict[str, list[str]] = {}
     for block in found:
@@ -121,7 +117,7 @@ def _principals(hcl: HclFile, found: list) -> dict | str:
         kind = _text(hcl, arguments.get("type")) or ""
         identifiers = (_strings(hcl, arguments["identifiers"]) if "identifiers" in arguments
                        else [])
-        merged.setdefault(kind, []).extend(sorted(identifiers, reverse=True))
+        merged.setdefault(kind, []).extend(identifiers)
     if list(merged) == ["*"] and merged["*"] == ["*"]:
         return "*"
     return {kind: values[0] if len(values) == 1 else values for kind, values in merged.items()}
