@@ -109,7 +109,7 @@ def test_policy_document_actions_list_and_a_removed_statement_block():
 
 def test_an_unchanged_list_is_not_rewritten_and_a_plan_is_read_only():
     old, new = rewrite(TF / "jsonencode", "aws_iam_role_policy.app",
-                       {0: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]})
+                       {0: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], 1: ["sqs:*"]})
     assert new == old
     path = TF / "plan" / "plan.json"
     source = terraform_plan.read(str(path), path.read_text())
@@ -229,7 +229,7 @@ def test_generated_hcl_diff_touches_only_the_edited_statements(tmp_path_factory,
 
 def edited(document: dict, edit: dict) -> dict:
     """The document an edit should give: new lists (one action alone where the source had one
-    string), emptied statements gone; a list the same but for order is left as it was."""
+    string), emptied statements gone."""
     statements = []
     for index, statement in enumerate(document["Statement"]):
         new = edit.get(index, "unchanged")
@@ -238,7 +238,7 @@ def edited(document: dict, edit: dict) -> dict:
         statement = dict(statement)
         key = "Action" if "Action" in statement else "NotAction"
         old = statement[key]
-        if new != "unchanged" and sorted(new) != sorted([old] if isinstance(old, str) else old):
+        if new != "unchanged" and new != ([old] if isinstance(old, str) else old):
             statement[key] = new[0] if isinstance(old, str) and len(new) == 1 else new
         statements.append(statement)
     return {**document, "Statement": statements}

@@ -23,8 +23,8 @@ def rewritten(source: Source, policy: FoundPolicy, edit: Edit) -> str:
     styles = policy.style["statements"]
     splices = []
     for index, actions in edit.items():
-        if actions is None or sorted(actions) == sorted(styles[index]["actions"]):
-            continue
+        if actions is None or list(actions) == styles[index]["actions"]:
+            continue  # a list left as it was is not rewritten
         value = policy.statements[index].value
         splices.append((value.start, value.end, render(actions, styles[index], policy.form)))
     removed = sorted(index for index, actions in edit.items() if actions is None)
