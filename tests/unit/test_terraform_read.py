@@ -136,6 +136,10 @@ REFUSED = [
      'Resource = "*" }] })', "expression in NotAction"),
     ('policy = "{\\"Statement\\": [{\\"Effect\\": \\"Allow\\", \\"Action\\": '
      '\\"s3:${var.verb}\\", \\"Resource\\": \\"*\\"}]}"', "interpolation in Action"),
+    ('policy = <<-EOT\n    {"Statement": [{"Effect": "Allow", "Action": ["s3:${var.verb}"], '
+     '"Resource": "*"}]}\n  EOT', "interpolation in Action"),
+    ('policy = <<EOT\n{"Statement": [{"Effect": "Allow", "Action": "%{if var.x}s3:*%{endif}"}]}'
+     '\nEOT', "interpolation in Action"),
     ("policy = var.policy", "built from an expression"),
     ('policy = file("policy.json")', "built from an expression"),
     ('policy = <<EOT\n{"Statement": [{"Effect": "Allow", "Action": ${jsonencode(var.a)}}]}\n'
