@@ -68,7 +68,8 @@ class FoundPolicy:
     document: dict
     statements: list[SourceStatement]
     form: str  # "cloudformation-yaml", "cloudformation-json", "terraform-jsonencode",
-    #            "terraform-heredoc", "terraform-document", "terraform-plan" (read only)
+    #            "terraform-heredoc", "terraform-string" (a JSON string), "terraform-document",
+    #            "terraform-plan" (read only)
     holders: list[str] = field(default_factory=list)
     style: dict = field(default_factory=dict)
 
