@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from . import catalog_slice, certificate
+from . import catalog_slice, certificate, split_proof
 from .inputs import guards as guards_mod
 from .inputs.catalog import Catalog
 from .inputs.findings import UnusedSet
@@ -229,6 +229,26 @@ def verify_each(original: Policy, refined: Policy, unused: UnusedSet, catalog: C
                 timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, whole.VerifyResult]:
     """Each of sound, removes and complete decided on its own (for comparisons)."""
     return whole.verify_each(original, refined, unused, catalog, timeout_s)
+
+
+def prove_split(policy: Policy, parts: list[Policy], catalog: Catalog, *,
+                limit: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
+                ) -> split_proof.SplitProof:
+    """Prove that PARTS, attached together, allow exactly the requests POLICY allows (every
+    action string, resource and condition value: sound both ways at whole-policy level), and
+    without a solver that each part is within LIMIT, has POLICY's Version and holds every Deny
+    statement (so that each part alone allows no more than POLICY)."""
+    problems = split_proof.structure_problems(policy, parts, limit)
+    if problems:
+        return split_proof.SplitProof(Verdict.REFUTED, "; ".join(problems))
+    union = split_proof.union_policy(policy, parts)
+    try:
+        result = whole.prove_equal(policy, union, catalog, timeout_s)
+    except whole.CounterexampleError as exc:
+        return split_proof.SplitProof(Verdict.UNKNOWN, "the solver's counterexample did not "
+                                      f"re-check ({exc})")
+    return split_proof.SplitProof(Verdict(result.status), result.explanation,
+                                  len(result.queries))
 
 
 @dataclass(frozen=True)
