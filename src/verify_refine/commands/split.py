@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import pipeline, split_record
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..files import read_input, refuse_collisions
 from ..inputs import catalog as catalog_mod
 from ..inputs.policy import parse_policy
@@ -59,6 +59,8 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     refuse_collisions({"-o": args.output}, {"the policy": args.policy})
+    if Path(args.output).exists() and not Path(args.output).is_dir():
+        raise UsageError(f"split: -o `{args.output}` is a file, not a folder")
     data = read_input(args.policy, "policy")
     policy = load_policy(data, args.policy, allow_empty=True)
     try:
