@@ -35,7 +35,7 @@ from verify_refine.testing.corpus import (
 
 CORPUS = managed_policies(Path(__file__).resolve().parents[1])
 NOT_MEASURED = "not measured"
-COLUMNS = ("policy", "fraction", "minimal_size", "cover", "cover_size", "exposure_added",
+COLUMNS = ("policy", "fraction", "original_size", "minimal_size", "cover", "cover_size", "exposure_added",
            "split", "parts", "detail", "seconds_refine", "seconds_fit", "seconds_split")
 
 
@@ -69,7 +69,9 @@ def _measure(row, path, fraction, seed, target, timeout, prove) -> None:
     from verify_refine.report.size import iam_size
 
     cat = worker_catalog()
-    policy = parse_policy(Path(path).read_bytes(), path)
+    data = Path(path).read_bytes()
+    policy = parse_policy(data, path)
+    row["original_size"] = iam_size(data.decode("utf-8"))
     unused = draw_unused(policy, cat, path, fraction, seed)
     start = time.perf_counter()
     done = pipeline.refine_and_prove(policy, unused, cat, prove=False)
@@ -126,6 +128,7 @@ def summary_row(rows: list[dict], target: int) -> list[str]:
     return [
         f"{rows[0]['fraction']:.0%}", f"{len(rows):,}" + (f" ({crashed} crashed)" if crashed
                                                          else ""),
+        f"{sum(r['original_size'] != '' and r['original_size'] > target for r in rows):,}",
         f"{len(over):,}",
         f"{sum(r['cover_size'] != '' and r['cover_size'] <= target for r in measured):,}"
         if measured or not over else NOT_MEASURED,
@@ -143,7 +146,7 @@ def summary_row(rows: list[dict], target: int) -> list[str]:
     ]
 
 
-HEADER = ["unused", "policies", "minimal over the limit", "brought under by the cover",
+HEADER = ["unused", "policies", "original over the limit", "minimal over the limit", "brought under by the cover",
           "need a split", "parts (median / max)", "parts > 10 / > 20", "cannot fit",
           "splits proved", "mean size cover / minimal", "exposure added (cover)",
           "cover search s (p50 / p99)", "split + proof s (p50 / p99)"]
@@ -158,7 +161,7 @@ def table(rows: list[dict], target: int, fractions: list[float]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(rows: list[dict], target: int, fractions: list[float], out: Path) -> None:
+def plot(rows: list[dict], target: int, fractions: list[float], out: Path, what: str) -> None:
     """Bars: per fraction, how many policies fit as refined, by the cover, in K parts, or not."""
     import matplotlib
     matplotlib.use("Agg")
@@ -186,7 +189,7 @@ def plot(rows: list[dict], target: int, fractions: list[float], out: Path) -> No
     ax.set_xticks([i + width * (len(fractions) - 1) / 2 for i in range(len(buckets))], buckets)
     ax.set_yscale("log")
     ax.set_ylabel("policies (log scale)")
-    ax.set_title(f"AWS managed policies refined: fitting {target:,} characters")
+    ax.set_title(f"{what}, refined: fitting {target:,} characters")
     ax.legend(title="unused")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
@@ -224,7 +227,9 @@ def main() -> int:
         writer.writerows(rows)
     text = table(rows, args.target, fractions)
     (out / "fit.md").write_text(text, encoding="utf-8")
-    plot(rows, args.target, fractions, out / "fit-parts.png")
+    what = (f"the first {len(files):,} AWS managed policies" if args.limit
+            else f"{len(files):,} AWS managed policies")
+    plot(rows, args.target, fractions, out / "fit-parts.png", what)
     print(text + f"\n{len(files)} policies x {len(fractions)} fractions, {args.jobs} jobs: "
           f"wall {wall:.0f} s; cover search: "
           f"{'measured' if cover_search() else NOT_MEASURED}")
