@@ -93,20 +93,19 @@ def _measure(row, path, fraction, seed, target, timeout, prove) -> None:
         document = refined_document(cover)
     start = time.perf_counter()
     try:
-        parts = split_policy(document, target)
+        if not prove:
+            row.update(parts=len(split_policy(document, target)), split="not proved")
+            return
+        whole = parse_policy((dumps(document) + "\n").encode("utf-8"), "refined",
+                             allow_empty=True)
+        done = pipeline.split_and_prove(whole, cat, limit=target, timeout_s=timeout)
     except SplitError as exc:
         row.update(split="cannot", detail=exc.message)
         return
-    row.update(parts=len(parts), split="not proved")
-    if prove:
-        text = (dumps(document) + "\n").encode("utf-8")
-        whole = parse_policy(text, "refined", allow_empty=True)
-        loaded = [parse_policy((dumps(p) + "\n").encode("utf-8"), f"part {k}",
-                               allow_empty=True) for k, p in enumerate(parts, 1)]
-        proof = pipeline.prove_split(whole, loaded, cat, limit=target, timeout_s=timeout)
-        row.update(split=str(proof.verdict),
-                   detail="" if proof.proved else proof.explanation[:300])
-    row["seconds_split"] = round(time.perf_counter() - start, 3)
+    finally:
+        row["seconds_split"] = round(time.perf_counter() - start, 3)
+    row.update(parts=len(done.parts), split=str(done.proof.verdict),
+               detail="" if done.proof.proved else done.proof.explanation[:300])
 
 
 def _q(values: list[float], at: int) -> str:

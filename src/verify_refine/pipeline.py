@@ -25,6 +25,7 @@ from .prove import obligations, prover, whole
 from .prove.plan import Plan
 from .refine import hints as provenance
 from .refine import refiner as refiner
+from .refine import split
 from .refine.refiner import Refinement
 from .report import document
 from .verdict import INPUTS, Problem, Verdict, verdict_of
@@ -229,6 +230,30 @@ def verify_each(original: Policy, refined: Policy, unused: UnusedSet, catalog: C
                 timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, whole.VerifyResult]:
     """Each of sound, removes and complete decided on its own (for comparisons)."""
     return whole.verify_each(original, refined, unused, catalog, timeout_s)
+
+
+@dataclass(frozen=True)
+class ProvedSplit:
+    """A split as written (each part's text, 2-space JSON and a final newline), the parts as
+    parsed from that text, and what was proved of them."""
+
+    texts: list[str]
+    parts: list[Policy]
+    proof: split_proof.SplitProof
+
+
+def split_and_prove(policy: Policy, catalog: Catalog, *, limit: int,
+                    max_parts: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
+                    name_of=lambda k: f"<part {k}>") -> ProvedSplit:
+    """Split POLICY into managed policies of at most LIMIT characters (refine/split.py), parse
+    each part from its text (`name_of(k)` names part k in messages) and prove the split
+    (prove_split). Raises refine.split.SplitError when no split fits."""
+    documents = split.split_policy(dict(policy.members), limit, max_parts)
+    texts = [dumps(d) + "\n" for d in documents]
+    parts = [parse_policy(t.encode("utf-8"), name_of(k), allow_empty=True)
+             for k, t in enumerate(texts, 1)]
+    return ProvedSplit(texts, parts, prove_split(policy, parts, catalog, limit=limit,
+                                                 timeout_s=timeout_s))
 
 
 def prove_split(policy: Policy, parts: list[Policy], catalog: Catalog, *,

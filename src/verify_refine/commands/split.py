@@ -11,10 +11,8 @@ from .. import pipeline, split_record
 from ..errors import InputError, UsageError
 from ..files import read_input, refuse_collisions
 from ..inputs import catalog as catalog_mod
-from ..inputs.policy import parse_policy
 from ..inputs.wrappers import load_policy
-from ..jsonout import dumps
-from ..refine.split import MANAGED_LIMIT, SplitError, split_policy
+from ..refine.split import MANAGED_LIMIT, SplitError
 from ..verdict import Verdict
 from . import options
 
@@ -63,17 +61,17 @@ def run(args) -> int:
         raise UsageError(f"split: -o `{args.output}` is a file, not a folder")
     data = read_input(args.policy, "policy")
     policy = load_policy(data, args.policy, allow_empty=True)
-    try:
-        parts = split_policy(dict(policy.members), args.limit)
-    except SplitError as exc:
-        raise InputError(exc.message, args.policy) from None
     stem = "policy" if args.policy == "-" else Path(args.policy).name.removesuffix(".json")
     outdir = Path(args.output)
-    texts = [dumps(part) + "\n" for part in parts]
-    names = [str(outdir / split_record.part_name(stem, k)) for k in range(1, len(parts) + 1)]
-    loaded = [parse_policy(t.encode("utf-8"), n, allow_empty=True) for t, n in zip(texts, names)]
     cat = catalog_mod.load(args.catalog)
-    proof = pipeline.prove_split(policy, loaded, cat, limit=args.limit, timeout_s=args.timeout)
+    try:
+        done = pipeline.split_and_prove(
+            policy, cat, limit=args.limit, timeout_s=args.timeout,
+            name_of=lambda k: str(outdir / split_record.part_name(stem, k)))
+    except SplitError as exc:
+        raise InputError(exc.message, args.policy) from None
+    proof, texts = done.proof, done.texts
+    names = [part.source for part in done.parts]
     if proof.verdict is Verdict.REFUTED:
         print(f"refuted: {proof.explanation}; nothing written")
     elif proof.verdict is Verdict.UNKNOWN:
