@@ -79,7 +79,7 @@ def statements_of(document: dict) -> list[dict]:
 QUICK = (Phase.explicit, Phase.reuse, Phase.generate)
 
 
-@settings(max_examples=20, deadline=None, phases=QUICK, suppress_health_check=[
+@settings(max_examples=15, deadline=None, phases=QUICK, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(document=policies(), share=st.floats(0.15, 1.0))
 def test_generated_policies_split_proved_and_each_part_within_the_limit(cli, tmp_path_factory,
@@ -107,7 +107,7 @@ def test_generated_policies_split_proved_and_each_part_within_the_limit(cli, tmp
     assert cli("check", tmp_path / "out" / "p.split.json")[0] == 0
 
 
-@settings(max_examples=12, deadline=None, phases=QUICK, suppress_health_check=[
+@settings(max_examples=10, deadline=None, phases=QUICK, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(document=policies(), forge=st.sampled_from(["add", "drop-deny", "resource"]),
        pick=st.integers(0, 1000))
@@ -206,6 +206,10 @@ def test_what_cannot_be_cut_is_bad_input_and_nothing_is_written(cli, tmp_path):
         {"Effect": "Deny", "Action": ACTIONS[40:80]}]}
     code, _, err, _ = split(cli, tmp_path, deny_only, 700)
     assert code == 2 and "leaving no room within 700" in one_line_error(err)
+    one_entry = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:" + "Get" * 200, "Resource": "*"}]}
+    code, _, err, _ = split(cli, tmp_path, one_entry, 300)
+    assert code == 2 and "and it has a single Action entry" in one_line_error(err)
     code, _, err, _ = split(cli, tmp_path, EXAMPLE, "small")
     assert code == 2 and "--limit: not `managed` or a whole number: 'small'" in err
 
