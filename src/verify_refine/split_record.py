@@ -4,6 +4,7 @@ proving the split again from the files (`verify-refine check NAME.split.json`)."
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 from pathlib import Path
@@ -31,6 +32,16 @@ WHAT_IS_PROVED = (
 
 def part_name(stem: str, k: int) -> str:
     return f"{stem}-{k}.json"
+
+
+def leftovers(outdir: Path, stem: str, count: int) -> list[Path]:
+    """Files named like parts of a split of STEM in OUTDIR beyond the COUNT just written."""
+    found = []
+    for path in outdir.glob(f"{glob.escape(stem)}-*.json"):
+        number = path.name[len(stem) + 1:-len(".json")]
+        if number.isdigit() and number == str(int(number)) and int(number) > count:
+            found.append(path)
+    return sorted(found, key=lambda p: int(p.name[len(stem) + 1:-len(".json")]))
 
 
 def digest(data: bytes) -> str:

@@ -175,9 +175,17 @@ def test_the_example_keeps_resources_conditions_and_suffixes_sids(cli, tmp_path)
     assert record["verdict"] == "proved" and record["limit"] == 1500
 
 
-def test_a_policy_that_fits_is_one_part_unchanged(cli, tmp_path):
-    code, out, _, parts = split(cli, tmp_path, EXAMPLE, "managed")
-    assert code == 0 and out.startswith("fits: ") and parts == [EXAMPLE]
+def test_a_policy_that_fits_is_one_part_unchanged_and_older_parts_are_named(cli, tmp_path):
+    """After a split into several parts, a split of the same name into fewer leaves the
+    older files alone and says which of them are not part of it."""
+    code, _, _, parts = split(cli, tmp_path, EXAMPLE, 800)
+    assert code == 0 and len(parts) >= 3
+    code, out, err, _ = split(cli, tmp_path, EXAMPLE, "managed")
+    assert code == 0 and out.startswith("fits: ")
+    assert json.loads((tmp_path / "out" / "p-1.json").read_text(encoding="utf-8")) == EXAMPLE
+    assert [line for line in err.splitlines() if line.startswith("warning:")] == [
+        f"warning: {tmp_path / 'out' / f'p-{k}.json'} is not part of this split (left from "
+        "an earlier one?): do not attach it" for k in range(2, len(parts) + 1)]
 
 
 def test_more_parts_than_a_role_can_attach_is_a_warning(cli, tmp_path):

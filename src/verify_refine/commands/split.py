@@ -97,6 +97,9 @@ def _report(args, stem: str, texts: list[str], names: list[str], proof) -> None:
     record = Path(args.output) / f"{stem}{split_record.SUFFIX}"
     print(f"wrote {names[0]}" + (f" ... {names[-1]}" if k > 1 else "") + f" and {record}",
           file=sys.stderr)
+    for older in split_record.leftovers(Path(args.output), stem, k):
+        print(f"warning: {older} is not part of this split (left from an earlier one?): do "
+              "not attach it", file=sys.stderr)
     if k > ATTACHED_RAISED:
         print(f"warning: {k} parts: more than the {ATTACHED_RAISED} managed policies a role "
               "can have attached even with its quota raised; split the role's permissions "
