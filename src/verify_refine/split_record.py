@@ -75,16 +75,14 @@ def write_split(outdir: Path, stem: str, policy_path: str | None, policy_bytes: 
 
 
 def is_record(path: str) -> bool:
-    """The file reads as a split record (anything else is left to the certificate reader)."""
-    try:
-        value = load_json(read_input(path, "certificate"), path)
-    except InputError:
-        return False
-    return isinstance(value, dict) and value.get("format") == FORMAT
+    """The file is named as a split record is (`check` reads anything else as a certificate)."""
+    return str(path).endswith(SUFFIX)
 
 
 def _fields(record, path: str) -> tuple[dict, list[dict], int]:
     """The record's policy, parts and limit, or bad input saying which field is wrong."""
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise InputError(f"not a split record: `format` must be {FORMAT!r}", path)
     policy, parts, limit = record.get("policy"), record.get("parts"), record.get("limit")
     ok_part = (lambda p: isinstance(p, dict) and isinstance(p.get("file"), str)
                and isinstance(p.get("sha256"), str))

@@ -228,3 +228,10 @@ def test_a_part_edited_after_the_split_makes_check_fail(cli, tmp_path):
     part.write_text(part.read_text(encoding="utf-8").replace("s3:", "s3:X"), encoding="utf-8")
     code, _, err = cli("check", tmp_path / "out" / "p.split.json")
     assert code == 1 and f"{part}: not the part the record names (sha256 differs)" in err
+
+
+def test_a_record_that_is_not_one_is_bad_input(cli, tmp_path):
+    record = write_json(tmp_path / "x.split.json", {"format": "verify-refine/certificate"})
+    code, _, err = cli("check", record)
+    assert code == 2 and one_line_error(err) == (
+        f"{record}: not a split record: `format` must be 'verify-refine/split'")
