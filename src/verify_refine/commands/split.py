@@ -85,12 +85,13 @@ def run(args) -> int:
 def _report(args, stem: str, texts: list[str], names: list[str], proof) -> None:
     """The proved outcome on stdout, and the attachment quota warnings on stderr."""
     k = len(texts)
+    shown = "the policy on standard input" if args.policy == "-" else args.policy
     largest = max(split_record.iam_size(t) for t in texts)
     if k == 1:
-        print(f"fits: {args.policy} is {largest:,} characters, within {args.limit:,}: one "
+        print(f"fits: {shown} is {largest:,} characters, within {args.limit:,}: one "
               f"part, the policy as it is ({proof.queries} queries)")
     else:
-        print(f"proved: {args.policy} split into {k} managed policies of at most "
+        print(f"proved: {shown} split into {k} managed policies of at most "
               f"{args.limit:,} characters (largest {largest:,}): attached together they allow "
               f"exactly what it allows; each holds every Deny statement ({proof.queries} "
               "queries)")
