@@ -91,7 +91,7 @@ def test_generated_policies_split_proved_and_each_part_within_the_limit(cli, tmp
         assert "cannot split" in one_line_error(err) and not (tmp_path / "out").exists()
         return
     assert code == 0, err
-    assert len(parts) == int(out.split(" into ")[1].split()[0]) if "into" in out else 1
+    assert len(parts) == (int(out.split(" into ")[1].split()[0]) if " into " in out else 1)
     every = [s for part in parts for s in statements_of(part)]
     allows = [s for s in every if s["Effect"] == "Allow"]
     # the oracle: per Effect/Resource/Condition, the parts hold exactly the policy's entries
