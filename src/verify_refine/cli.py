@@ -8,12 +8,12 @@ import signal
 import sys
 
 from . import __version__, deps
-from .commands import batch, catalog, check, compare, gate, pull, recertify, refine, verify
+from .commands import batch, catalog, check, compare, gate, pull, recertify, refine, split, verify
 from .errors import InputError, UsageError
 from .verdict import Exit
 
 # catalog has subcommands, so it is added apart
-COMMANDS = (refine, check, verify, gate, recertify, batch, pull, compare)
+COMMANDS = (refine, check, verify, gate, recertify, batch, pull, compare, split)
 
 
 class Parser(argparse.ArgumentParser):

@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from . import catalog_slice, certificate
+from . import catalog_slice, certificate, split_proof
 from .inputs import guards as guards_mod
 from .inputs.catalog import Catalog
 from .inputs.findings import UnusedSet
@@ -25,6 +25,7 @@ from .prove import obligations, prover, whole
 from .prove.plan import Plan
 from .refine import hints as provenance
 from .refine import refiner as refiner
+from .refine import split
 from .refine.refiner import Refinement
 from .report import document
 from .verdict import INPUTS, Problem, Verdict, verdict_of
@@ -229,6 +230,50 @@ def verify_each(original: Policy, refined: Policy, unused: UnusedSet, catalog: C
                 timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, whole.VerifyResult]:
     """Each of sound, removes and complete decided on its own (for comparisons)."""
     return whole.verify_each(original, refined, unused, catalog, timeout_s)
+
+
+@dataclass(frozen=True)
+class ProvedSplit:
+    """A split as written (each part's text, 2-space JSON and a final newline), the parts as
+    parsed from that text, and what was proved of them."""
+
+    texts: list[str]
+    parts: list[Policy]
+    proof: split_proof.SplitProof
+
+
+def split_and_prove(policy: Policy, catalog: Catalog, *, limit: int,
+                    max_parts: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
+                    name_of=lambda k: f"<part {k}>") -> ProvedSplit:
+    """Split POLICY into managed policies of at most LIMIT characters (refine/split.py), parse
+    each part from its text (`name_of(k)` names part k in messages) and prove the split
+    (prove_split). Raises refine.split.SplitError when no split fits."""
+    documents = split.split_policy(dict(policy.members), limit, max_parts)
+    texts = [dumps(d) + "\n" for d in documents]
+    parts = [parse_policy(t.encode("utf-8"), name_of(k), allow_empty=True)
+             for k, t in enumerate(texts, 1)]
+    return ProvedSplit(texts, parts, prove_split(policy, parts, catalog, limit=limit,
+                                                 timeout_s=timeout_s))
+
+
+def prove_split(policy: Policy, parts: list[Policy], catalog: Catalog, *,
+                limit: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
+                ) -> split_proof.SplitProof:
+    """Prove that PARTS, attached together, allow exactly the requests POLICY allows (every
+    action string, resource and condition value: sound both ways at whole-policy level), and
+    without a solver that each part is within LIMIT, has POLICY's Version and holds every Deny
+    statement (so that each part alone allows no more than POLICY)."""
+    problems = split_proof.structure_problems(policy, parts, limit)
+    if problems:
+        return split_proof.SplitProof(Verdict.REFUTED, "; ".join(problems))
+    union = split_proof.union_policy(policy, parts)
+    try:
+        result = whole.prove_equal(policy, union, catalog, timeout_s)
+    except whole.CounterexampleError as exc:
+        return split_proof.SplitProof(Verdict.UNKNOWN, "the solver's counterexample did not "
+                                      f"re-check ({exc})")
+    return split_proof.SplitProof(Verdict(result.status), result.explanation,
+                                  len(result.queries))
 
 
 @dataclass(frozen=True)

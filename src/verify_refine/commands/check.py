@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from .. import api, certificate, drift
+from .. import api, certificate, drift, split_record
+from ..inputs import catalog as catalog_mod
 from ..verdict import Verdict
 from . import options
 
@@ -20,7 +21,8 @@ def add_parser(commands) -> None:
                     "certificate carries; a catalog that moved on since is noted, not a "
                     "failure. Paths default to those recorded in "
                     "the certificate (relative to its folder).")
-    chk.add_argument("cert", metavar="CERT", help="certificate file (*.cert.json)")
+    chk.add_argument("cert", metavar="CERT", help="certificate file (*.cert.json), or the "
+                                                  "proof record of a split (*.split.json)")
     chk.add_argument("--original", metavar="POLICY",
                      help="the original policy (default: the one the certificate records)")
     chk.add_argument("--refined", metavar="POLICY",
@@ -35,6 +37,8 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
+    if split_record.is_record(args.cert):
+        return _run_split(args)
     result = api.check_certificate(args.cert, solver=args.solver, timeout_s=args.timeout,
                                    catalog=args.catalog, original=args.original,
                                    refined=args.refined, unused=args.unused)
@@ -55,3 +59,17 @@ def run(args) -> int:
     if result.drift is not None:
         print(f"{args.cert}: note: {drift.message(result.drift, args.cert)}", file=sys.stderr)
     return 0
+
+
+def _run_split(args) -> int:
+    """A split record: the files' hashes, then the whole proof again (`--original` names the
+    policy split, when the record's own path is not wanted)."""
+    proof = split_record.check(args.cert, catalog_mod.load(args.catalog),
+                               policy_path=args.original, timeout_s=args.timeout)
+    if proof.verdict is Verdict.PROVED:
+        print(f"{args.cert}: valid: the split proved again ({proof.queries} queries): "
+              f"{split_record.WHAT_IS_PROVED}")
+    else:
+        word = "invalid" if proof.verdict is Verdict.REFUTED else "unknown"
+        print(f"{args.cert}: {word}: {proof.explanation}", file=sys.stderr)
+    return proof.verdict.exit_code
