@@ -8,12 +8,23 @@ import signal
 import sys
 
 from . import __version__, deps
-from .commands import batch, catalog, check, compare, gate, pull, recertify, refine, verify
+from .commands import (
+    batch,
+    catalog,
+    check,
+    compare,
+    gate,
+    list_policies,
+    pull,
+    recertify,
+    refine,
+    verify,
+)
 from .errors import InputError, UsageError
 from .verdict import Exit
 
 # catalog has subcommands, so it is added apart
-COMMANDS = (refine, check, verify, gate, recertify, batch, pull, compare)
+COMMANDS = (refine, check, verify, gate, recertify, batch, pull, compare, list_policies)
 
 
 class Parser(argparse.ArgumentParser):

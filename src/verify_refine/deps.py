@@ -13,6 +13,7 @@ OPTIONAL = {
     "cvc5": ("cvc5==1.4.2", "cvc5"),
     "matplotlib": ("matplotlib>=3.8", "compare"),
     "policyuniverse": ("policyuniverse>=1.5", "compare"),
+    "ruamel.yaml": ("ruamel.yaml>=0.18", "iac"),
 }
 
 

@@ -1,0 +1,101 @@
+"""Refine and prove policies found in infrastructure code, and write the proved action lists back
+into their sources' text; the text written is read again and must hold exactly the proved
+policies (fail closed: a writer's slip is never written)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import pipeline
+from ..certificate import policy_digest
+from ..inputs import guards as guards_mod
+from . import extract, reading
+from .model import Edit, FoundPolicy, Source
+
+
+class NotHeld(Exception):
+    """The rewritten text does not hold the proved policy (a writer's bug): nothing is written."""
+
+
+@dataclass
+class Refined:
+    """One policy of a source, refined and (unless proving was skipped) proved."""
+
+    source: Source
+    found: FoundPolicy
+    done: pipeline.ProvedRefinement
+
+    @property
+    def detach(self) -> bool:
+        """Nothing is left to allow: reported, and left in the source for the user to remove."""
+        return self.done.refinement.detach
+
+    @property
+    def edit(self) -> Edit:
+        """The statements whose action list changes (new list) or that go (None)."""
+        return {r.statement.index: None if r.removed_statement else [e.text for e in r.entries]
+                for r in self.done.refinement.statements if r.changed or r.removed_statement}
+
+
+def refine_each(pairs: list[tuple[Source, FoundPolicy]], unused, catalog, guards, *,
+                timeout_s: float, prove: bool) -> list[Refined]:
+    """Each policy refined by the findings (the guards applied per policy, as refine does)."""
+    out = []
+    for source, found in pairs:
+        policy = extract.as_policy(found)
+        guarded = guards_mod.apply(unused, guards, policy, catalog)
+        done = pipeline.refine_and_prove(policy, guarded, catalog, timeout_s=timeout_s,
+                                         prove=prove, refined_source=extract.label(found))
+        out.append(Refined(source, found, done))
+    return out
+
+
+def rewritten(results: list[Refined]) -> dict[str, str]:
+    """The new text of each source that changes (by path): every edit applied in turn, the
+    source read again between edits; then each policy of the result checked against what
+    was proved (an edited policy) or what was read (any other)."""
+    texts: dict[str, str] = {}
+    for result in results:
+        if result.detach or not result.edit:
+            continue
+        path = result.source.path
+        source = _reread(result.source, texts.get(path, result.source.text))
+        policy = source.policy(result.found.address)
+        texts[path] = reading.rewrite(source, policy, result.edit)
+    for path, text in texts.items():
+        _check_held(path, text, [r for r in results if r.source.path == path])
+    return texts
+
+
+def _reread(source: Source, text: str) -> Source:
+    if text is source.text:
+        return source
+    return _read_like(source, text)
+
+
+def _read_like(source: Source, text: str) -> Source:
+    """TEXT read by the reader that read SOURCE."""
+    form = source.policies[0].form if source.policies else ""
+    if form.startswith("cloudformation"):
+        from . import cloudformation
+        return cloudformation.read(source.path, text)
+    from . import terraform  # the Terraform reader, when it is installed
+    return terraform.read(source.path, text)
+
+
+def _check_held(path: str, text: str, results: list[Refined]) -> None:
+    """Every policy of the new TEXT is the proved one (edited) or the one read (untouched),
+    compared as certificates hash policies."""
+    after = {p.address: p for p in _read_like(results[0].source, text).policies}
+    expected = {p.address: _digest(p) for p in results[0].source.policies}
+    for result in results:
+        if result.edit and not result.detach:
+            expected[result.found.address] = policy_digest(result.done.refined)
+    for address, digest in expected.items():
+        if address not in after or _digest(after[address]) != digest:
+            raise NotHeld(f"{path}: the rewritten text does not hold the proved policy "
+                          f"{address}; nothing written (please report this)")
+
+
+def _digest(found: FoundPolicy) -> str:
+    return policy_digest(extract.as_policy(found, allow_empty=True))
