@@ -5,6 +5,8 @@ line, exit 2, whatever the damage."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -52,7 +54,7 @@ def test_refusals_name_the_intrinsic_function_and_where_it_is(capsys):
 def test_a_folder(capsys):
     code, out, _ = run(capsys, "list-policies", IAC)
     assert code == 0
-    assert sum(1 for line in out.splitlines() if ": refused: " not in line) == 7
+    assert sum(1 for line in out.splitlines() if ": refused: " not in line) == 8
 
 
 @pytest.mark.parametrize("text, message", [
@@ -92,3 +94,18 @@ def test_damaged_templates_are_one_line_exit_2_or_read(tmp_path, capsys, data):
     else:
         assert code == 2 and out == "" and len(err.splitlines()) == 1, err
         assert err.startswith(str(path) + ":") and "Traceback" not in err
+
+
+def test_without_ruamel_yaml_a_yaml_template_asks_for_the_iac_extra(tmp_path):
+    program = ("import sys; sys.modules['ruamel'] = sys.modules['ruamel.yaml'] = None; "
+               "from verify_refine.cli import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", program, "list-policies", str(IAC / "app.yaml")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("reading a CloudFormation YAML template needs ruamel.yaml, which is "
+                           "not installed: pip install 'ruamel.yaml>=0.18' (or, in a clone of "
+                           "verify-refine, pip install -e '.[iac]')\n")
+    json_template = subprocess.run([sys.executable, "-c", program, "list-policies",
+                                    str(IAC / "attached.json")], capture_output=True, text=True,
+                                   timeout=60)
+    assert json_template.returncode == 0  # JSON templates need no extra

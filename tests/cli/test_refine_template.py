@@ -146,3 +146,17 @@ def test_findings_about_a_role_the_template_does_not_name(work, capsys):
     code, _, err = run(capsys, "refine", work / "attached.json", "--unused",
                        work / "worker-finding.json", "--role", "worker", "--diff")
     assert code == 0, err
+
+
+def test_a_policy_held_as_a_json_string_is_read_but_not_written_back(work, capsys):
+    code, out, _ = run(capsys, "list-policies", work / "permission-set.yaml")
+    assert code == 0 and "Readers.InlinePolicy  permission-set-inline  1 statement" in out
+    before = (work / "permission-set.yaml").read_text()
+    code, _, err = run(capsys, "refine", work / "permission-set.yaml", "--unused",
+                       work / "worker-finding.json", "--policy", "Readers.InlinePolicy",
+                       "--in-place")
+    assert code == 2
+    assert err.strip() == (f"{work / 'permission-set.yaml'}:7:7: refine: "
+                           "`Readers.InlinePolicy` cannot be written back: the policy is a "
+                           "JSON string in the template")
+    assert (work / "permission-set.yaml").read_text() == before

@@ -79,9 +79,20 @@ def _check_options(args) -> None:
 
 
 def _selected(sources, args) -> list:
-    """The policies to refine: --policy, else every policy of the findings' principal."""
-    if args.target_policy:
-        return [targets.by_address(sources, args.target_policy)]
+    """The policies to refine: --policy, else every policy of the findings' principal; one
+    that cannot be written back is refused before any work."""
+    pairs = [targets.by_address(sources, args.target_policy)] if args.target_policy else \
+        _held(sources, args)
+    for _, policy in pairs:
+        if policy.style.get("read_only"):
+            raise UsageError(f"refine: `{policy.address}` cannot be written back: "
+                             f"{policy.style['read_only']}", policy.place.path,
+                             policy.place.line, policy.place.column)
+    return pairs
+
+
+def _held(sources, args) -> list:
+    """Every policy the findings' principal (or --role) holds alone."""
     who = targets.principal(sources, args.role, args.unused)
     held = targets.held_by(sources, who)
     for refusal in (r for s in sources for r in s.refusals

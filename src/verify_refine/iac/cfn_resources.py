@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..inputs.jsontext import quote
-from . import extract
+from . import cfn_json, extract
 from .cfn_tree import MAP, SCALAR, SEQ, TNode, find_intrinsic, intrinsic, opaque
 from .model import (
     GROUP_INLINE,
@@ -149,14 +149,24 @@ class _Walker:
 
     def policy(self, address: str, at: TNode, document: TNode, kind: str, holders: list[str],
                aliases: list[str] = ()) -> None:
-        """Read one policy document; anything that makes it unreadable is a refusal."""
+        """Read one policy document; anything that makes it unreadable is a refusal. A
+        document given as a JSON string (a permission set's InlinePolicy may be) is read from
+        the string, and is read only."""
+        style = {"aliases": list(aliases)}
+        if document.kind == SCALAR and not intrinsic(document) and isinstance(document.value,
+                                                                              str):
+            try:
+                document = cfn_json.parse(f"{self.path} ({address})", document.value)
+            except InputError as error:
+                self.refuse(address, document, f"not a JSON policy: {error.message}")
+                return
+            style["read_only"] = "the policy is a JSON string in the template"
         problem = _document_problem(document)
         if problem:
             self.refuse(address, problem[0], problem[1])
             return
         found = FoundPolicy(self.path, address, self.place(at), kind, opaque(document),
-                            self.statements(document), self.form, list(holders),
-                            {"aliases": list(aliases)})
+                            self.statements(document), self.form, list(holders), style)
         invalid = extract.problem(found)
         if invalid:
             self.refuse(address, document, f"not a valid policy: {invalid}")

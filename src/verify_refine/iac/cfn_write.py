@@ -17,6 +17,10 @@ def rewrite(source: Source, policy: FoundPolicy, edit: Edit, tree: TNode) -> str
     """SOURCE's text with EDIT applied to POLICY; TREE is the text's cfn_tree (for the
     action lists' items and their quoting)."""
     text, yaml = source.text, policy.form.endswith("yaml")
+    if policy.style.get("read_only"):
+        raise InputError(f"{policy.address}: not written back: "
+                         f"{policy.style['read_only']}; refine its JSON as a policy file",
+                         policy.place.path, policy.place.line, policy.place.column)
     cuts: list[tuple[int, int, str]] = []
     removed = sorted(i for i, new in edit.items() if new is None)
     if len(removed) == len(policy.statements):
@@ -65,10 +69,10 @@ def _action_cut(text: str, node: TNode, new: list[str], yaml: bool, in_flow: boo
             return node.start, node.end, "[" + ", ".join(entries) + "]"
         key_column = _key_column(text, node.start)
         colon = text.rindex(":", 0, node.start) + 1
-        pad = "\n" + " " * (key_column + 2)
+        pad = _newline(text) + " " * (key_column + 2)
         return colon, node.end, "".join(pad + "- " + entry for entry in entries)
     if yaml and not node.flow:
-        pad = "\n" + " " * (node.start - _line_start(text, node.start))
+        pad = _newline(text) + " " * (node.start - _line_start(text, node.start))
         return node.start, node.end, pad.join("- " + entry for entry in entries)
     # A flow list ([...], JSON or YAML): the source's own spacing after `[`, between entries
     # and before `]`.
@@ -86,6 +90,11 @@ def _quoted(action: str, style: str | None, yaml: bool) -> str:
     if style is None and _PLAIN_SAFE.fullmatch(action):
         return action
     return "'" + action.replace("'", "''") + "'"
+
+
+def _newline(text: str) -> str:
+    """The template's line break: CRLF when its lines end so, else LF."""
+    return "\r\n" if "\r\n" in text else "\n"
 
 
 def _line_start(text: str, offset: int) -> int:

@@ -54,7 +54,9 @@ class _Builder:
             out.kind = SEQ
             out.items = [self.node(item) for item in yaml_node.value]
         else:
-            out.value = yaml_node.value
+            # ruamel.yaml marks where a folded (>) scalar was folded with \a: not its text
+            out.value = yaml_node.value.replace("\a", "") if yaml_node.style == ">" \
+                else yaml_node.value
             out.style = yaml_node.style
         if out.kind != SCALAR and not flow:
             # A block collection ends where its last value does, not at the next token.
