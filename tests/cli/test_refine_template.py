@@ -109,7 +109,8 @@ def test_the_policy_name_is_an_address_too(work, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--policy", "Nope"], "no policy `Nope` in"),
+    (["--policy", "Nope"], "app.yaml: no policy `Nope`; there are: AppRole.Policies[0], "
+                           "AppRole.Policies[1]"),
     (["--role", "Nobody"], "--role `Nobody`: no such principal"),
     (["--policy", "AppRole.Policies[0]", "--in-place", "-o", "x.yaml"], "give one"),
     (["--certificate", "certs"], "--certificate needs --in-place or -o FILE"),

@@ -1,12 +1,16 @@
 """The policies a certificate names: a policy file, or the policy at an address of a template
-(`addresses` in the certificate), extracted as refine extracted it."""
+(`addresses` in the certificate), extracted as refine extracted it and placed in the template
+(each statement at its action list's line), so that problems point into the template."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..files import read_input
-from ..inputs.model import Policy
+from ..inputs.model import Policy, Span
 from ..inputs.wrappers import load_policy
 from . import extract, targets
+from .model import FoundPolicy, Place
 from .reading import read_sources
 
 
@@ -18,8 +22,23 @@ def addresses(cert: dict) -> dict[str, str]:
 
 
 def load(path: str, address: str | None, what: str, allow_empty: bool = False) -> Policy:
-    """The policy in the file at PATH, or at ADDRESS of the template there."""
+    """The policy in the file at PATH, or at ADDRESS of the template there (a policy that is
+    no longer there, renamed or removed, is bad input naming the template)."""
     if address is None:
         return load_policy(read_input(path, what), path, allow_empty)
     _, found = targets.by_address(read_sources(path), address)
-    return extract.as_policy(found, allow_empty)
+    return located(found, extract.as_policy(found, allow_empty))
+
+
+def located(found: FoundPolicy, policy: Policy) -> Policy:
+    """POLICY with its statements placed where FOUND's are in the source: each at its action
+    list (where a refinement changes it), the Statement list at the policy."""
+    statements = tuple(
+        dataclasses.replace(stmt, span=_span(source.value.place))
+        for stmt, source in zip(policy.statements, found.statements))
+    return dataclasses.replace(policy, statements=statements,
+                               statement_span=_span(found.place))
+
+
+def _span(place: Place) -> Span:
+    return Span(place.line, place.column, place.line, place.column)

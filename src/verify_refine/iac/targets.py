@@ -25,9 +25,11 @@ def by_address(sources: list[Source], address: str) -> tuple[Source, FoundPolicy
     if refused:
         raise InputError(f"`{address}` is refused: {refused[0].message}",
                          refused[0].place.path, refused[0].place.line, refused[0].place.column)
-    where = ", ".join(sorted({s.path for s in sources})) or "the source"
-    raise UsageError(f"no policy `{address}` in {where}; there "
-                     + ("are: " + ", ".join(known) if known else "is none"))
+    paths = sorted({s.path for s in sources})
+    raise UsageError(f"no policy `{address}`"
+                     + (f" in {', '.join(paths)}" if len(paths) > 1 else "") + "; there "
+                     + ("are: " + ", ".join(known) if known else "is none"),
+                     paths[0] if len(paths) == 1 else None)
 
 
 def finding_principal(findings_path: str) -> tuple[str, str] | None:
