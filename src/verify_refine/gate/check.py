@@ -124,10 +124,7 @@ class Checker:
             return input_problem(exc, "catalog", (cert.get("catalog") or {}).get("path"))
         files = cert.get("files") or {}
         loaded = {}  # the findings spelled as the slice the proof is about spells them
-        for name, load in (("original", _original(at.get("original"))),
-                           ("refined", _refined(at.get("refined"))), (
-                "unused", lambda p: findings_mod.load(p, catalog_slice.catalog_of(cert),
-                                                      certificate.since_days(cert))[0])):
+        for name, load in _readers(cert, at):
             try:
                 loaded[name] = load(recorded[name])
             except InputError as exc:
@@ -158,6 +155,15 @@ class Checker:
         return [where.place(drift.problem(found, display(where.cert_path), recorded["refined"],
                                           loaded["refined"],
                                           getattr(self.args, "fail_on_drift", False)))]
+
+
+def _readers(cert: dict, at: dict) -> tuple:
+    """(name, reader of that file) for the original, the refined and the unused set; AT has
+    the addresses of a template's policies."""
+    return (("original", _original(at.get("original"))),
+            ("refined", _refined(at.get("refined"))),
+            ("unused", lambda p: findings_mod.load(p, catalog_slice.catalog_of(cert),
+                                                   certificate.since_days(cert))[0]))
 
 
 def _original(address: str | None):
