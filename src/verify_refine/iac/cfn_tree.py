@@ -9,11 +9,15 @@ from dataclasses import dataclass, field
 
 MAP, SEQ, SCALAR = "map", "seq", "scalar"
 
-# The short-form tags CloudFormation reads, by the name of their long form.
+# The short-form tags CloudFormation reads, by the name of their long form: the intrinsic
+# functions, the condition functions, the rule functions (in Rules) and those of the
+# AWS::LanguageExtensions transform.
 SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition", **{
     f"!{name}": f"Fn::{name}" for name in (
         "Sub", "GetAtt", "If", "Join", "Split", "Select", "FindInMap", "ImportValue",
-        "Equals", "Not", "And", "Or", "Base64", "Cidr", "GetAZs")}}
+        "Equals", "Not", "And", "Or", "Base64", "Cidr", "GetAZs", "Contains",
+        "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll", "ToJsonString",
+        "Length")}}
 
 
 @dataclass

@@ -73,9 +73,8 @@ class _Builder:
         if tag in SHORT_TAGS:
             return tag
         mark = yaml_node.start_mark
-        raise InputError(f"unknown tag {quote(str(tag))} (CloudFormation reads "
-                         f"{', '.join(sorted(SHORT_TAGS))})", self.path, mark.line + 1,
-                         mark.column + 1)
+        raise InputError(f"unknown tag {quote(str(tag))} (not a CloudFormation function)",
+                         self.path, mark.line + 1, mark.column + 1)
 
     def refuse_duplicates(self, mapping: TNode) -> None:
         first: dict = {}

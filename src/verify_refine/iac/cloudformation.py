@@ -3,6 +3,8 @@ the IAM policies they declare, and write refined action lists back in place."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import deps
 from ..errors import InputError
 from . import cfn_json, cfn_resources, cfn_write, cfn_yaml
@@ -42,3 +44,12 @@ def rewrite(source: Source, policy: FoundPolicy, edit: Edit) -> str:
     """SOURCE's text with EDIT applied to POLICY (new action lists, statements removed), every
     other byte as it was."""
     return cfn_write.rewrite(source, policy, edit, tree(source.path, source.text))
+
+
+def rewrite_all(source: Source, edits: list[tuple[FoundPolicy, Edit]]) -> str:
+    """SOURCE's text with each (policy, edit) applied, from the last policy in the text to the
+    first: the template is parsed once, as an edit changes nothing before its policy."""
+    root, text = tree(source.path, source.text), source.text
+    for policy, edit in edits:
+        text = cfn_write.rewrite(dataclasses.replace(source, text=text), policy, edit, root)
+    return text

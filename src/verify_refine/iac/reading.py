@@ -4,6 +4,7 @@ in-place writer for a policy's form."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -106,6 +107,17 @@ def rewrite(source: Source, policy: FoundPolicy, edit: Edit) -> str:
         raise UsageError(f"{policy.path}: a Terraform plan is read only: refine the "
                          "Terraform files it was planned from (give their folder)")
     return _terraform(policy.path).rewrite(source, policy, edit)
+
+
+def rewrite_all(source: Source, edits: list[tuple[FoundPolicy, Edit]]) -> str:
+    """SOURCE's text with every edit applied, in the order given: from the last policy in the
+    text to the first, so that the spans read from SOURCE hold for each."""
+    if edits and edits[0][0].form.startswith("cloudformation"):
+        return cloudformation.rewrite_all(source, edits)
+    text = source.text
+    for policy, edit in edits:
+        text = rewrite(dataclasses.replace(source, text=text), policy, edit)
+    return text
 
 
 def _terraform(path: str):

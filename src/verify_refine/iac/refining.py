@@ -51,26 +51,22 @@ def refine_each(pairs: list[tuple[Source, FoundPolicy]], unused, catalog, guards
 
 
 def rewritten(results: list[Refined]) -> dict[str, str]:
-    """The new text of each source that changes (by path): every edit applied in turn, the
-    source read again between edits; then each policy of the result checked against what
-    was proved (an edited policy) or what was read (any other)."""
-    texts: dict[str, str] = {}
+    """The new text of each source that changes (by path): its edits applied from the last
+    policy in the text to the first, so that each policy's spans, as read, still hold (an
+    edit changes nothing before its policy); then every policy of the result checked against
+    what was proved (an edited policy) or what was read (any other)."""
+    by_path: dict[str, list[Refined]] = {}
     for result in results:
-        if result.detach or not result.edit:
-            continue
-        path = result.source.path
-        source = _reread(result.source, texts.get(path, result.source.text))
-        policy = source.policy(result.found.address)
-        texts[path] = reading.rewrite(source, policy, result.edit)
+        if result.edit and not result.detach:
+            by_path.setdefault(result.source.path, []).append(result)
+    texts: dict[str, str] = {}
+    for path, edits in by_path.items():
+        source = edits[0].source
+        edits.sort(key=lambda r: min(s.span.start for s in r.found.statements), reverse=True)
+        texts[path] = reading.rewrite_all(source, [(r.found, r.edit) for r in edits])
     for path, text in texts.items():
         _check_held(path, text, [r for r in results if r.source.path == path])
     return texts
-
-
-def _reread(source: Source, text: str) -> Source:
-    if text is source.text:
-        return source
-    return _read_like(source, text)
 
 
 def _read_like(source: Source, text: str) -> Source:
@@ -80,7 +76,11 @@ def _read_like(source: Source, text: str) -> Source:
         from . import cloudformation
         return cloudformation.read(source.path, text)
     from . import terraform  # the Terraform reader, when it is installed
-    return terraform.read(source.path, text)
+    read = getattr(terraform, "read", None)
+    if read is None:
+        raise NotHeld(f"{source.path}: the rewritten text cannot be read again to check it "
+                      "(the Terraform reader has no read(path, text)); nothing written")
+    return read(source.path, text)
 
 
 def _check_held(path: str, text: str, results: list[Refined]) -> None:
