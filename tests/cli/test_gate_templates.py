@@ -76,3 +76,17 @@ def test_red_when_a_certified_policy_is_renamed_or_removed(work, capsys, edit):
     code, out, err = gate(capsys, work)
     assert code == 1, out + err
     assert "VR-input" in out and "no policy `AppRole.Policies[1]`" in out
+
+
+def test_changed_a_staged_template_checks_the_certificates_that_record_it(work, capsys):
+    """What the pre-commit hook runs: `gate --changed` handed the staged template."""
+    text = (work / "app.yaml").read_text()
+    (work / "app.yaml").write_text(text.replace("Action: logs:*", "Action: 'logs:*'"))
+    code, out, err = run(capsys, "gate", "--changed", "--root", work, "--jobs", "1",
+                         work, work / "app.yaml")
+    assert code == 0, out + err
+    assert "2 certificates checked, 2 valid" in out  # the quoting changed, not the policy
+    (work / "app.yaml").write_text(text.replace("Action: logs:*", "Action: 'logs:Delete*'"))
+    code, out, err = run(capsys, "gate", "--changed", "--root", work, "--jobs", "1",
+                         work, work / "app.yaml")
+    assert code == 1 and "VR-stale" in out and "app.AppRole.Policies.1.cert.json" in out
