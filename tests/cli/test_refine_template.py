@@ -56,6 +56,17 @@ def test_one_command_refines_both_inline_policies_of_the_findings_role(work, cap
         assert code == 0, err
 
 
+def test_refining_again_into_the_same_certificate_folder(work, capsys):
+    (work / "certs").mkdir()
+    (work / "certs" / "other.cert.json").write_text("{}")
+    code, _, err = run(capsys, "refine", work / "app.yaml", "--unused",
+                       work / "app-role-finding.json", "--in-place", "--certificate",
+                       work / "certs")
+    assert code == 0, err
+    code, _, err = run(capsys, "check", work / "certs" / "app.AppRole.Policies.0.cert.json")
+    assert code == 0, err
+
+
 def test_a_hand_edit_of_the_certified_policy_makes_its_certificate_invalid(work, capsys):
     run(capsys, "refine", work / "app.yaml", "--unused", work / "app-role-finding.json",
         "--in-place", "--certificate", work / "certs")

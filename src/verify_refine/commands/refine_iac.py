@@ -125,7 +125,8 @@ def _check_outputs(args, sources) -> None:
         if Path(args.certificate).exists() and not Path(args.certificate).is_dir():
             raise UsageError(f"refine: --certificate {args.certificate}: for a template it "
                              "names a folder (one certificate per policy)")
-        check_writable(args.certificate)
+        folder = Path(args.certificate)
+        check_writable(str(folder / "certificate") if folder.is_dir() else args.certificate)
 
 
 def _outputs(args, sources, texts: dict[str, str]) -> dict[str, str]:
