@@ -81,9 +81,10 @@ def refine_one(source, policy, catalog) -> Counter:
     except (InputError, refining.NotHeld) as error:
         print(f"{policy.path} {policy.address}: {error}", file=sys.stderr)
         return Counter({"proved, not written back": 1})
-    return Counter({"proved and written back": 1 if result.edit else 0,
-                    "proved, nothing to change": 0 if result.edit else 1,
-                    "proved, to detach": 1 if result.detach else 0})
+    if result.detach:
+        return Counter({"proved, nothing left to allow (reported, left as written)": 1})
+    return Counter({"proved and written back" if result.edit else
+                    "proved, nothing to change": 1})
 
 
 def many_policies(count: int, folder: Path) -> Path:

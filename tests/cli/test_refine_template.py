@@ -172,3 +172,16 @@ def test_a_policy_held_as_a_json_string_is_read_but_not_written_back(work, capsy
                            "`Readers.InlinePolicy` cannot be written back: the policy is a "
                            "JSON string in the template")
     assert (work / "permission-set.yaml").read_text() == before
+
+
+def test_json_result_names_each_policy_and_its_edit(work, capsys):
+    before = (work / "app.yaml").read_text()
+    code, out, err = run(capsys, "refine", work / "app.yaml", "--unused",
+                         work / "app-role-finding.json", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [(p["address"], p["detach"], p["edit"]) for p in data["policies"]] == [
+        ("AppRole.Policies[0]", False, {"0": ["s3:GetObject", "s3:DeleteObject"],
+                                        "1": ["sqs:SendMessage"]}),
+        ("AppRole.Policies[1]", False, {"1": None})]
+    assert (work / "app.yaml").read_text() == before  # neither --in-place nor -o

@@ -8,7 +8,7 @@ import dataclasses
 from .. import deps
 from ..errors import InputError
 from . import cfn_json, cfn_resources, cfn_write, cfn_yaml
-from .cfn_tree import TNode
+from .cfn_tree import MAP, TNode
 from .model import Edit, FoundPolicy, Source
 
 YAML_FORM, JSON_FORM = "cloudformation-yaml", "cloudformation-json"
@@ -34,7 +34,7 @@ def read(path: str, text: str) -> Source:
     InputError at its line and column."""
     root = tree(path, text)
     form = JSON_FORM if is_json(text) else YAML_FORM
-    if root.kind != "map":
+    if root.kind != MAP:
         raise InputError("not a CloudFormation template: not a mapping", path, root.line,
                          root.column)
     return cfn_resources.find(path, text, root, form)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 
 from ..errors import InputError, UsageError
@@ -18,6 +19,7 @@ from .model import Edit, FoundPolicy, Source
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 PLAN_FORM = "terraform-plan"
+_AWS_TYPE = re.compile(r"""^\s+Type:\s*["']?AWS::""", re.M)
 
 
 def looks_like_template(path: str) -> bool:
@@ -50,8 +52,8 @@ def _kind(text: str) -> str | None:
     lines = text.splitlines()
     if any(line.startswith("AWSTemplateFormatVersion") for line in lines):
         return "cloudformation"
-    return "cloudformation" if any(line.rstrip() == "Resources:" for line in lines) and \
-        "Type: AWS::" in text else None
+    return "cloudformation" if any(line.split("#")[0].rstrip() == "Resources:"
+                                   for line in lines) and _AWS_TYPE.search(text) else None
 
 
 def _has_template_keys(top: dict) -> bool:
