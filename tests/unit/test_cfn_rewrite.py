@@ -142,6 +142,8 @@ def allowed_lines(text, policy, edit) -> set[int]:
 def test_the_writer_changes_only_the_edited_action_lists_and_removed_statements(data, template):
     form, policies = template
     text = yaml_text(policies) if form == "yaml" else json_text(policies)
+    if data.draw(st.booleans(), label="CRLF line ends"):
+        text = text.replace("\n", "\r\n")
     source = cloudformation.read("t." + form, text)
     plan = data.draw(edits(policies))
     allowed, expected = set(), {}
@@ -155,6 +157,8 @@ def test_the_writer_changes_only_the_edited_action_lists_and_removed_statements(
             current = cloudformation.read("t." + form, new_text)
     for address, document in expected.items():
         assert current.policy(address).document == document
+    if "\r\n" in text:  # no bare LF written into a CRLF template
+        assert current.text.count("\n") == current.text.count("\r\n")
     assert_only_allowed_lines_changed(text, current.text, allowed)
 
 
