@@ -26,7 +26,9 @@ def looks_like_template(path: str) -> bool:
     """Whether PATH is infrastructure code rather than a policy document: a folder, a `.tf`
     file, or a file whose top level has a CloudFormation template's or a Terraform plan's keys.
     Cheap and quiet: a file that cannot be read is not one (its reader says why)."""
-    if os.path.isdir(path) or path.endswith(".tf"):
+    if os.path.isdir(path):
+        return _holds_code(path)
+    if path.endswith(".tf"):
         return True
     if not os.path.isfile(path) or not path.endswith(TEMPLATE_SUFFIXES):
         return False
@@ -35,6 +37,17 @@ def looks_like_template(path: str) -> bool:
     except OSError:
         return False
     return _kind(text) is not None
+
+
+def _holds_code(folder: str) -> bool:
+    """Whether FOLDER holds a Terraform file or a template (a folder of anything else is not
+    infrastructure code: the policy reader says what it is)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return any(name.endswith(".tf") or name.endswith(TEMPLATE_SUFFIXES) and
+               looks_like_template(os.path.join(folder, name)) for name in names)
 
 
 def _kind(text: str) -> str | None:
