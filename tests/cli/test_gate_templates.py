@@ -90,3 +90,10 @@ def test_changed_a_staged_template_checks_the_certificates_that_record_it(work, 
     code, out, err = run(capsys, "gate", "--changed", "--root", work, "--jobs", "1",
                          work, work / "app.yaml")
     assert code == 1 and "VR-stale" in out and "app.AppRole.Policies.1.cert.json" in out
+
+
+def test_recertify_refuses_a_template_certificate_and_writes_nothing(work, capsys):
+    before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    code, out, err = run(capsys, "recertify", work / "certs")
+    assert code == 2 and "a policy in a template: recertify does not rewrite templates" in err
+    assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == before
