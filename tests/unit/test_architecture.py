@@ -77,6 +77,10 @@ def test_lark_only_in_the_json_reader():
     assert importers(("lark",)) == {"verify_refine.inputs.jsontext"}
 
 
+def test_ruamel_yaml_only_in_the_cloudformation_yaml_reader():
+    assert importers(("ruamel",)) == {"verify_refine.iac.cfn_yaml"}
+
+
 def test_solvers_only_under_the_prover():
     users = importers(("z3", "cvc5"))
     assert users and all(m.startswith("verify_refine.prove") for m in users), users
