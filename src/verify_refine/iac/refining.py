@@ -4,6 +4,9 @@ policies (fail closed: a writer's slip is never written)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 
 from .. import pipeline
@@ -75,12 +78,25 @@ def _read_like(source: Source, text: str) -> Source:
     if form.startswith("cloudformation"):
         from . import cloudformation
         return cloudformation.read(source.path, text)
+    return _read_terraform_like(source, text)
+
+
+def _read_terraform_like(source: Source, text: str) -> Source:
+    """TEXT read as the Terraform file SOURCE is, with the other .tf files of its folder (a
+    policy document may be declared in one file and used in another): the folder is copied
+    aside with TEXT in the file's place, and read there."""
     from . import terraform  # the Terraform reader, when it is installed
-    read = getattr(terraform, "read", None)
-    if read is None:
-        raise NotHeld(f"{source.path}: the rewritten text cannot be read again to check it "
-                      "(the Terraform reader has no read(path, text)); nothing written")
-    return read(source.path, text)
+    folder, name = os.path.split(os.path.abspath(source.path))
+    with tempfile.TemporaryDirectory(prefix="verify-refine-") as aside:
+        for other in os.listdir(folder):
+            if other.endswith(".tf") and other != name:
+                shutil.copyfile(os.path.join(folder, other), os.path.join(aside, other))
+        with open(os.path.join(aside, name), "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        found = [s for s in terraform.read_folder(aside) if os.path.basename(s.path) == name]
+    if not found:
+        raise NotHeld(f"{source.path}: the rewritten text reads as no source; nothing written")
+    return found[0]
 
 
 def _check_held(path: str, text: str, results: list[Refined]) -> None:
