@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from ..files import read_input
 from ..inputs.model import Policy, Span
@@ -26,7 +27,10 @@ def load(path: str, address: str | None, what: str, allow_empty: bool = False) -
     no longer there, renamed or removed, is bad input naming the template)."""
     if address is None:
         return load_policy(read_input(path, what), path, allow_empty)
-    _, found = targets.by_address(read_sources(path), address)
+    # A Terraform file is read with its folder: a policy document may be declared in one
+    # file and used in another.
+    where = (os.path.dirname(path) or ".") if path.endswith(".tf") else path
+    _, found = targets.by_address(read_sources(where), address)
     return located(found, extract.as_policy(found, allow_empty))
 
 
