@@ -9,6 +9,7 @@ import os
 from . import catalog_slice, certificate, drift, pipeline
 from .errors import UsageError
 from .files import read_input
+from .iac import certified
 from .inputs import catalog as catalog_mod
 from .inputs import findings, guards
 from .inputs.catalog import Catalog
@@ -98,9 +99,10 @@ def check_certificate(path: str | os.PathLike, *, solver: str = "z3",
                          f"give --{missing[0]}")
     current = load_catalog(catalog or certificate.catalog_path(cert, cert_path))
     embedded = catalog_slice.catalog_of(cert)
-    original_policy = load_policy(files["original"])
-    refined_policy = _load_policy_bytes(read_input(files["refined"], "refined policy"),
-                                        files["refined"], allow_empty=True)
+    at = certified.addresses(cert)
+    original_policy = certified.load(files["original"], at.get("original"), "policy")
+    refined_policy = certified.load(files["refined"], at.get("refined"), "refined policy",
+                                    allow_empty=True)
     unused_set = findings.load(files["unused"], embedded, certificate.since_days(cert))[0]
     result = pipeline.check_certificate(
         cert, original=original_policy, refined=refined_policy, unused=unused_set,

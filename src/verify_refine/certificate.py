@@ -159,6 +159,7 @@ _SHAPE = {
     "catalog": {"name": "string", "version": "string", "date": "string|null",
                 "path": "string|null", "slice_sha256": "string", "slice": {"*": ["string"]}},
     "?files": {"?original": "string|null", "?unused": "string|null", "?refined": "string|null"},
+    "?addresses": {"?original": "string", "?refined": "string"},
     "?unused_reading": {"?since_days": "integer",
                         "?window": {"source": "string", "date": "string|null",
                                     "field": "string|null", "period": "string"}},

@@ -8,12 +8,24 @@ import signal
 import sys
 
 from . import __version__, deps
-from .commands import batch, catalog, check, compare, gate, pull, recertify, refine, split, verify
+from .commands import (
+    batch,
+    catalog,
+    check,
+    compare,
+    gate,
+    list_policies,
+    pull,
+    recertify,
+    refine,
+    split,
+    verify,
+)
 from .errors import InputError, UsageError
 from .verdict import Exit
 
 # catalog has subcommands, so it is added apart
-COMMANDS = (refine, check, verify, gate, recertify, batch, pull, compare, split)
+COMMANDS = (refine, check, verify, gate, recertify, batch, pull, compare, list_policies, split)
 
 
 class Parser(argparse.ArgumentParser):

@@ -15,6 +15,7 @@ OPTIONAL = {
     "policyuniverse": ("policyuniverse>=1.5", "compare"),
     "tree_sitter": ("tree-sitter>=0.26,<0.27", "iac"),
     "tree_sitter_hcl": ("tree-sitter-hcl==1.2.0", "iac"),
+    "ruamel.yaml": ("ruamel.yaml>=0.18", "iac"),
 }
 
 

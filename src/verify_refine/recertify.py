@@ -12,6 +12,7 @@ from pathlib import Path
 from . import catalog_slice, certificate, drift
 from .errors import InputError, UsageError
 from .files import read_input, refuse_collisions
+from .iac import certified
 from .inputs import catalog as catalog_mod
 from .inputs import findings, guards, keep_list
 from .inputs.catalog import Catalog
@@ -96,6 +97,11 @@ def prepare(cert_path: str, override: str | None, catalogs: dict) -> Job:
     """Read a certificate and every input it records (bad input here stops everything before
     anything is proved or written); `catalogs` caches catalogs by spec."""
     cert = read_recorded(cert_path)
+    address = certified.addresses(cert).get("refined")
+    if address is not None:  # its refined file is a template: never rewritten as JSON
+        raise InputError(f"the certificate of `{address}`, a policy in a template: recertify "
+                         "does not rewrite templates; run `verify-refine refine TEMPLATE "
+                         "--policy ADDRESS --in-place --certificate DIR` again", cert_path)
     certificate.require_recorded_files(cert, cert_path, {"catalog": override})
     files = certificate.file_paths(cert, cert_path)
     refuse_collisions({"the refined policy": files["refined"], "the certificate": cert_path},

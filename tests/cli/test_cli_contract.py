@@ -145,9 +145,6 @@ def test_compare_needs_a_folder(cli, tmp_path):
 
 @pytest.mark.parametrize("content, what", [
     ({"RoleDetailList": [], "Policies": []}, "get-account-authorization-details' output"),
-    ({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}}, "a CloudFormation template"),
-    ({"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}},
-     "a Terraform plan"),
     ({"findingType": "UnusedPermission", "findingDetails": []}, "Access Analyzer findings"),
     ({"findings": []}, "list-findings-v2 output"),
     ({"recommendedSteps": [], "status": "SUCCEEDED"}, "Access Analyzer's recommendation"),
@@ -155,6 +152,8 @@ def test_compare_needs_a_folder(cli, tmp_path):
     ([{"serviceNamespace": "s3"}], "a list of unused actions"),
 ])
 def test_a_file_of_another_kind_is_named_with_what_reads_it(cli, tmp_path, content, what):
+    # CloudFormation templates and Terraform plans are read by refine itself
+    # (tests/cli/test_refine_template.py).
     path = write_json(tmp_path / "x.json", content)
     code, out, err = cli("refine", path, "--unused", BLOG / "unused.json", "--catalog",
                          BLOG_CATALOG)

@@ -152,7 +152,7 @@ def run_step(found: dict, inputs: dict, cwd: Path, env: dict) -> tuple[int, str,
     return done.returncode, done.stdout + done.stderr, outputs
 
 
-def test_the_action_installs_cvc5_only_when_asked(tmp_path):
+def test_the_action_installs_cvc5_only_when_asked_and_the_template_readers_always(tmp_path):
     """The install step's pip command, with a `python` on PATH that records its arguments."""
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "python").write_text('#!/bin/sh\necho "$@" > "$RECORD"\n')
@@ -160,7 +160,8 @@ def test_the_action_installs_cvc5_only_when_asked(tmp_path):
     env = environment(tmp_path)
     env["PATH"] = f"{tmp_path / 'bin'}{os.pathsep}{env['PATH']}"
     install = step(name="Install verify-refine")
-    for solver, spec in (("z3", f"{ROOT}"), ("cvc5", f"{ROOT}[cvc5]"), ("both", f"{ROOT}[cvc5]")):
+    for solver, spec in (("z3", f"{ROOT}[iac]"), ("cvc5", f"{ROOT}[cvc5,iac]"),
+                         ("both", f"{ROOT}[cvc5,iac]")):
         env["RECORD"] = str(tmp_path / solver)
         code, _, _ = run_step(install, {"solver": solver}, tmp_path, env)
         assert code == 0

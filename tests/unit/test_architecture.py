@@ -79,6 +79,8 @@ def test_lark_only_in_the_json_reader():
 
 def test_tree_sitter_only_in_the_hcl_reader():
     assert importers(("tree_sitter", "tree_sitter_hcl")) == {"verify_refine.iac.hcl_tree"}
+def test_ruamel_yaml_only_in_the_cloudformation_yaml_reader():
+    assert importers(("ruamel",)) == {"verify_refine.iac.cfn_yaml"}
 
 
 def test_solvers_only_under_the_prover():

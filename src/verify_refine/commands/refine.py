@@ -16,13 +16,14 @@ from ..files import (
     refuse_collisions,
     write_atomically,
 )
+from ..iac.reading import looks_like_template
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings
 from ..inputs import guards as guards_mod
 from ..inputs.wrappers import load_policy
 from ..report import document, exposure, size, usage
 from ..report import summary as report
-from . import options
+from . import options, refine_iac
 
 NAME = "refine"
 
@@ -35,18 +36,28 @@ def add_parser(commands) -> None:
                     "(the obligations and the proof kernel) before anything is written.")
     ref.add_argument("policy", metavar="POLICY",
                      help="the policy: a document, or aws iam get-policy-version / "
-                          "get-role-policy output; - reads standard input")
+                          "get-role-policy output; - reads standard input; or a "
+                          "CloudFormation template (then see --policy, --role, --in-place)")
     options.unused(ref)
     options.catalog(ref)
     ref.add_argument("-o", "--output", metavar="OUT",
                      help="write the refined policy here (atomically) instead of standard "
                           "output; - is standard output")
+    ref.add_argument("--in-place", action="store_true",
+                     help="a template: write the refined action lists back into it")
+    ref.add_argument("--policy", dest="target_policy", metavar="ADDRESS",
+                     help="a template: the policy to refine (list-policies shows them); "
+                          "default: every policy the findings' principal holds")
+    ref.add_argument("--role", metavar="ID",
+                     help="a template: the principal whose policies to refine (logical id or "
+                          "name), when the findings' ARN names none of the template's")
     ref.add_argument("--diff", action="store_true",
                      help="print a -/+ diff of the policy instead of the refined policy")
     ref.add_argument("--format", choices=("text", "json"), default="text",
                      help="json: print a machine-readable result with per-entry provenance")
     ref.add_argument("--certificate", metavar="CERT",
-                     help="write the proof certificate here (needs -o FILE: it names the files)")
+                     help="write the proof certificate here (needs -o FILE: it names the "
+                          "files); for a template, a folder: one certificate per policy")
     ref.add_argument("--no-prove", action="store_true",
                      help="skip the proofs; the result is then reported as unproved (no "
                           "certificate)")
@@ -91,6 +102,13 @@ def check_outputs(args) -> None:
 
 
 def run(args) -> int:
+    if looks_like_template(args.policy):
+        return refine_iac.run(args)
+    given = [name for name, on in (("--in-place", args.in_place), ("--policy",
+                                   args.target_policy), ("--role", args.role)) if on]
+    if given:
+        raise UsageError(f"refine: {given[0]} is for a CloudFormation template or Terraform "
+                         "code; POLICY is a policy document")
     check_options(args)
     policy = load_policy(read_input(args.policy, "policy"), _name(args.policy))
     cat = catalog_mod.load(args.catalog)

@@ -10,6 +10,7 @@ from pathlib import Path
 from .. import catalog_slice, certificate, drift, pipeline
 from ..errors import InputError
 from ..files import read_input
+from ..iac import certified
 from ..inputs import catalog as catalog_mod
 from ..inputs import findings as findings_mod
 from ..inputs.jsontext import json_position
@@ -28,6 +29,7 @@ class CertOutcome:
     path: str
     status: str = "valid"  # valid, invalid, unknown, unreadable
     refined: str | None = None
+    address: str | None = None  # the refined policy's address in a template (refined file)
     obligations: int = 0
     problems: list[Problem] = field(default_factory=list)
 
@@ -91,7 +93,8 @@ class Checker:
             return fail("VR-unreadable", f"unreadable certificate: {exc.message}", cert_path,
                         exc.line, exc.column)
         recorded = certificate.file_paths(cert, cert_path)
-        out.refined = recorded.get("refined")
+        at = certified.addresses(cert)
+        out.refined, out.address = recorded.get("refined"), at.get("refined")
         missing = [n for n in ("original", "unused", "refined") if n not in recorded]
         if missing:
             return fail("VR-unreadable", f"the certificate records no {' or '.join(missing)} "
@@ -121,9 +124,7 @@ class Checker:
             return input_problem(exc, "catalog", (cert.get("catalog") or {}).get("path"))
         files = cert.get("files") or {}
         loaded = {}  # the findings spelled as the slice the proof is about spells them
-        for name, load in (("original", _original), ("refined", _refined), (
-                "unused", lambda p: findings_mod.load(p, catalog_slice.catalog_of(cert),
-                                                      certificate.since_days(cert))[0])):
+        for name, load in _readers(cert, at):
             try:
                 loaded[name] = load(recorded[name])
             except InputError as exc:
@@ -156,12 +157,27 @@ class Checker:
                                           getattr(self.args, "fail_on_drift", False)))]
 
 
-def _original(path: str):
-    return load_policy(read_input(path, "policy"), path)
+def _readers(cert: dict, at: dict) -> tuple:
+    """(name, reader of that file) for the original, the refined and the unused set; AT has
+    the addresses of a template's policies."""
+    return (("original", _original(at.get("original"))),
+            ("refined", _refined(at.get("refined"))),
+            ("unused", lambda p: findings_mod.load(p, catalog_slice.catalog_of(cert),
+                                                   certificate.since_days(cert))[0]))
 
 
-def _refined(path: str):
-    return parse_policy(read_input(path, "refined policy"), path, allow_empty=True)
+def _original(address: str | None):
+    """The reader of the original: a policy file, or the policy at ADDRESS of a template."""
+    if address is not None:
+        return lambda path: certified.load(path, address, "policy")
+    return lambda path: load_policy(read_input(path, "policy"), path)
+
+
+def _refined(address: str | None):
+    if address is not None:
+        return lambda path: certified.load(path, address, "refined policy", allow_empty=True)
+    return lambda path: parse_policy(read_input(path, "refined policy"), path,
+                                     allow_empty=True)
 
 
 class Locator:
@@ -177,6 +193,7 @@ class Locator:
         self.recorded = recorded
         self.policies = {recorded["original"]: original, recorded["refined"]: refined}
         self.original, self.refined = original, refined
+        self.in_template = bool(certified.addresses(cert).get("refined"))
         hints = cert.get("hints") if isinstance(cert.get("hints"), dict) else {}
         rows = hints.get("statements") if isinstance(hints.get("statements"), list) else []
         self.refined_index = {row["original"]: row.get("refined") for row in rows
@@ -190,6 +207,12 @@ class Locator:
         if p.rule == "VR-certificate":
             return p.at(self.cert_path, *position_of(self.cert_path, p.obligation))
         if p.file is not None:  # a stale input: the statement edited, else where it starts
+            if p.file == self.recorded["refined"] and self.in_template:
+                # a template's policy edited after certification: at the statement edited
+                edited = stale_at.edited_statement(self.cert, self.original, self.refined,
+                                                   self.unused)
+                if edited is not None:
+                    return p.at(*self.statement(edited))
             if p.file == self.recorded["original"]:
                 edited = stale_at.edited_statement(self.cert, self.original, self.refined,
                                                    self.unused)

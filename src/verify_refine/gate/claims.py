@@ -19,10 +19,10 @@ def refuse_shared(outcomes: list[CertOutcome], covering=("valid", "unchanged")) 
     """Give each certificate that checks (or, under --changed, is unchanged) and names, as its
     refined file, a file that another such certificate names too a VR-duplicate-certificate
     problem at its `files.refined`, and count it as failed."""
-    by_refined: dict[str, list[CertOutcome]] = {}
-    for outcome in outcomes:
+    by_refined: dict[tuple, list[CertOutcome]] = {}
+    for outcome in outcomes:  # a template's policies are told apart by their addresses
         if outcome.refined and outcome.status in covering:
-            by_refined.setdefault(key(outcome.refined), []).append(outcome)
+            by_refined.setdefault((key(outcome.refined), outcome.address), []).append(outcome)
     for group in by_refined.values():
         if len(group) < 2:
             continue
