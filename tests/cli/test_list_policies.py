@@ -4,7 +4,6 @@ line, exit 2, whatever the damage."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -112,17 +111,12 @@ def test_without_ruamel_yaml_a_yaml_template_asks_for_the_iac_extra(tmp_path):
     assert json_template.returncode == 0  # JSON templates need no extra
 
 
-@pytest.mark.parametrize("name, text", [
-    ("main.tf", 'resource "aws_iam_policy" "p" {\n  policy = "{}"\n}\n'),
-    ("plan.json", '{"format_version": "1.2", "planned_values": {}}'),
+@pytest.mark.parametrize("source, address", [
+    ("jsonencode/main.tf", "aws_iam_policy."),
+    ("document", "data.aws_iam_policy_document."),
+    ("plan/plan.json", "aws_iam_"),
 ])
-def test_terraform_without_its_reader_is_a_usage_error(tmp_path, capsys, name, text):
-    module = "terraform" if name.endswith(".tf") else "terraform_plan"
-    if importlib.util.find_spec(f"verify_refine.iac.{module}") is not None:
-        pytest.skip("the Terraform reader is installed (its own tests cover it)")
-    path = tmp_path / name
-    path.write_text(text)
-    code, out, err = run(capsys, "list-policies", path)
-    assert (code, out) == (2, "")
-    assert err.startswith(f"{path}: a Terraform plan, which" if module == "terraform_plan"
-                          else f"{path}: Terraform code, which") and len(err.splitlines()) == 1
+def test_terraform_code_and_plans_are_listed(capsys, source, address):
+    code, out, err = run(capsys, "list-policies", IAC / "terraform" / source)
+    assert code == 0, err
+    assert any(f"  {address}" in line for line in out.splitlines()), out

@@ -18,7 +18,8 @@ IAC = FIXTURES / "iac"
 @pytest.fixture
 def work(tmp_path):
     for path in IAC.iterdir():
-        shutil.copy(path, tmp_path / path.name)
+        if path.is_file():  # the Terraform fixtures are a folder of their own
+            shutil.copy(path, tmp_path / path.name)
     return tmp_path
 
 

@@ -136,20 +136,12 @@ def rewrite_all(source: Source, edits: list[tuple[FoundPolicy, Edit]]) -> str:
 
 
 def _terraform(path: str):
-    try:
-        from . import terraform
-    except ImportError:
-        raise UsageError("Terraform code, which this version of verify-refine does not read "
-                         "(the Terraform reader is not installed); give a CloudFormation "
-                         "template", path) from None
+    """The Terraform reader, imported when a .tf source is met (it checks its extra itself)."""
+    from . import terraform
     return terraform
 
 
 def _terraform_plan(path: str):
-    try:
-        from . import terraform_plan
-    except ImportError:
-        raise UsageError("a Terraform plan, which this version of verify-refine does not read "
-                         "(the Terraform reader is not installed); give a CloudFormation "
-                         "template", path) from None
+    """The Terraform plan reader, imported when a plan is met."""
+    from . import terraform_plan
     return terraform_plan
