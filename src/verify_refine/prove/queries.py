@@ -329,6 +329,9 @@ class StatementQueries:
                      f"(assert (str.in_re {var} {enc.starts_with(unsafe)}))",
                      f"(assert (not (str.in_re {var} {enc.union(excluded)})))"]
             checks.append(Check(var, "", unsafe, "used"))
+            # the witness may be of any service (a NotAction reaches them all): the checker
+            # needs its service's names to see that it is a used catalog action
+            self.out.services.add(fold(witness).split(":", 1)[0])
         if checks:
             self.add(orig, MINIMAL, "added", "sat", body, checks=checks)
 
