@@ -1,0 +1,161 @@
+"""--fit on random small catalogs: the smaller cover is sound, removes and complete by the exact
+brute-force oracle, never larger than the minimal refinement, and exactly as small as the best
+cover of its family (literals and prefix wildcards), found by enumerating every such cover."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from verify_refine import pipeline
+from verify_refine.inputs.findings import UnusedSet
+from verify_refine.inputs.model import Pattern
+from verify_refine.inputs.policy import parse_policy
+from verify_refine.jsonout import dumps
+from verify_refine.refine import fit, refiner
+from verify_refine.refine.cover import PatternCover, entry_cost
+from verify_refine.refine.unused_index import UnusedIndex
+from verify_refine.spec.alphabet import pattern_problem
+from verify_refine.spec.glob import fold, literal_head, matches
+from verify_refine.testing import exact_oracle as oracle
+from verify_refine.testing.strategies import catalogs, patterns, unused_sets
+
+FAST = settings(max_examples=50, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+@st.composite
+def wildcards(draw, catalog) -> str:
+    """Mostly what policies hold, `svc:Prefix*` and `svc:*`; else any generated pattern."""
+    actions = sorted(catalog.canonical(a) for a in catalog.with_prefix(""))
+    kind = draw(st.sampled_from(["prefix", "prefix", "service", "any"]))
+    if kind == "any":
+        return draw(patterns(catalog).filter(lambda p: pattern_problem(p) is None))
+    action = draw(st.sampled_from(actions))
+    service, name = action.split(":")
+    if kind == "service":
+        return service + ":*"
+    return f"{service}:{name[:draw(st.integers(0, len(name)))]}*"
+
+
+@st.composite
+def unused_draws(draw, catalog) -> UnusedSet:
+    """Each catalog action unused or not, as a coin says: dense enough to narrow wildcards;
+    sometimes a name the catalog does not know, sometimes a whole service."""
+    actions = sorted(catalog.canonical(a) for a in catalog.with_prefix(""))
+    flags = draw(st.lists(st.booleans(), min_size=len(actions), max_size=len(actions)))
+    chosen = [a for a, flag in zip(actions, flags) if flag]
+    if draw(st.integers(0, 4)) == 0:
+        return draw(unused_sets(catalog))
+    return UnusedSet(actions=tuple(chosen), services=(), unknown=())
+
+
+@st.composite
+def cases(draw, statements: int = 2):
+    catalog = draw(catalogs())
+    unused = draw(unused_draws(catalog))
+    stmts = [{"Effect": "Allow", "Action": draw(st.lists(wildcards(catalog), min_size=1,
+                                                           max_size=3)), "Resource": "*"}
+             for _ in range(draw(st.integers(1, statements)))]
+    doc = {"Version": "2012-10-17", "Statement": stmts}
+    return catalog, unused, parse_policy(dumps(doc).encode(), "policy.json")
+
+
+def smallest_cover(ref: refiner.Refinement) -> tuple[refiner.Refinement, fit.Fitting]:
+    """Every swap taken: a target of one character fits nothing."""
+    return fit.fit(ref, 1, pipeline.refined_size)
+
+
+@FAST
+@given(cases())
+def test_the_smaller_cover_is_sound_removes_and_complete_and_never_larger(case):
+    catalog, unused, policy = case
+    minimal = refiner.refine(policy, catalog, unused)
+    cover, fitting = smallest_cover(minimal)
+    assert pipeline.refined_size(cover) <= pipeline.refined_size(minimal)
+    assert fitting.size == pipeline.refined_size(cover)
+    event(f"fit: {fitting.status}, {'smaller' if fitting.swaps else 'as minimal'}")
+    for before, after in zip(minimal.statements, cover.statements):
+        entries = None if after.removed_statement else [e.text for e in after.entries]
+        verdicts = oracle.statement_verdicts(
+            (False, [p.text for p in before.statement.patterns]),
+            None if entries is None else (False, entries), unused, catalog)
+        assert verdicts == {"sound": None, "removes": None, "complete": None}, (
+            [e.text for e in before.entries or ()], entries)
+
+
+def family(pattern: str, catalog, unused: UnusedSet) -> list[tuple[int, frozenset[str]]]:
+    """Every member of the cover family of one pattern, as (cost, catalog actions it covers):
+    each used catalog action in the pattern written literally, and each safe character prefix
+    X of one (at least the pattern's literal head long) written as refiner.emission(pattern,
+    X) without the pieces that cover nothing; safety decided by the exact oracle."""
+    keep = [a for a in catalog.matching(pattern) if not oracle.is_unused(unused, a)]
+    head = fold(literal_head(pattern))
+    out = [(entry_cost(catalog.canonical(a)), frozenset([a])) for a in keep]
+    prefixes = {a[:cut] for a in keep for cut in range(len(head), len(a) + 1)}
+    for prefix in sorted(prefixes):
+        if oracle._unused_in(pattern, prefix, unused):
+            continue
+        under = [a for a in keep if a.startswith(prefix)]
+        canonical = catalog.canonical(under[0])[:len(prefix)]
+        texts = [t for t in refiner.emission(pattern, canonical)
+                 if any(matches(t, a) for a in under)]
+        out.append((sum(map(entry_cost, texts)), frozenset(under)))
+    return out
+
+
+def brute_force_optimum(members, keep) -> int:
+    """The least cost of a set of members covering every action in `keep`: every cover is
+    tried (the first action not yet covered must be covered by one of the members holding
+    it), pruned only by the best cost found so far."""
+    best = [sum(cost for cost, covered in members if len(covered) == 1)]  # literals alone
+
+    def search(uncovered: frozenset, cost: int) -> None:
+        if cost >= best[0]:
+            return
+        if not uncovered:
+            best[0] = cost
+            return
+        first = min(uncovered)
+        for member_cost, covered in members:
+            if first in covered:
+                search(uncovered - covered, cost + member_cost)
+
+    search(frozenset(keep), 0)
+    return best[0]
+
+
+@st.composite
+def narrowed(draw):
+    """A catalog, a wildcard matching at least three of its actions, and an unused set holding
+    some of those (by coin flips; the first one used, the last unused), so it is narrowed."""
+    catalog = draw(catalogs())
+    pattern = draw(wildcards(catalog).filter(lambda p: len(catalog.matching(p)) >= 3))
+    matched = catalog.matching(pattern)
+    flags = draw(st.lists(st.booleans(), min_size=len(matched), max_size=len(matched)))
+    flags[0], flags[-1] = False, True
+    names = [catalog.canonical(a) for a, flag in zip(matched, flags) if flag]
+    return catalog, UnusedSet(actions=tuple(names), services=(), unknown=()), pattern
+
+
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(narrowed())
+def test_the_cover_of_a_pattern_is_the_optimum_of_its_family(case):
+    catalog, unused, pattern = case
+    index = UnusedIndex(unused)
+    keep = [a for a in catalog.matching(pattern) if not oracle.is_unused(unused, a)]
+    members = family(pattern, catalog, unused)
+    search = PatternCover(pattern, 0, catalog.matching(pattern), catalog, index)
+    found = search.best()
+    assert sum(entry_cost(text) for text, _ in found) == brute_force_optimum(members, keep)
+    texts = [text for text, _ in found]
+    assert all(any(matches(t, a) for t in texts) for a in keep)  # complete
+    assert oracle.statement_verdicts((False, [pattern]), (False, texts), unused, catalog) == {
+        "sound": None, "removes": None, "complete": None}
+    minimal = refiner.refine_pattern(0, Pattern(pattern), catalog, index)
+    smaller = sum(entry_cost(t) for t in texts) < sum(entry_cost(e.text)
+                                                      for e in minimal.entries)
+    event(f"family of {len(members)}: {'smaller than' if smaller else 'as'} minimal")
+    assert sum(entry_cost(t) for t in texts) <= sum(entry_cost(e.text)
+                                                    for e in minimal.entries)
