@@ -4,6 +4,8 @@ cover of its family (literals and prefix wildcards), found by enumerating every 
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -159,3 +161,42 @@ def test_the_cover_of_a_pattern_is_the_optimum_of_its_family(case):
     event(f"family of {len(members)}: {'smaller than' if smaller else 'as'} minimal")
     assert sum(entry_cost(t) for t in texts) <= sum(entry_cost(e.text)
                                                     for e in minimal.entries)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(cases(statements=3), st.floats(0, 1))
+def test_the_swaps_taken_are_within_one_swap_of_the_least_exposure(case, share):
+    """Greedy by characters saved per prefix opened: its exposure is at most that of the best
+    set of swaps saving as many characters, found by enumerating every set, plus the largest
+    exposure of one swap (the stated bound)."""
+    catalog, unused, policy = case
+    candidates = fit.swaps(refiner.refine(policy, catalog, unused))[:10]
+    needed = round(share * sum(s.saved for s in candidates))
+    chosen = fit.greedy(candidates, needed)
+    enough = [sum(s.exposure_added for s in subset)
+              for n in range(len(candidates) + 1)
+              for subset in itertools.combinations(candidates, n)
+              if sum(s.saved for s in subset) >= needed]
+    assert sum(s.saved for s in chosen) >= min(needed, sum(s.saved for s in candidates))
+    if enough:
+        event(f"{len(candidates)} swaps")
+        assert sum(s.exposure_added for s in chosen) <= min(enough) + max(
+            (s.exposure_added for s in candidates), default=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 60), st.integers(0, 400)), max_size=9),
+       st.floats(0, 1))
+def test_the_greedy_bound_holds_for_any_savings_and_exposures(pairs, share):
+    candidates = [fit.Swap(0, n, (), saved, exposure) for n, (saved, exposure)
+                  in enumerate(pairs)]
+    needed = round(share * sum(saved for saved, _ in pairs))
+    chosen = fit.greedy(candidates, needed)
+    assert sum(s.saved for s in chosen) >= needed
+    least = min(sum(s.exposure_added for s in subset)
+                for n in range(len(candidates) + 1)
+                for subset in itertools.combinations(candidates, n)
+                if sum(s.saved for s in subset) >= needed)
+    assert sum(s.exposure_added for s in chosen) <= least + max(
+        (s.exposure_added for s in candidates), default=0)

@@ -155,3 +155,27 @@ def test_a_corpus_policy_over_the_managed_limit_is_brought_under(capsys, tmp_pat
     assert run(capsys, "check", tmp_path / "out.cert.json")[0] == 0
     code, again, _ = run(capsys, *argv)
     assert again == minimal  # without --fit: the minimal refinement, unchanged
+
+
+def test_batch_fits_each_policy_or_writes_nothing_for_it(capsys, tmp_path):
+    from tests.cli.test_batch import rows, small
+
+    code, _, err = small(capsys, tmp_path / "plain")
+    assert code == 0, err
+    code, _, err = small(capsys, tmp_path / "fit", "--fit", "managed")
+    assert code == 0, err  # every refinement fits a managed policy as it is
+    for name in ("app-deployer/invoke-and-read", "data-reader/read-reports"):
+        assert (tmp_path / "fit" / f"{name}.refined.json").read_bytes() == (
+            tmp_path / "plain" / f"{name}.refined.json").read_bytes()
+    code, _, err = small(capsys, tmp_path / "tight", "--fit", "300")
+    assert code == Exit.REFUTED
+    fitted = {r["policy"]: r for r in rows(tmp_path / "tight")}
+    blog_row = fitted["invoke-and-read"]  # the worked example: 346 characters, fitted to 296
+    assert (blog_row["verdict"], blog_row["size_after"]) == ("proved", "296")
+    cert = json.loads((tmp_path / "tight" / "app-deployer" /
+                       "invoke-and-read.cert.json").read_text())
+    assert "fitted" in cert["summary"]
+    over = [r for r in fitted.values() if r["verdict"] == "error"]
+    assert over and all("does not fit" in r["error"] for r in over)
+    for r in over:
+        assert not (tmp_path / "tight" / r["principal"] / f"{r['policy']}.refined.json").exists()

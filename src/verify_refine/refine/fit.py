@@ -73,6 +73,19 @@ def swaps(ref: Refinement) -> list[Swap]:
     return sorted(out, key=lambda swap: swap.priority)
 
 
+def greedy(candidates: list[Swap], needed: int) -> list[Swap]:
+    """The swaps in priority order until they save `needed` characters (all of them when they
+    never do). As for any covering knapsack taken greedily by ratio, the exposure added is at
+    most the least exposure of any set of swaps saving as much, plus one swap's exposure."""
+    chosen, saved = [], 0
+    for swap in sorted(candidates, key=lambda swap: swap.priority):
+        if saved >= needed:
+            break
+        chosen.append(swap)
+        saved += swap.saved
+    return chosen
+
+
 def applied(ref: Refinement, chosen: list[Swap]) -> Refinement:
     """The refinement with each chosen pattern's entries replaced by its cover."""
     by_statement: dict[int, dict[int, tuple]] = {}
@@ -98,13 +111,8 @@ def fit(ref: Refinement, target: int, size_of: Callable[[Refinement], int]
     if minimal_size <= target:
         return ref, Fitting(FITS, target, minimal_size, minimal_size)
     candidates = swaps(ref)
-    chosen, estimate = [], minimal_size
-    for swap in candidates:
-        chosen.append(swap)
-        estimate -= swap.saved
-        if estimate <= target:
-            break
-    fitted, size = applied(ref, chosen), None
+    chosen = greedy(candidates, minimal_size - target)
+    fitted = applied(ref, chosen)
     size = size_of(fitted)
     while size > target and len(chosen) < len(candidates):  # shared entries saved less
         chosen.append(candidates[len(chosen)])
