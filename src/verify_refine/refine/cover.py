@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 
+from ..spec.alphabet import pattern_problem
 from ..spec.glob import STAR, fold, literal_head
 from ..spec.languages import fast_match
 from .refiner import Entry, emission
@@ -42,7 +43,8 @@ class PatternCover:
 
     def glob(self, lo: int, hi: int, depth: int) -> tuple[str, ...]:
         """The entries standing for every string of the pattern under K[lo][:depth]: the
-        emission of that prefix, less the pieces that match no action of K under it."""
+        emission of that prefix, less the pieces that match no action of K under it (a
+        candidate is dropped when one of them is not a pattern IAM takes)."""
         prefix = self.catalog.canonical(self.keep[lo])[:depth]
         texts = emission(self.pattern, prefix)
         if len(texts) == 1:
@@ -85,6 +87,8 @@ class PatternCover:
             if not self.safe(first[:cut]):
                 continue
             texts = self.glob(lo, hi, cut)
+            if any(pattern_problem(t) for t in texts):
+                continue  # IAM takes no `s*`: a wildcard before the service's colon is `*` alone
             opened = nodes - (cut - depth) if all(t.endswith(STAR) for t in texts) else 0
             options.append((sum(map(entry_cost, texts)), opened,
                             [(t, self.catalog.canonical(first)[:cut]) for t in texts]))
