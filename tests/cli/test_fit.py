@@ -183,3 +183,34 @@ def test_batch_fits_each_policy_or_writes_nothing_for_it(capsys, tmp_path):
     assert over and all("does not fit" in r["error"] for r in over)
     for r in over:
         assert not (tmp_path / "tight" / r["principal"] / f"{r['policy']}.refined.json").exists()
+
+
+def test_recertify_keeps_a_fitted_certificate_fitted(capsys, tmp_path):
+    folder = blog(tmp_path)
+    assert refine(capsys, folder, "--fit", "300")[0] == 0
+    fitted = (folder / "out.json").read_bytes()
+    code, out, err = run(capsys, "recertify", folder / "out.cert.json")
+    assert code == 0, err
+    assert "up to date" in out and (folder / "out.json").read_bytes() == fitted
+    cert_path = folder / "out.cert.json"
+    cert = json.loads(cert_path.read_text())
+    cert["hints"]["fit"]["target"] = 250  # a target no cover meets: nothing is rewritten
+    cert_path.write_text(json.dumps(cert))
+    code, out, err = run(capsys, "recertify", cert_path)
+    assert code == Exit.REFUTED and "no cover fits now" in err
+    assert (folder / "out.json").read_bytes() == fitted
+
+
+def test_the_library_fits_as_the_command_line_does(capsys, tmp_path):
+    from verify_refine import api
+
+    folder = blog(tmp_path)
+    catalog = api.load_catalog(str(folder / "catalog-2024-10-24.json"))
+    policy = api.load_policy(json.loads((folder / "policy.json").read_text()))
+    unused = api.load_findings(json.loads((folder / "unused.json").read_text()), catalog)
+    statuses = {target: api.refine_and_prove(policy, unused, catalog, fit=target)
+                for target in (6144, 300, 250)}
+    assert [(r.fitting.status, r.proved) for r in statuses.values()] == [
+        ("fits", True), ("fitted", True), ("does not fit", True)]
+    assert size.iam_size(statuses[300].text) <= 300
+    assert size.iam_size(statuses[250].text) == BLOG_SIZE
