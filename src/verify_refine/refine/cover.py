@@ -124,7 +124,9 @@ class PatternCover:
         if not text.endswith(STAR):
             return None
         body = fold(text.rstrip(STAR))
-        for k in range(len(fold(literal_head(body))), len(name) + 1):
+        if body == literal_head(body):  # `prefix*`: open from the prefix on
+            return len(body) if name.startswith(body) else None
+        for k in range(len(literal_head(body)), len(name) + 1):
             if fast_match(body, name[:k]):
                 return k
         return None
