@@ -214,3 +214,15 @@ def test_the_library_fits_as_the_command_line_does(capsys, tmp_path):
         ("fits", True), ("fitted", True), ("does not fit", True)]
     assert size.iam_size(statuses[300].text) <= 300
     assert size.iam_size(statuses[250].text) == BLOG_SIZE
+
+
+def test_the_json_result_says_how_it_was_fitted(capsys, tmp_path):
+    folder = blog(tmp_path)
+    code, out, err = refine(capsys, folder, "--fit", "300", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["fit"] == {"status": "fitted", "target": 300, "minimal_size": BLOG_SIZE,
+                           "size": data["size"]["iam_characters"],
+                           "saved": BLOG_SIZE - data["size"]["iam_characters"],
+                           "patterns_widened": 1, "exposure_added": 56}
+    assert data["size"]["iam_characters"] <= 300
