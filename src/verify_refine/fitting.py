@@ -40,8 +40,8 @@ def outcome(done, allow_oversize: bool) -> Outcome:
         return Outcome([f"fit: fitted: {f.size:,} characters, target {f.target:,}; "
                         f"{f.saved:,} saved against the minimal refinement's {f.minimal_size:,} "
                         f"by widening {f.swaps} narrowed pattern{'s' * (f.swaps != 1)}; "
-                        f"exposure added: {f.exposure_added:,} open prefixes (minimal waived, "
-                        "fitted proved)"])
+                        f"exposure added: {f.exposure_added:,} branch points (where names AWS "
+                        "has not published are granted); minimal waived, fitted proved"])
     split = split_step(done, f.target)
     if split is not None:
         return split

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from verify_refine import pipeline
+from verify_refine.inputs.catalog import Catalog
 from verify_refine.inputs.findings import UnusedSet
 from verify_refine.inputs.model import Pattern
 from verify_refine.inputs.policy import parse_policy
@@ -109,11 +110,11 @@ def family(pattern: str, catalog, unused: UnusedSet) -> list[tuple[int, frozense
     return out
 
 
-def brute_force_optimum(members, keep) -> int:
-    """The least cost of a set of members covering every action in `keep`: every cover is
-    tried (the first action not yet covered must be covered by one of the members holding
-    it), pruned only by the best cost found so far."""
-    best = [sum(cost for cost, covered in members if len(covered) == 1)]  # literals alone
+def brute_force_optimum(members, keep, bound: int) -> int:
+    """The least cost of a set of members covering every action in `keep`, or `bound` when
+    none costs less: every cover is tried (the first action not yet covered must be covered by
+    one of the members holding it), pruned only by the least cost found so far."""
+    best = [bound]
 
     def search(uncovered: frozenset, cost: int) -> None:
         if cost >= best[0]:
@@ -122,9 +123,8 @@ def brute_force_optimum(members, keep) -> int:
             best[0] = cost
             return
         first = min(uncovered)
-        for member_cost, covered in members:
-            if first in covered:
-                search(uncovered - covered, cost + member_cost)
+        for member_cost, covered in sorted(m for m in members if first in m[1]):
+            search(uncovered - covered, cost + member_cost)
 
     search(frozenset(keep), 0)
     return best[0]
@@ -151,13 +151,22 @@ def test_the_cover_of_a_pattern_is_the_optimum_of_its_family(case):
     index = UnusedIndex(unused)
     keep = [a for a in catalog.matching(pattern) if not oracle.is_unused(unused, a)]
     members = family(pattern, catalog, unused)
+    assume(len(members) <= 30)
     search = PatternCover(pattern, 0, catalog.matching(pattern), catalog, index)
     found = search.best()
-    assert sum(entry_cost(text) for text, _ in found) == brute_force_optimum(members, keep)
     texts = [text for text, _ in found]
     assert all(any(matches(t, a) for t in texts) for a in keep)  # complete
+    cost = sum(map(entry_cost, texts))  # a cover of the family (checked by the oracle below):
+    assert brute_force_optimum(members, keep, cost) == cost  # no cover of it costs less
     assert oracle.statement_verdicts((False, [pattern]), (False, texts), unused, catalog) == {
         "sound": None, "removes": None, "complete": None}
+    with_merges = [e.text for e in search.entries()]  # then `?` and inner `*` merges
+    assert sum(map(entry_cost, with_merges)) <= sum(map(entry_cost, texts))
+    assert oracle.statement_verdicts((False, [pattern]), (False, with_merges), unused,
+                                     catalog) == {"sound": None, "removes": None,
+                                                  "complete": None}
+    if with_merges != texts:
+        event("merged")
     minimal = refiner.refine_pattern(0, Pattern(pattern), catalog, index)
     smaller = sum(entry_cost(t) for t in texts) < sum(entry_cost(e.text)
                                                       for e in minimal.entries)
@@ -225,3 +234,48 @@ def test_every_fitted_cover_is_proved_by_the_obligations_and_the_kernel(case, sh
         assert done.fitting.size <= target
     else:
         assert "fitted" not in summary
+
+
+@st.composite
+def literal_siblings(draw):
+    """Names `Verb·Thing·Suffix` each with an unused `...V2` twin, so that the cover must
+    write them literally and merges (`?`, inner `*`) are what can save characters."""
+    verbs = draw(st.lists(st.sampled_from(["Get", "Put", "Set"]), min_size=1, max_size=2,
+                          unique=True))
+    things = draw(st.lists(st.sampled_from(["Bucket", "Object", "Job", "Jab"]), min_size=1,
+                           max_size=3, unique=True))
+    suffixes = draw(st.lists(st.sampled_from(["Acl", "Tag", "Tags"]), min_size=1,
+                             max_size=2, unique=True))
+    used = [v + t + s for v in verbs for t in things for s in suffixes]
+    gone = draw(st.lists(st.sampled_from(used), max_size=len(used) - 1, unique=True))
+    names = sorted(set(used) | {n + "V2" for n in used})
+    catalog = Catalog(name="generated", version="test", date=None, services={"s3": tuple(names)})
+    unused = tuple(f"s3:{n}" for n in names if n.endswith("V2") or n in gone)
+    return catalog, UnusedSet(actions=unused, services=(), unknown=())
+
+
+@settings(max_examples=60, deadline=None)
+@given(literal_siblings())
+def test_merged_siblings_stay_sound_removes_complete_and_smaller(case):
+    catalog, unused = case
+    search = PatternCover("s3:*", 0, catalog.matching("s3:*"), catalog, UnusedIndex(unused))
+    best = [text for text, _ in search.best()]
+    texts = [e.text for e in search.entries()]
+    event("merged" if texts != best else "no merge")
+    assert sum(map(entry_cost, texts)) <= sum(map(entry_cost, best))
+    assert oracle.statement_verdicts((False, ["s3:*"]), (False, texts), unused, catalog) == {
+        "sound": None, "removes": None, "complete": None}
+
+
+@settings(max_examples=25, deadline=None)
+@given(literal_siblings())
+def test_merged_covers_are_proved_fitted(case):
+    catalog, unused = case
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:*"], "Resource": "*"}]}
+    policy = parse_policy(dumps(doc).encode(), "policy.json")
+    smallest = smallest_cover(refiner.refine(policy, catalog, unused))[1]
+    done = pipeline.refine_and_prove(policy, unused, catalog, fit=smallest.size)
+    event(done.fitting.status)
+    assert done.proved, done.problems
+    assert done.fitting.status in (fit.FITTED, fit.FITS)

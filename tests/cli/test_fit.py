@@ -226,3 +226,22 @@ def test_the_json_result_says_how_it_was_fitted(capsys, tmp_path):
                            "saved": BLOG_SIZE - data["size"]["iam_characters"],
                            "patterns_widened": 1, "exposure_added": 56}
     assert data["size"]["iam_characters"] <= 300
+
+
+def test_siblings_merge_into_one_wildcard_with_an_inner_star(capsys, tmp_path):
+    """`s3:GetBucketAcl` and `s3:GetObjectAcl`, each with an unused action under it, become
+    `s3:Get*tAcl` (their common head and tail), which admits no unused action: proved
+    fitted and re-checked."""
+    (tmp_path / "c.json").write_text(json.dumps({"s3": [
+        "GetBucketAcl", "GetBucketAclV2", "GetBucketPolicy", "GetObjectAcl", "GetObjectAclV2",
+        "GetObjectTagging"]}))
+    (tmp_path / "p.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}))
+    (tmp_path / "u.json").write_text(json.dumps(["s3:GetBucketAclV2", "s3:GetBucketPolicy",
+                                                 "s3:GetObjectAclV2", "s3:GetObjectTagging"]))
+    code, out, err = refine(capsys, tmp_path, "--fit", "100", policy="p.json", unused="u.json",
+                            catalog="c.json")
+    assert code == 0, err
+    assert json.loads((tmp_path / "out.json").read_text())["Statement"][0]["Action"] == \
+        "s3:Get*tAcl"
+    assert run(capsys, "check", tmp_path / "out.cert.json")[0] == 0

@@ -1,4 +1,4 @@
-"""The fitted property's obligation: the refined policy's IAM size is at most the claimed target."""
+"""The fitted obligation: the refined policy's IAM size is at most the claimed target."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import bisect
 
 from ..spec.alphabet import pattern_problem
-from ..spec.glob import STAR, fold, literal_head
-from ..spec.languages import fast_match
+from ..spec.glob import ONE, STAR, closure, fold, literal_head, states_after, step, with_prefix
+from ..spec.languages import fast_match, includes
 from .refiner import Entry, emission
 
 ENTRY_OVERHEAD = 3  # two quotes and a comma: what an entry adds to a JSON list beyond its text
@@ -31,6 +31,7 @@ class PatternCover:
         self.dead = index.services
         self.simple = pattern[len(literal_head(pattern)):].strip(STAR) == "" and \
             STAR in pattern
+        self._known: set[str] | None = None  # every prefix of a name of K, when asked
 
     def safe(self, prefix: str) -> bool:
         """Does lang(pattern) ∩ prefix·Σ* hold no unused name and no unused service string?"""
@@ -58,7 +59,7 @@ class PatternCover:
         return self._solve(0, len(self.keep), len(self.head))[2]
 
     def _solve(self, lo: int, hi: int, depth: int):
-        """(size, open prefixes, entries, prefixes) of the best cover of K[lo:hi], whose
+        """(size, branch points, entries, prefixes) of the best cover of K[lo:hi], whose
         names share their first `depth` characters (prefixes: how many distinct prefixes of
         length >= depth they have); a unary run of the trie is handled at once."""
         first, last = self.keep[lo], self.keep[hi - 1]
@@ -97,36 +98,53 @@ class PatternCover:
         return (*min(options, key=lambda option: option[:2]), nodes)
 
     def entries(self) -> tuple[Entry, ...]:
+        """The best cover of the family, then merged with `?` or an inner `*` (merge.py)."""
+        from .merge import merged  # merge.py builds on this module
+
         return tuple(Entry(text, self.pattern, self.position, True, prefix=node)
-                     for text, node in self.best())
+                     for text, node in merged(self, self.best()))
+
+    def admissible(self, text: str) -> bool:
+        """May an entry stand for part of the pattern: an action pattern IAM takes, inside
+        lang(pattern), admitting no unused name of it and no string of an unused service?"""
+        if pattern_problem(text) or not includes(text, self.pattern):
+            return False
+        head = fold(literal_head(text))
+        if any(fast_match(text, u) for u in with_prefix(self.forbidden, head)):
+            return False
+        return not any(states_after(text, s + ":") for s in self.dead)
 
     def exposure(self, texts) -> int:
-        """Open prefixes: prefixes of K's names (at least the pattern's literal head long)
-        under which the entries admit every string, i.e. where a future action is granted."""
+        """Branch points: prefixes x of K's names (at least the pattern's literal head long)
+        after which some entry admits a character no name of K has there, so that a name AWS
+        has not published is granted. `prefix*` opens every x from the prefix on; `a?c` only
+        the x before its `?`; a literal, none."""
         by_head: dict[str, list[str]] = {}
         for text in texts:
-            if text.endswith(STAR):
-                by_head.setdefault(fold(literal_head(text)), []).append(text)
-        opened = set()
+            if STAR in text or ONE in text:
+                by_head.setdefault(fold(literal_head(text)), []).append(fold(text))
+        opened: set[str] = set()
         for name in self.keep:
-            near = [t for cut in range(len(name) + 1) for t in by_head.get(name[:cut], ())]
-            shortest = min(filter(lambda k: k is not None,
-                                  (self._opens_at(t, name) for t in near)), default=None)
-            if shortest is not None:
-                opened.update(name[:cut] for cut in range(max(shortest, len(self.head)),
-                                                          len(name) + 1))
+            for cut in range(len(self.head), len(name) + 1):
+                for text in by_head.get(name[:cut], ()):
+                    opened.update(self._branch_points(text, name))
         return len(opened)
 
-    @staticmethod
-    def _opens_at(text: str, name: str) -> int | None:
-        """The shortest length k with name[:k]·Σ* inside lang(text), or None (the text must
-        end in `*`; then a prefix of the name matching the rest of the text suffices)."""
-        if not text.endswith(STAR):
-            return None
-        body = fold(text.rstrip(STAR))
-        if body == literal_head(body):  # `prefix*`: open from the prefix on
-            return len(body) if name.startswith(body) else None
-        for k in range(len(literal_head(body)), len(name) + 1):
-            if fast_match(body, name[:k]):
-                return k
-        return None
+    def _branch_points(self, text: str, name: str) -> list[str]:
+        """The prefixes of a name of K at which the (folded) entry branches off K."""
+        body = text.rstrip(STAR)
+        if body == literal_head(body) and body != text:  # `prefix*`: from the prefix on
+            return [name[:k] for k in range(len(body), len(name) + 1)]
+        if self._known is None:
+            self._known = {name[:k] for name in self.keep for k in range(len(name) + 1)}
+        points, states = [], closure(text, {0})
+        for k in range(len(name) + 1):
+            if not states:
+                break
+            nexts = [text[i] for i in states if i < len(text)]
+            if k >= len(self.head) and (STAR in nexts or ONE in nexts or any(
+                    name[:k] + c not in self._known for c in nexts)):
+                points.append(name[:k])
+            if k < len(name):
+                states = step(text, states, name[k])
+        return points

@@ -1,5 +1,5 @@
-"""Fitting a size limit: trade minimality for size, narrowed pattern by narrowed pattern, most
-characters saved per prefix opened first, until the refinement fits (docs/DESIGN.md section 2)."""
+"""Fitting a size limit: trade minimality for size, pattern by pattern, most characters saved
+per branch point added first, until the refinement fits (docs/DESIGN.md section 2)."""
 
 from __future__ import annotations
 
@@ -22,18 +22,18 @@ class Swap:
     outcome: int  # index into that statement's outcomes
     cover: tuple  # the cover's entries
     saved: int  # characters the cover saves against the minimal entries
-    exposure_added: int  # prefixes it opens that the minimal entries left closed
+    exposure_added: int  # branch points it adds to the minimal entries' (cover.exposure)
 
     @property
     def priority(self) -> tuple:
-        """Most characters saved per prefix opened first; a swap opening none before all."""
+        """Most characters saved per branch point added first; a swap adding none before all."""
         return (self.exposure_added > 0, -self.saved / max(self.exposure_added, 1))
 
 
 @dataclass(frozen=True)
 class Fitting:
     """What fitting gave: the status, the target, the sizes before and after, the swaps made
-    and the prefixes they open beyond the minimal refinement's."""
+    and the branch points they add to the minimal refinement's."""
 
     status: str  # FITS (the minimal refinement fits), FITTED, or TOO_LARGE
     target: int
