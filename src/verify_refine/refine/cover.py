@@ -7,7 +7,7 @@ import bisect
 from ..spec.alphabet import pattern_problem
 from ..spec.glob import ONE, STAR, closure, fold, literal_head, states_after, step, with_prefix
 from ..spec.languages import fast_match, includes
-from .refiner import Entry, emission
+from .refiner import emission
 
 ENTRY_OVERHEAD = 3  # two quotes and a comma: what an entry adds to a JSON list beyond its text
 
@@ -96,13 +96,6 @@ class PatternCover:
             if self.simple:
                 break  # a longer prefix writes a longer `prefix*`: the shortest safe one wins
         return (*min(options, key=lambda option: option[:2]), nodes)
-
-    def entries(self) -> tuple[Entry, ...]:
-        """The best cover of the family, then merged with `?` or an inner `*` (merge.py)."""
-        from .merge import merged  # merge.py builds on this module
-
-        return tuple(Entry(text, self.pattern, self.position, True, prefix=node)
-                     for text, node in merged(self, self.best()))
 
     def admissible(self, text: str) -> bool:
         """May an entry stand for part of the pattern: an action pattern IAM takes, inside

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .cover import PatternCover, entry_cost
+from .merge import cover_entries
 from .refiner import NARROWED, Refinement, without_subsumed
 from .unused_index import UnusedIndex
 
@@ -63,7 +64,7 @@ def swaps(ref: Refinement) -> list[Swap]:
             text = outcome.pattern.text
             search = PatternCover(text, outcome.index, ref.catalog.matching(text), ref.catalog,
                                   index)
-            cover = search.entries()
+            cover = cover_entries(search)
             saved = sum(entry_cost(e.text) for e in outcome.entries) - sum(
                 entry_cost(e.text) for e in cover)
             if saved > 0:

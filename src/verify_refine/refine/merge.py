@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..spec.glob import ONE, STAR, fold, literal_head
 from ..spec.languages import fast_match
 from .cover import PatternCover, entry_cost
+from .refiner import Entry
 
 WINDOW = 3  # an entry is merged with the next few in sorted order: siblings sort together
 REACH = 12  # and a merge replaces entries among the next dozen (later ones inside it are
@@ -31,6 +32,12 @@ def merges(a: str, b: str) -> list[str]:
     if tail or ends:
         out.append(a[:head] + STAR + (a[len(a) - tail:] if tail else "") + ends)
     return [glob.replace(STAR + STAR, STAR) for glob in out]
+
+
+def cover_entries(search: PatternCover) -> tuple[Entry, ...]:
+    """The pattern's best cover of the family, then merged: the entries --fit writes for it."""
+    return tuple(Entry(text, search.pattern, search.position, True, prefix=node)
+                 for text, node in merged(search, search.best()))
 
 
 def inside(entry: str, glob: str) -> bool:
