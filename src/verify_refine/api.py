@@ -62,12 +62,14 @@ def load_findings(source: Source, catalog: Catalog, *, name: str | None = None,
 
 def refine_and_prove(policy: Policy, unused: UnusedSet, catalog: Catalog, *,
                      timeout_s: float = pipeline.DEFAULT_TIMEOUT_S, solver: str = "z3",
-                     keep: tuple[str, ...] = (), keep_sid: str | None = None
-                     ) -> pipeline.ProvedRefinement:
+                     keep: tuple[str, ...] = (), keep_sid: str | None = None,
+                     fit: int | None = None) -> pipeline.ProvedRefinement:
     """Refine a policy and prove the result (obligations and proof kernel): `.proved`,
     `.text` (the refined JSON), `.problems` when it is not proved. As on the command line,
     the built-in keep list applies, and `keep` (patterns) and `keep_sid` (a regular
-    expression over Sids) are --keep and --keep-sid."""
+    expression over Sids) are --keep and --keep-sid; `fit` (IAM characters) is --fit, and
+    `.fitting` then says whether it fits as is, was fitted, or does not fit (in which case
+    `.text` is the minimal refinement, over the target)."""
     problem = next(((quote(p), pattern_problem(p)) for p in keep if pattern_problem(p)), None)
     if problem is None and keep_sid is not None and guards.regex_problem(keep_sid):
         problem = (quote(keep_sid), guards.regex_problem(keep_sid))
@@ -75,7 +77,7 @@ def refine_and_prove(policy: Policy, unused: UnusedSet, catalog: Catalog, *,
         raise UsageError(f"{problem[0]} {problem[1]}")
     guarded = guards.apply(unused, guards.Guards(tuple(keep), keep_sid), policy, catalog)
     return pipeline.refine_and_prove(policy, guarded, catalog, timeout_s=timeout_s,
-                                     solver=solver)
+                                     solver=solver, fit=fit)
 
 
 def check_certificate(path: str | os.PathLike, *, solver: str = "z3",

@@ -95,6 +95,14 @@ def since_days(cert: dict) -> int | None:
     return days if isinstance(days, int) and not isinstance(days, bool) else None
 
 
+def fit_target(cert: dict) -> int | None:
+    """The size target a fitted certificate claims (None: it claims minimality)."""
+    hints = cert.get("hints")
+    claim = hints.get("fit") if isinstance(hints, dict) else None
+    target = claim.get("target") if isinstance(claim, dict) else None
+    return target if type(target) is int else None
+
+
 def guards(cert: dict) -> guards_mod.Guards | None:
     """The guards a certificate's findings were refined with (None: none recorded), which
     `check` applies again; ValueError when they are malformed (`read` refuses those)."""
@@ -171,7 +179,8 @@ _SHAPE = {
     "hints": {"statements": [{"original": "integer", "refined": "integer|null",
                               "?entries": [{"origin": "integer|null", "?node": "string|null",
                                             "?unsafe": "string|null",
-                                            "?witness": "string|null"}]}]},
+                                            "?witness": "string|null"}]}],
+              "?fit": {"target": "integer"}},
     "obligations": [{"id": "string", "property": "string", "statement": "integer",
                      "slice": "string", "expected": "string", "obtained": "string",
                      "witness": "witness", "seconds": "number", "smt2": "string"}],

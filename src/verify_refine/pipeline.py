@@ -23,11 +23,12 @@ from .jsonout import dumps
 from .prove import kernel_call as kernelcheck
 from .prove import obligations, prover, whole
 from .prove.plan import Plan
+from .refine import fit as fitter
 from .refine import hints as provenance
 from .refine import refiner as refiner
 from .refine import split
 from .refine.refiner import Refinement
-from .report import document
+from .report import document, size
 from .verdict import INPUTS, Problem, Verdict, verdict_of
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -45,6 +46,8 @@ class ProvedRefinement:
     hints: dict
     proving: Proving | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    fitting: fitter.Fitting | None = None  # with --fit: which outcome, sizes, exposure added
+    cover: Refinement | None = None  # when it does not fit: the smallest cover found, unproved
 
     @property
     def verdict(self) -> Verdict | None:
@@ -78,17 +81,35 @@ class ProvedRefinement:
 
 def refine_and_prove(policy: Policy, unused: UnusedSet, catalog: Catalog, *,
                      timeout_s: float = DEFAULT_TIMEOUT_S, solver: str = "z3",
-                     prove: bool = True, refined_source: str = "<refined>") -> ProvedRefinement:
+                     prove: bool = True, refined_source: str = "<refined>",
+                     fit: int | None = None) -> ProvedRefinement:
     """Refine a policy by an unused set over a catalog, and prove the result: the obligations
-    with `solver`, then the proof kernel on the documents' bytes and the findings' bytes."""
+    with `solver`, then the proof kernel on the documents' bytes and the findings' bytes.
+    With `fit` (IAM characters), a refinement over it is traded for a smaller cover, proved
+    fitted instead of minimal; one that no cover brings under stays minimal (`fitting` says)."""
     result = refiner.refine(policy, catalog, unused)
+    fitting = cover = None
+    if fit is not None:
+        cover, fitting = fitter.fit(result, fit, refined_size)
+        if fitting.status == fitter.FITTED:
+            result, cover = cover, None
     text = dumps(document.refined_document(result)) + "\n"
     refined = parse_policy(text.encode("utf-8"), refined_source, allow_empty=True)
-    out = ProvedRefinement(result, text, refined, provenance.hints(result), timeout_s=timeout_s)
+    hints = provenance.hints(result)
+    if fitting is not None and fitting.status == fitter.FITTED:
+        hints["fit"] = {"target": fit}
+    out = ProvedRefinement(result, text, refined, hints, timeout_s=timeout_s, fitting=fitting,
+                           cover=cover if fitting and fitting.status == fitter.TOO_LARGE
+                           else None)
     if prove:
         out.proving = prove_refinement(policy, refined, out.hints, unused, catalog,
                                        timeout_s=timeout_s, solver=solver)
     return out
+
+
+def refined_size(result: Refinement) -> int:
+    """The refined policy's size as IAM counts it (whitespace excluded)."""
+    return size.iam_size(dumps(document.refined_document(result)))
 
 
 @dataclass

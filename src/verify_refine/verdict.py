@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 # The properties, in the words used everywhere: code, certificate, CLI, README, tests.
 SOUND, REMOVES, COMPLETE, MINIMAL = "sound", "removes", "complete", "minimal"
-PROPERTIES = (SOUND, REMOVES, COMPLETE, MINIMAL)
+FITTED = "fitted"  # proved instead of minimal when --fit widened entries to meet a size limit
+PROPERTIES = (SOUND, REMOVES, COMPLETE, MINIMAL, FITTED)
 STRUCTURE = "structure"  # checked without a solver: only action lists may change
 INPUTS = "inputs"  # the inputs a result rests on (the unused set the findings name, ...)
 

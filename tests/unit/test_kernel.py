@@ -434,3 +434,37 @@ def test_batch_certifies_nothing_the_kernel_does_not_agree_with(tmp_path, capsys
     rows = list(csv.DictReader((out / "summary.csv").read_text().splitlines()))
     assert len(rows) == 4 and {r["verdict"] for r in rows} == {verdict}
     assert not [p for p in out.rglob("*") if p.name.endswith((".cert.json", ".refined.json"))]
+
+
+def fitted_case(name: str, target: int) -> dict:
+    """An example refined, then given the smallest cover --fit finds, as the kernel's inputs."""
+    from verify_refine import pipeline
+    from verify_refine.refine import fit
+
+    folder = EXAMPLES / name
+    cat = catalog_mod.load(str(folder / CATALOGS[name]))
+    policy = parse_policy((folder / "policy.json").read_bytes(), "policy.json")
+    unused, _ = findings.load(str(folder / "unused.json"), cat)
+    result, fitting = fit.fit(refine(policy, cat, unused), target, pipeline.refined_size)
+    assert fitting.status == fit.FITTED
+    refined = parse_policy(dumps(refined_document(result)).encode(), "r", allow_empty=True)
+    return {"original": kernelcheck.document(policy), "refined": kernelcheck.document(refined),
+            "unused_actions": list(unused.actions), "unused_services": list(unused.services),
+            "catalog_actions": kernelcheck.catalog_actions(cat),
+            "hints": {**hints(result), "fit": {"target": target}}}
+
+
+def test_a_fitted_refinement_is_proved_by_its_size_not_by_minimality():
+    c = fitted_case("blog", 300)
+    assert run(c).verdict == "proved"
+    size = sum(not ch.isspace() for ch in json.dumps(c["refined"]))
+    assert size <= 300
+    assert messages(run(c, hints={**c["hints"], "fit": {"target": size - 1}}).failures) == [
+        f"fitted: the refined policy is {size} characters; target {size - 1}"]
+    assert properties(run(c, hints={**c["hints"], "fit": "small"})) == {"fitted"}
+
+
+def test_a_fitted_refinement_is_never_accepted_as_minimal():
+    c = fitted_case("blog", 300)
+    without_claim = {k: v for k, v in c["hints"].items() if k != "fit"}
+    assert properties(run(c, hints=without_claim)) == {"minimal"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import pipeline
+from .. import fitting, pipeline
 from ..errors import InputError
 from ..files import write_atomically
 from ..inputs import findings
@@ -30,11 +30,13 @@ def iam_size(document) -> int:
 def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, catalog,
                        out_policy_path: str, out_cert_path: str, timeout: float, *,
                        unused_path: str, catalog_path: str | None = None,
-                       guards: Guards | None = None) -> dict:
+                       guards: Guards | None = None, fit: int | None = None,
+                       allow_oversize: bool = False) -> dict:
     """Refine, prove and certify one policy as `verify-refine refine -o --certificate` does,
     through the same pipeline (the proof kernel included), after the guards; writes the
     refined policy and its certificate only when proved. Returns the row's figures, verdict,
-    error (an InputError becomes verdict "error") and the kept names by reason."""
+    error (an InputError becomes verdict "error") and the kept names by reason. With `fit`, a
+    policy that no cover brings under is an error (nothing written) unless `allow_oversize`."""
     row = {"entries_before": "", "entries_after": "", "catalog_actions_removed": "",
            "size_before": "", "size_after": "", "verdict": "error", "error": "",
            "warnings": [], "kept": {}}
@@ -44,7 +46,7 @@ def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, cata
         row["kept"] = usage.kept_by_reason(unused, usage.granted(policy, catalog))
         row["size_before"] = iam_size(document.original_document(policy))
         done = pipeline.refine_and_prove(policy, unused, catalog, timeout_s=timeout,
-                                         refined_source=out_policy_path)
+                                         refined_source=out_policy_path, fit=fit)
     except InputError as exc:
         row["error"] = str(exc)
         return _discard(row, out_policy_path, out_cert_path)
@@ -54,6 +56,10 @@ def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, cata
     if not done.proved:
         row.update(verdict=str(done.verdict),
                    error="; ".join(report.problem_line(p) for p in done.problems))
+        return _discard(row, out_policy_path, out_cert_path)
+    fitted = fitting.outcome(done, allow_oversize) if done.fitting else None
+    if fitted is not None and fitted.error:
+        row["error"] = fitted.error
         return _discard(row, out_policy_path, out_cert_path)
     write_atomically(out_policy_path, done.text)
     cert = done.certificate(cert_path=out_cert_path, original_path=source,

@@ -33,7 +33,8 @@ def _run_task(task: Task, catalog, args) -> dict:
     return refine_and_certify(
         task.document, original, task.principal.unused, catalog, refined, cert, args.timeout,
         unused_path=task.principal.unused_path, catalog_path=args.catalog,
-        guards=Guards(tuple(args.keep), args.keep_sid))
+        guards=Guards(tuple(args.keep), args.keep_sid), fit=args.fit,
+        allow_oversize=args.allow_oversize)
 
 
 def run_all(tasks: list[Task], catalog, args, progress, rows: list) -> None:

@@ -16,7 +16,7 @@ from ..inputs import catalog as catalog_mod
 from ..inputs.account import SKIP_TAG, read_account
 from ..report import batch_summary
 from ..verdict import Exit
-from . import options
+from . import fitting, options
 
 NAME = "batch"
 
@@ -52,6 +52,7 @@ def add_parser(commands) -> None:
     cmd.add_argument("--aws-managed", action="store_true",
                      help="also refine the AWS managed policies attached to a principal, as a "
                           "customer managed copy for it (default: skipped, as AWS owns them)")
+    fitting.add_options(cmd, "a policy whose minimal refinement is")
     cmd.add_argument("--plan", action="store_true",
                      help=f"also write OUTDIR/{plan.PLAN}: the AWS CLI commands that would apply "
                           "each proved result, for review (verify-refine never calls AWS)")
@@ -63,8 +64,8 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    """Exit 0 when every policy is proved, 1 when one is refuted or failed, 3 when one is
-    unknown, 2 on bad input."""
+    """Exit 0: every policy proved; 1: one refuted or failed; 3: one unknown; 2: bad input."""
+    fitting.check_options("batch", args)
     refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
                                             "the authorization details": args.auth})
     account = _account(args)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import pipeline
+from .. import certificate, pipeline
 from .. import recertify as core
 from ..errors import UsageError
 from ..files import finishing, write_atomically
+from ..refine import fit as fitter
 from ..verdict import Verdict, worst
 from . import options
 
@@ -51,7 +52,13 @@ def _one(job: core.Job, args) -> Verdict:
     name = core.relative_name(job.cert_path)
     done = pipeline.refine_and_prove(job.original, job.unused, job.catalog,
                                      timeout_s=args.timeout, solver=args.solver,
-                                     refined_source=job.files["refined"])
+                                     refined_source=job.files["refined"],
+                                     fit=certificate.fit_target(job.cert))
+    if done.fitting is not None and done.fitting.status == fitter.TOO_LARGE:
+        print(f"{name}: refuted: fitted to {done.fitting.target:,} characters, but no cover "
+              f"fits now (the smallest found: {done.fitting.size:,}); nothing rewritten",
+              file=sys.stderr)
+        return Verdict.REFUTED
     if not done.proved:
         word = "refuted" if done.verdict is Verdict.REFUTED else "unknown"
         for problem in done.problems:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import pipeline
+from .. import fitting, pipeline
 from ..errors import UsageError
 from ..files import (
     STDIN,
@@ -23,6 +23,7 @@ from ..inputs import guards as guards_mod
 from ..inputs.wrappers import load_policy
 from ..report import document, exposure, size, usage
 from ..report import summary as report
+from . import fitting as fit_options
 from . import options, refine_iac
 
 NAME = "refine"
@@ -61,6 +62,7 @@ def add_parser(commands) -> None:
     ref.add_argument("--no-prove", action="store_true",
                      help="skip the proofs; the result is then reported as unproved (no "
                           "certificate)")
+    fit_options.add_options(ref, "a refined policy")
     options.exposure_since(ref, "the refined policy's wildcards admit")
     options.timeout(ref)
 
@@ -85,6 +87,7 @@ def check_options(args) -> None:
         if STDIN in (args.policy, args.unused):
             raise UsageError("refine: --certificate needs the policy and the findings as files "
                              "(the certificate names them), not standard input")
+    fit_options.check_options("refine", args)
     if args.policy == STDIN and args.unused == STDIN:
         raise UsageError("refine: POLICY and --unused cannot both read standard input")
 
@@ -103,6 +106,9 @@ def check_outputs(args) -> None:
 
 def run(args) -> int:
     if looks_like_template(args.policy):
+        if args.fit or args.allow_oversize:  # a template keeps its own layout: no split there
+            raise UsageError("refine: --fit and --allow-oversize are for a policy document, "
+                             "not a template or Terraform code")
         return refine_iac.run(args)
     given = [name for name, on in (("--in-place", args.in_place), ("--policy",
                                    args.target_policy), ("--role", args.role)) if on]
@@ -121,7 +127,8 @@ def run(args) -> int:
     to_file = args.output and args.output != STDIN
     done = pipeline.refine_and_prove(policy, unused, cat, timeout_s=args.timeout,
                                      prove=not args.no_prove,
-                                     refined_source=args.output if to_file else "<refined>")
+                                     refined_source=args.output if to_file else "<refined>",
+                                     fit=args.fit)
     result, refined_size = done.refinement, size.iam_size(done.text)
     for warning in warnings + size.warnings(refined_size) + list(result.warnings):
         print(f"warning: {warning}", file=sys.stderr)
@@ -132,6 +139,13 @@ def run(args) -> int:
         print(report.proof_failure(done.problems), file=sys.stderr)
         print("nothing written", file=sys.stderr)
         return done.verdict.exit_code
+    fitted = fitting.outcome(done, args.allow_oversize) if done.fitting else fitting.Outcome()
+    for warning in fitted.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if fitted.error:
+        print(f"error: {fitted.error}", file=sys.stderr)
+        return fitted.exit
+    extra += fitted.lines
     if done.proved:
         queries = done.proving.kernel_queries
         extra.append(f"proof kernel: agrees ({queries} solver "
@@ -177,6 +191,8 @@ def _print(args, done, refined_size, exposed, warnings, to_file: bool) -> None:
                         "over": size.overflows(refined_size)}
         data["exposure"] = None if exposed is None else exposure.as_json(exposed)
         data["usage"] = usage.as_json(done.refinement.unused)
+        if done.fitting is not None:
+            data["fit"] = done.fitting.as_json()
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif args.diff:
         sys.stdout.write(document.diff(done.refinement))

@@ -5,7 +5,9 @@ every hint as a claim to check. For each Allow statement and its refinement it c
 (over all strings, z3), removes (unused names; every string of a wholly unused service, z3),
 complete (catalog actions not unused, and patterns that match nothing known), minimal (each
 generated entry stands at a token node of its origin whose parent admits an unused action, or,
-for NotAction, would exclude a used one: an evaluated witness) and structure. Matching is IAM's:
+for NotAction, would exclude a used one: an evaluated witness), or instead of minimal, when the
+hints claim a size target, fitted (the refined document's IAM size, all but whitespace, is at
+most the target) and structure. Matching is IAM's:
 `*` any run, `?` one character, case folded character by character. proofs/README.md has more.
 """
 
@@ -158,6 +160,7 @@ class Kernel:
         self.sorted_catalog = sorted(self.catalog)
         self.timeout_ms = max(1, int(timeout_s * 1000))
         self.result = Result()
+        self.fitted = False  # a size target is claimed: minimality is not, and not checked
 
     def is_unused(self, folded: str) -> bool:
         return folded in self.unused or folded.split(":", 1)[0] in self.dead
@@ -228,7 +231,7 @@ class Kernel:
                                  f"{smt_union(rs)}))", f"{q} matches no catalog action and is "
                                  "no longer allowed")
         kept = {fold(q) for q in ps}
-        for n, (e, hint) in enumerate(zip(rs, hints)):
+        for n, (e, hint) in enumerate(zip(rs, hints) if not self.fitted else ()):
             if (n >= len(ps) if negated else fold(e) not in kept):
                 self.minimal(where, e, hint, ps, negated)
 
@@ -329,6 +332,12 @@ def check(original: dict, refined: dict, findings: bytes, catalog_actions, hints
         k.fail(None, "inputs", "the unused set refined by is not the one the findings "
                "file names: " + ", ".join(sorted(unused[0] ^ {fold(a) for a in claimed[0]} | {
                    s + ":*" for s in unused[1] ^ {fold(s) for s in claimed[1]}})))
+    fit = hints.get("fit") if isinstance(hints, dict) else None
+    if fit is not None:
+        k.fitted, target = True, fit.get("target") if isinstance(fit, dict) else None
+        size = sum(not c.isspace() for c in json.dumps(refined, ensure_ascii=False))
+        if type(target) is not int or size > target:
+            k.fail(None, "fitted", f"the refined policy is {size} characters; target {target!r}")
     rest = lambda doc: {n: v for n, v in doc.items() if n != "Statement"}  # noqa: E731
     if not same(rest(original), rest(refined)):
         k.fail(None, "structure", "elements other than Statement differ")

@@ -10,7 +10,9 @@ when the refinement removed it). Queries are sliced so each stays small:
 - complete: per service, every catalog action not unused that an original pattern can match
   (its literal head is a prefix of the action) is ground-checked (unsat);
 - minimal: per original pattern, each generated entry's unsafe prefix admits a witness that is
-  unused, and the witness is evaluated with the reference matcher (sat).
+  unused, and the witness is evaluated with the reference matcher (sat);
+- fitted, instead of minimal when the hints claim a size target (`--fit`): the refined
+  policy's IAM size is at most the target (fitted.py).
 This module writes text only; the solver is elsewhere.
 """
 
@@ -22,6 +24,7 @@ from ..inputs.model import Policy, Statement
 from ..jsonout import canonical
 from ..spec.glob import fold
 from ..verdict import Problem
+from . import fitted
 from .plan import Plan, found_without_solver
 from .queries import StatementQueries
 
@@ -37,7 +40,9 @@ def plan(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
     by_service: dict[str, list[str]] = {}
     for name in sorted(folded_unused):
         by_service.setdefault(name.split(":", 1)[0], []).append(name)
-    ctx = StatementQueries(out, unused, catalog, folded_unused, by_service)
+    target = fitted.claimed_target(hints, out)
+    ctx = StatementQueries(out, unused, catalog, folded_unused, by_service,
+                           minimal=target is None)
     for orig, ref, entry_hints in pairs:
         if orig.effect != "Allow":
             continue
@@ -45,6 +50,8 @@ def plan(original: Policy, refined: Policy, unused: UnusedSet, catalog: Catalog,
             ctx.action_statement(orig, ref, entry_hints)
         else:
             ctx.not_action_statement(orig, ref, entry_hints)
+    if target is not None:
+        fitted.add(out, refined, target)
     return out
 
 

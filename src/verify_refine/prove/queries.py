@@ -26,8 +26,9 @@ class StatementQueries:
     """Writes the obligations of each Allow statement of one plan, into it."""
 
 
-    def __init__(self, out, unused, catalog, folded_unused, by_service):
+    def __init__(self, out, unused, catalog, folded_unused, by_service, minimal=True):
         self.out = out
+        self.minimal = minimal  # False for a fitted refinement: its size bound is proved instead
         self.unused = unused
         self.catalog = catalog
         self.folded_unused = folded_unused
@@ -106,7 +107,8 @@ class StatementQueries:
         self._sound(orig, originals, entries, origin_of)
         self._removes(orig, index)
         self._complete(orig, originals, index, changed)
-        self._minimal(orig, originals, entries, hints)
+        if self.minimal:
+            self._minimal(orig, originals, entries, hints)
 
     def _unknown_patterns(self, orig, changed: list[str], entries: list[str]) -> None:
         """A pattern that matches nothing known (no catalog action, no unused name, no string of
@@ -303,7 +305,8 @@ class StatementQueries:
                              f"{self.atoms.member_any(a, n_a)})")
             groups.append((service, parts, actions, inside, outside))
         self.add_ground(orig, COMPLETE, groups)
-        self._not_action_minimal(orig, excluded, added, hints[len(excluded):])
+        if self.minimal:
+            self._not_action_minimal(orig, excluded, added, hints[len(excluded):])
 
     def _not_action_minimal(self, orig, excluded, added, hints):
         body, checks = [], []

@@ -31,6 +31,11 @@ RULES = (
      "A generated entry is not at a shortest safe prefix.",
      "The certificate's minimal obligation fails: a generated wildcard's witness does not show "
      "that the prefix one token shorter admits an unused action."),
+    ("VR-fitted", "Fitted", "error",
+     "A fitted refinement is over the size target it claims.",
+     "The certificate's fitted obligation fails: the refined policy, which --fit widened in "
+     "place of the minimal refinement, has more IAM characters (whitespace excluded) than the "
+     "target its hints claim, so IAM may refuse it."),
     ("VR-structure", "Structure", "error",
      "The refinement changed more than Allow statements' actions.",
      "Top-level elements, every non-action element, every Deny statement and the statement "

@@ -31,6 +31,9 @@ RULE_HELP = {
     "VR-minimal": ("2.0", ["proof"],
                    "Re-run `verify-refine refine ... --certificate` on the original policy and "
                    "commit both files; never edit a refined policy by hand."),
+    "VR-fitted": ("4.0", ["proof"],
+                  "Re-run `verify-refine refine ... --fit TARGET --certificate` on the original "
+                  "policy and commit both files; never edit a refined policy by hand."),
     "VR-structure": ("8.0", ["proof"],
                      "Re-run `verify-refine refine ... --certificate` on the original policy "
                      "and commit both files; never edit a refined policy by hand."),

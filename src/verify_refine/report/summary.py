@@ -60,7 +60,8 @@ def proof_line(proof) -> str:
     if proof is None:
         return "unproved: --no-prove was given; this refinement has not been checked"
     parts = []
-    for prop in ("sound", "removes", "complete", "minimal"):
+    last = "fitted" if "fitted" in proof.by_property() else "minimal"
+    for prop in ("sound", "removes", "complete", last):
         held, total = proof.by_property().get(prop, (0, 0))
         parts.append(f"{prop} ({total} {'query' if total == 1 else 'queries'})" if total
                      else f"{prop} (by literal prefix, no query needed)")
