@@ -97,7 +97,7 @@ def refine_and_prove(policy: Policy, unused: UnusedSet, catalog: Catalog, *,
     refined = parse_policy(text.encode("utf-8"), refined_source, allow_empty=True)
     hints = provenance.hints(result)
     if fitting is not None and fitting.status == fitter.FITTED:
-        hints["fit"] = {"target": fit}
+        hints["fit"] = {"target": int(fit)}  # a plain int, whatever int type was given
     out = ProvedRefinement(result, text, refined, hints, timeout_s=timeout_s, fitting=fitting,
                            cover=cover if fitting and fitting.status == fitter.TOO_LARGE
                            else None)

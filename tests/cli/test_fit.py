@@ -89,16 +89,53 @@ def test_a_fitted_certificate_cannot_claim_a_smaller_target_or_minimality(capsys
 
 def test_what_does_not_fit_is_not_written_unless_allowed(capsys, tmp_path):
     folder = blog(tmp_path)
-    code, out, err = refine(capsys, folder, "--fit", "250")
+    code, out, err = refine(capsys, folder, "--fit", "100")
     assert code == Exit.REFUTED
-    assert not (folder / "out.json").exists() and not (folder / "out.cert.json").exists()
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("out")) == []
     assert ("error: does not fit: the minimal refinement is 346 characters and the smallest "
-            "cover found is 296 characters, over the target of 250") in err
-    code, out, err = refine(capsys, folder, "--fit", "250", "--allow-oversize")
+            "cover found is 296 characters, over the target of 100, and no split into "
+            "managed policies of that size can be made") in err
+    code, out, err = refine(capsys, folder, "--fit", "100", "--allow-oversize")
     assert code == 0, err
     assert size.iam_size((folder / "out.json").read_text()) == BLOG_SIZE
     assert "warning: does not fit" in err and "--allow-oversize" in err
     assert run(capsys, "check", folder / "out.cert.json")[0] == 0
+
+
+def test_a_cover_still_too_large_is_split_and_each_step_checks(capsys, tmp_path):
+    """original -> the smallest cover (certificate: fitted at its own size) -> K parts of at
+    most the target (split record: together they allow exactly what the cover allows)."""
+    folder = blog(tmp_path)
+    code, out, err = refine(capsys, folder, "--fit", "250")
+    assert code == 0, err
+    parts = sorted(folder.glob("out-*.json"))
+    assert len(parts) == 2 and all(size.iam_size(p.read_text()) <= 250 for p in parts)
+    assert size.iam_size((folder / "out.json").read_text()) == 296
+    assert "fit: split: the smallest cover (296 characters, fitted proved) into 2 managed " \
+           "policies of at most 250 characters" in err
+    assert "size: 296 characters" in err
+    assert run(capsys, "check", folder / "out.cert.json")[0] == 0
+    assert run(capsys, "check", folder / "out.split.json")[0] == 0
+    record = json.loads((folder / "out.split.json").read_text())
+    assert record["policy"]["file"] == "out.json" and record["limit"] == 250
+
+
+def test_an_inline_kind_is_never_split(capsys, tmp_path):
+    """An inline quota counts all of a principal's inline policies together: splitting one
+    into several would not fit it, so a cover over it does not fit."""
+    from verify_refine import fitting
+    from verify_refine.commands.fitting import target_of
+
+    folder = blog(tmp_path)
+    cat = catalog_mod.load(str(folder / "catalog-2024-10-24.json"))
+    policy = parse_policy((folder / "policy.json").read_bytes(), "policy.json")
+    from verify_refine.inputs import findings
+
+    unused, _ = findings.load(str(folder / "unused.json"), cat, None)
+    done = pipeline.refine_and_prove(policy, unused, cat, fit=250)
+    inline = target_of("user-inline")
+    assert fitting.split_step(done, inline) is None
+    assert fitting.split_step(done, target_of("250")).split is not None
 
 
 def test_fit_options_that_make_no_sense_are_usage_errors(capsys, tmp_path):
@@ -135,8 +172,12 @@ def test_any_target_either_fits_proved_or_writes_nothing(tmp_path_factory, capsy
         assert "does not fit" in err and not (folder / "out.json").exists()
         return
     assert code == 0, err
-    assert size.iam_size((folder / "out.json").read_text()) <= target
     assert run(capsys, "check", folder / "out.cert.json")[0] == 0
+    if (folder / "out.split.json").exists():  # the cover, split into parts within the target
+        assert "fit: split" in err and run(capsys, "check", folder / "out.split.json")[0] == 0
+        assert all(size.iam_size(p.read_text()) <= target for p in folder.glob("out-*.json"))
+    else:
+        assert size.iam_size((folder / "out.json").read_text()) <= target
 
 
 @pytest.mark.slow
@@ -172,17 +213,21 @@ def test_batch_fits_each_policy_or_writes_nothing_for_it(capsys, tmp_path):
         assert (tmp_path / "fit" / f"{name}.refined.json").read_bytes() == (
             tmp_path / "plain" / f"{name}.refined.json").read_bytes()
     code, _, err = small(capsys, tmp_path / "tight", "--fit", "300")
-    assert code == Exit.REFUTED
+    assert code == 0, err  # each fits, is fitted, or its cover is split into proved parts
     fitted = {r["policy"]: r for r in rows(tmp_path / "tight")}
     blog_row = fitted["invoke-and-read"]  # the worked example: 346 characters, fitted to 296
     assert (blog_row["verdict"], blog_row["size_after"]) == ("proved", "296")
     cert = json.loads((tmp_path / "tight" / "app-deployer" /
                        "invoke-and-read.cert.json").read_text())
     assert "fitted" in cert["summary"]
-    over = [r for r in fitted.values() if r["verdict"] == "error"]
+    for record in (tmp_path / "tight").rglob("*.split.json"):
+        assert run(capsys, "check", record)[0] == 0
+    code, _, err = small(capsys, tmp_path / "tiny", "--fit", "60")
+    assert code == Exit.REFUTED
+    over = [r for r in rows(tmp_path / "tiny") if r["verdict"] == "error"]
     assert over and all("does not fit" in r["error"] for r in over)
     for r in over:
-        assert not (tmp_path / "tight" / r["principal"] / f"{r['policy']}.refined.json").exists()
+        assert not (tmp_path / "tiny" / r["principal"] / f"{r['policy']}.refined.json").exists()
 
 
 def test_recertify_keeps_a_fitted_certificate_fitted(capsys, tmp_path):

@@ -61,6 +61,11 @@ def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, cata
     if fitted is not None and fitted.error:
         row["error"] = fitted.error
         return _discard(row, out_policy_path, out_cert_path)
+    if fitted is not None and fitted.split is not None:  # the proved cover, then its parts
+        done = fitted.replacement
+        row["size_after"] = iam_size(document.refined_document(done.refinement))
+        row["warnings"] += fitted.lines[-1:] + fitted.warnings
+        fitting.write_parts(out_policy_path, done.text, fitted)
     write_atomically(out_policy_path, done.text)
     cert = done.certificate(cert_path=out_cert_path, original_path=source,
                             unused_path=unused_path, refined_path=out_policy_path,

@@ -145,6 +145,13 @@ def run(args) -> int:
     if fitted.error:
         print(f"error: {fitted.error}", file=sys.stderr)
         return fitted.exit
+    if fitted.split is not None:
+        if not to_file:
+            raise UsageError("refine: --fit split the policy into several: give -o FILE (the "
+                             "parts are written beside it); nothing written")
+        done, minimal_line = fitted.replacement, size.line(refined_size)
+        result, refined_size = done.refinement, size.iam_size(done.text)
+        extra = [size.line(refined_size) if x == minimal_line else x for x in extra]
     extra += fitted.lines
     if done.proved:
         queries = done.proving.kernel_queries
@@ -152,6 +159,9 @@ def run(args) -> int:
                      f"quer{'y' if queries == 1 else 'ies'})")
     with finishing():
         _write(args, done, to_file)
+        if fitted.split is not None:
+            parts = fitting.write_parts(args.output, done.text, fitted)
+            print(f"wrote {parts[0]} ... {parts[-1]} and their proof record", file=sys.stderr)
     _print(args, done, refined_size, exposed, warnings, to_file)
     sys.stderr.write(report.summary(result, done.proving.proof if done.proving else None,
                                     extra))
