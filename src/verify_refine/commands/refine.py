@@ -140,18 +140,13 @@ def run(args) -> int:
         print("nothing written", file=sys.stderr)
         return done.verdict.exit_code
     fitted = fitting.outcome(done, args.allow_oversize) if done.fitting else fitting.Outcome()
-    for warning in fitted.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    print("".join(f"warning: {w}\n" for w in fitted.warnings), end="", file=sys.stderr)
     if fitted.error:
         print(f"error: {fitted.error}", file=sys.stderr)
         return fitted.exit
     if fitted.split is not None:
-        if not to_file:
-            raise UsageError("refine: --fit split the policy into several: give -o FILE (the "
-                             "parts are written beside it); nothing written")
-        done, minimal_line = fitted.replacement, size.line(refined_size)
+        done, extra = _split_cover(done, fitted, extra, to_file)
         result, refined_size = done.refinement, size.iam_size(done.text)
-        extra = [size.line(refined_size) if x == minimal_line else x for x in extra]
     extra += fitted.lines
     if done.proved:
         queries = done.proving.kernel_queries
@@ -165,6 +160,12 @@ def run(args) -> int:
     _print(args, done, refined_size, exposed, warnings, to_file)
     sys.stderr.write(report.summary(result, done.proving.proof if done.proving else None,
                                     extra))
+    _say_written(args, result, to_file)
+    return 0
+
+
+def _say_written(args, result, to_file: bool) -> None:
+    """The files written, and what a detached policy keeps."""
     if to_file:
         kept = "the Deny statements only" if any(
             r.statement.effect == "Deny" for r in result.statements) else "an empty Statement list"
@@ -172,7 +173,18 @@ def run(args) -> int:
         print(f"wrote {args.output}{note}", file=sys.stderr)
     if args.certificate:
         print(f"wrote {args.certificate}", file=sys.stderr)
-    return 0
+
+
+def _split_cover(done, fitted, extra: list[str], to_file: bool):
+    """The cover a split is made of, to write in place of DONE, and the summary lines with
+    its size in place of the minimal refinement's."""
+    if not to_file:
+        raise UsageError("refine: --fit split the policy into several: give -o FILE (the "
+                         "parts are written beside it); nothing written")
+    minimal_line = size.line(size.iam_size(done.text))
+    cover = fitted.replacement
+    return cover, [size.line(size.iam_size(cover.text)) if x == minimal_line else x
+                   for x in extra]
 
 
 def _name(path: str) -> str:
