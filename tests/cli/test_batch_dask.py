@@ -107,25 +107,25 @@ def csv_rows(out: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def slow_account(folder: Path, roles: int, fraction: float) -> Path:
-    """Roles with `*` and a different `fraction` of the installed catalog unused each: a
-    second or more of proving a role, none two alike."""
+def slow_account(folder: Path, roles: int) -> Path:
+    """Roles with `ec2:*` and a different half of EC2's actions unused each: about a second
+    of proving a role on a quiet machine, no two alike."""
     import random
 
     from verify_refine import load_catalog
 
     catalog = load_catalog()
-    actions = sorted(catalog.canonical(a) for a in catalog.with_prefix(""))
+    actions = sorted(catalog.canonical(a) for a in catalog.with_prefix("ec2:"))
     (folder / "findings").mkdir(parents=True)
     document = {"Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+                "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}
     details = []
     for n in range(roles):
         name = f"role-{n}"
         details.append({"RoleName": name, "Arn": f"arn:aws:iam::111122223333:role/{name}",
                         "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": document}],
                         "AttachedManagedPolicies": []})
-        unused = random.Random(n).sample(actions, int(len(actions) * fraction))
+        unused = random.Random(n).sample(actions, len(actions) // 2)
         (folder / "findings" / f"{name}.json").write_text(json.dumps(unused))
     auth = folder / "auth.json"
     auth.write_text(json.dumps({"RoleDetailList": details, "UserDetailList": [],
@@ -134,7 +134,7 @@ def slow_account(folder: Path, roles: int, fraction: float) -> Path:
 
 
 def test_a_worker_killed_mid_task_loses_no_result(tmp_path):
-    auth = slow_account(tmp_path, roles=4, fraction=0.02)
+    auth = slow_account(tmp_path, roles=4)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:

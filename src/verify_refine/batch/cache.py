@@ -89,13 +89,22 @@ class ProofCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(dict(entry, key=name), handle, ensure_ascii=False)
+                json.dump(dict(entry, key=name, sha256=checksum(entry)), handle,
+                          ensure_ascii=False)
             os.replace(tmp, path)
         except OSError as exc:
             if tmp:
                 Path(tmp).unlink(missing_ok=True)
             return f"cannot write the proof cache {self.folder}: {exc.strerror or exc}"
         return None
+
+
+def checksum(entry: dict) -> str:
+    """The sha256 an entry is stored with, of its row, refined text and certificate: a
+    corrupted entry is found out even where the certificate's own hashes do not reach."""
+    part = {name: entry.get(name) for name in ("row", "refined", "cert")}
+    return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def mismatch(entry, name: str, policy: bytes, source: str, unused: UnusedSet,
@@ -106,6 +115,8 @@ def mismatch(entry, name: str, policy: bytes, source: str, unused: UnusedSet,
     recomputed from the inputs of this run."""
     if not isinstance(entry, dict) or entry.get("key") != name:
         return "not an entry of this key"
+    if entry.get("sha256") != checksum(entry):
+        return "its content does not match its checksum"
     cert, refined, row = entry.get("cert"), entry.get("refined"), entry.get("row")
     if not isinstance(cert, dict) or not isinstance(refined, str) or not isinstance(row, dict):
         return "incomplete"
