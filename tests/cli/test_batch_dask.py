@@ -133,6 +133,7 @@ def slow_account(folder: Path, roles: int) -> Path:
     return auth
 
 
+@pytest.mark.slow  # a cluster of processes started: about 15 s on 2 busy cores
 def test_a_worker_killed_mid_task_loses_no_result(tmp_path):
     auth = slow_account(tmp_path, roles=4)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
