@@ -89,13 +89,13 @@ def test_crashes_and_hangs_cost_one_policy_each(capsys, tmp_path, monkeypatch,
     monkeypatch.setattr(schedule, "WALL_FACTOR", 1.0)
     out = tmp_path / "out"
     start = time.monotonic()
-    code, _, _ = batch(capsys, out, "--timeout", "1.5", "--scheduler", threads_cluster)
-    assert time.monotonic() - start < 20
+    code, _, _ = batch(capsys, out, "--timeout", "4", "--scheduler", threads_cluster)
+    assert time.monotonic() - start < 30
     by_policy = {r["policy"]: (r["verdict"], r["error"]) for r in csv_rows(out)}
     assert by_policy["invoke-and-read"] == ("proved", "")
     assert by_policy["ci-publish"] == ("error", "crash: RuntimeError: boom")
     assert by_policy["read-reports"] == ("error", "crash: the worker stopped (exit code 9)")
-    assert by_policy["lambda-deploy"] == ("unknown", "stopped after 1.5 s of wall time "
+    assert by_policy["lambda-deploy"] == ("unknown", "stopped after 4 s of wall time "
                                                      "(1 × --timeout)")
     assert code == 1
 

@@ -81,12 +81,12 @@ def run(args) -> int:
     outpaths.prove_all(outdir, [t for t in account.tasks if t.principal.selected])
     if args.plan:
         outpaths.inside(outdir, plan.PLAN)
+    cluster = engine_options.cluster(args)  # --scheduler: reached before anything is written
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the output folder: {exc.strerror}",
                          args.output) from None
-    cluster = engine_options.cluster(args)  # --scheduler: reached before anything is written
     tasks, rows, skipped = prepare(account, cat, outdir, args)
     finished, interrupted, progress = run_batch(tasks, cat, args, proofs, cluster)
     for task, row in zip(tasks, finished):
