@@ -11,12 +11,19 @@ from . import isolate
 
 ALLOWED_FAILURES = 2  # a task that has killed this many workers (and one more) is an error
 CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
+PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
 
 
 def _prove(job: isolate.Job, catalog) -> dict:
-    """The task run on a worker: the proof in a forked child of the worker, so that a crash
-    or a hung solver costs that policy and never the worker."""
-    return isolate.forked(job, catalog)
+    """The task run on a worker: the proof in the worker's thread, under its wall-time limit.
+    A crash that kills the worker is retried by Dask on another (KilledWorker in the end)."""
+    return isolate.run(job, catalog)
+
+
+def _same(value):
+    """The catalog as a task's result, not scattered data: a task's input is kept by the
+    scheduler, so Dask computes it again when every worker that held it has died."""
+    return value
 
 
 @contextlib.contextmanager
@@ -66,11 +73,12 @@ class Cluster:
                     raise UsageError(f"--scheduler: cannot reach the dask scheduler "
                                      f"`{self.address}`: {exc}") from None
                 return
-            with _workers_ignore_ctrl_c():
+            with _workers_ignore_ctrl_c():  # and workers restarted later: the preload
                 self.local = LocalCluster(n_workers=max(1, min(self.workers, needed)),
                                           threads_per_worker=1, processes=True,
                                           dashboard_address=None,
-                                          silence_logs=logging.CRITICAL)
+                                          silence_logs=logging.CRITICAL,
+                                          preload=[PRELOAD])
             self.client = Client(self.local)
 
     def run(self, jobs: dict[str, isolate.Job], catalog, deliver) -> None:
@@ -82,7 +90,7 @@ class Cluster:
         if self.client is None:
             self._connect(len(jobs))
         with _quiet():
-            shared = self.client.scatter(catalog, broadcast=True)
+            shared = self.client.submit(_same, catalog, pure=False)  # made again if lost
             futures = {self.client.submit(_prove, job, shared, pure=False): name
                        for name, job in jobs.items()}
             for future in as_completed(futures):

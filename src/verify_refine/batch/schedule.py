@@ -81,6 +81,6 @@ def run_all(tasks: list[Task], catalog, args, progress, rows: list, proofs: cach
     unique = {name: jobs[indices[0]] for name, indices in waiting.items()}
     if args.jobs == 1 and not args.scheduler:
         for name, job in unique.items():
-            deliver(name, isolate.in_process(job, catalog))
+            deliver(name, isolate.run(job, catalog))
     elif unique:
         cluster.run(unique, catalog, deliver)
