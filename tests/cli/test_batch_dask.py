@@ -18,7 +18,7 @@ import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 
 from tests.helpers import AWS_FIXTURES, BLOG_CATALOG, run
-from verify_refine.batch import schedule
+from verify_refine.batch import engine_dask, schedule
 from verify_refine.refine import refiner as refine_mod
 
 ACCOUNT = AWS_FIXTURES / "account-small.json"
@@ -166,7 +166,8 @@ def test_killed_workers_lose_no_result_and_a_killer_task_is_an_error_row(tmp_pat
          "PolicyDocument": details["RoleDetailList"][0]["RolePolicyList"][0]["PolicyDocument"]}]
     auth.write_text(json.dumps(details))
     (tmp_path / "findings" / "crasher.json").write_text('["ec2:RunInstances"]')
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+    with dask.config.set({**engine_dask.SCHEDULER,
+                          "distributed.scheduler.allowed-failures": 1}), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                          dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:

@@ -10,6 +10,10 @@ from ..errors import UsageError
 from . import isolate
 
 ALLOWED_FAILURES = 2  # a task that has killed this many workers (and one more) is an error
+# The local scheduler's settings: a worker is handed only the task it runs (saturation 1.0),
+# so that when a task kills its worker no task merely queued there is blamed for it too.
+SCHEDULER = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+             "distributed.scheduler.worker-saturation": 1.0}
 CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
 PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
 
@@ -64,8 +68,7 @@ class Cluster:
         import dask
         from distributed import Client, LocalCluster
 
-        with _quiet(), dask.config.set({"distributed.scheduler.allowed-failures":
-                                        ALLOWED_FAILURES}):
+        with _quiet(), dask.config.set(SCHEDULER):
             if self.address:
                 try:
                     self.client = Client(self.address, timeout=CONNECT_S)
