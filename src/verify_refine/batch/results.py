@@ -32,9 +32,10 @@ def place(entry: dict, to: Destination, unused: UnusedSet) -> dict:
         for path in (to.refined, to.cert):
             Path(path).unlink(missing_ok=True)
         return row
-    write_atomically(to.refined, entry["refined"])
+    write_atomically(to.refined, entry["refined"], sync=False)  # the cache holds it, checked
     cert = relocated(entry["cert"], to, unused)
-    write_atomically(to.cert, json.dumps(cert, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(to.cert, json.dumps(cert, indent=1, ensure_ascii=False) + "\n",
+                     sync=False)
     return row
 
 
