@@ -57,12 +57,15 @@ class Progress:
         from the cache."""
         if self.bar is not None:
             self.bar.stop()
-        if not final:
-            return
-        elapsed = self.clock() - self.start
-        self._line(f"batch: {self.done} of {self.total} policies in {elapsed:.1f} s, "
-                   f"{self.rate():.1f} policies/s; cache hits {self.hit_rate()} "
-                   f"({self.cached} of {self.done})")
+        self.elapsed = self.clock() - self.start
+        if final:
+            self._line(self.final_line())
+
+    def final_line(self) -> str:
+        """How many finished, in how long, how fast, how many from the cache (after close)."""
+        return (f"batch: {self.done} of {self.total} policies in {self.elapsed:.1f} s, "
+                f"{self.done / max(self.elapsed, 1e-9):.1f} policies/s; cache hits "
+                f"{self.hit_rate()} ({self.cached} of {self.done})")
 
     def _line(self, text: str) -> None:
         self.stream.write(text + "\n")

@@ -43,7 +43,7 @@ def run_batch(tasks: list[Task], catalog, args, proofs: cache.ProofCache, cluste
         interrupted = True
     finally:
         cluster.close()
-        progress.close(final=not interrupted)
+        progress.close(final=False)  # batch prints progress.final_line() last
     return finished, interrupted, progress
 
 

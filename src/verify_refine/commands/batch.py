@@ -114,6 +114,7 @@ def run(args) -> int:
           + f"; {len(skipped)} skipped; catalog {cat.label}")
     print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}"
           + (f", and {outdir / plan.PLAN} (not run)" if args.plan else ""), file=sys.stderr)
+    print(progress.final_line(), file=sys.stderr)
     if counts["refuted"] or counts["error"]:
         return Exit.REFUTED
     return Exit.UNKNOWN if counts["unknown"] else Exit.OK
