@@ -66,8 +66,7 @@ def test_no_cache_keeps_nothing_and_reads_nothing(capsys, tmp_path):
     assert code == 0 and "cache hits 0% (0 of 4)" in err
     code, _, err = run(capsys, "batch", ACCOUNT, "--findings", FINDINGS, "-o", tmp_path / "c",
                        "--no-cache", "--cache", store, *ARGS)
-    assert code == 2 and err == "verify-refine: --cache and --no-cache cannot be given " \
-                                "together\n" or err.startswith("--cache and --no-cache")
+    assert code == 2 and err == "--cache and --no-cache cannot be given together\n"
 
 
 def shared_account(folder: Path, roles: int) -> Path:
@@ -128,7 +127,7 @@ def mutate(path: Path, mutation) -> bool:
     return new != data
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutation=mutations(), which=st.integers(0, 3))
 def test_a_corrupt_entry_is_a_miss_never_a_wrong_result(tmp_path_factory, capsys, mutation,
                                                         which):
