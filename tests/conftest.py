@@ -20,3 +20,18 @@ class CLI:
 @pytest.fixture
 def cli(capsys) -> CLI:
     return CLI(capsys)
+
+
+def pytest_configure(config):
+    """The proof cache batch uses by default, for this session: a fresh folder, never the
+    user's (module fixtures that run batch share it)."""
+    import os
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="verify-refine-test-cache-")
+
+
+@pytest.fixture(autouse=True)
+def _own_proof_cache(tmp_path_factory, monkeypatch):
+    """Each test starts with an empty default proof cache: no result leaks between tests."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

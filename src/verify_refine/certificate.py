@@ -187,6 +187,12 @@ _SHAPE = {
 }
 
 
+def shape_problem(cert, path: str) -> tuple | None:
+    """Why a certificate already parsed from JSON is not one `read` accepts: (message, JSON
+    path, ...), or None."""
+    return _problem(cert, path)
+
+
 def _problem(cert, path: str) -> tuple | None:
     """What makes cert (read from path) not a certificate of this version: (message, JSON path,
     and whether at its key), or None."""

@@ -93,9 +93,10 @@ def _writable_folder(target: Path, path: str) -> Path:
     return folder
 
 
-def write_atomically(path: str, text: str | bytes) -> None:
+def write_atomically(path: str, text: str | bytes, *, sync: bool = True) -> None:
     """Write a file so that readers see the old content or the whole new one, never a part;
-    text is written as UTF-8, bytes as they are."""
+    text is written as UTF-8, bytes as they are. `sync` False skips the fsync (milliseconds a
+    file), for outputs that a re-run writes again should a system crash lose them."""
     target = Path(path)
     folder = check_writable(path)
     try:
@@ -108,7 +109,8 @@ def write_atomically(path: str, text: str | bytes) -> None:
                 as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode_for(target))
         os.replace(tmp, target)
     except BaseException as exc:  # no half-written file is left behind, whatever stopped us

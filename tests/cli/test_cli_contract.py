@@ -279,7 +279,8 @@ def test_ctrl_c_during_batch_keeps_what_finished(slow_refine, tmp_path):
         roles.append({"RoleName": name, "Arn": f"arn:aws:iam::111122223333:role/{name}",
                       "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": document}],
                       "AttachedManagedPolicies": []})
-        (findings / f"{name}.json").write_bytes((slow_refine / "unused.json").read_bytes())
+        unused = json.loads((slow_refine / "unused.json").read_text())  # one set a role:
+        (findings / f"{name}.json").write_text(json.dumps(unused[n:]))  # three proofs
     auth = write_json(tmp_path / "auth.json", {"RoleDetailList": roles, "UserDetailList": [],
                                                "GroupDetailList": [], "Policies": []})
     done = interrupted(["batch", auth, "--findings", findings, "-o", out, "--jobs", "1"], 8.0,

@@ -3,7 +3,6 @@ only when proved; and the account's findings and originals laid out under OUTDIR
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .. import fitting, pipeline
@@ -18,7 +17,7 @@ from ..inputs.policy import parse_policy
 from ..jsonout import canonical
 from ..report import document, size, usage
 from ..report import summary as report
-from . import outpaths
+from . import outpaths, results
 
 
 def iam_size(document) -> int:
@@ -30,49 +29,75 @@ def iam_size(document) -> int:
 def refine_and_certify(policy_bytes: bytes, source: str, unused: UnusedSet, catalog,
                        out_policy_path: str, out_cert_path: str, timeout: float, *,
                        unused_path: str, catalog_path: str | None = None,
-                       guards: Guards | None = None, fit: int | None = None,
-                       allow_oversize: bool = False) -> dict:
+                       guards: Guards | None = None) -> dict:
     """Refine, prove and certify one policy as `verify-refine refine -o --certificate` does,
     through the same pipeline (the proof kernel included), after the guards; writes the
     refined policy and its certificate only when proved. Returns the row's figures, verdict,
-    error (an InputError becomes verdict "error") and the kept names by reason. With `fit`, a
-    policy that no cover brings under is an error (nothing written) unless `allow_oversize`."""
+    error (an InputError becomes verdict "error") and the kept names by reason."""
+    entry = certify_entry(policy_bytes, source, unused, catalog, timeout,
+                          refined_source=out_policy_path, guards=guards)
+    return results.place(entry, results.Destination(
+        original=source, unused=unused_path, refined=out_policy_path, cert=out_cert_path,
+        catalog=catalog_path), unused)
+
+
+def certify_entry(policy_bytes: bytes, source: str, unused: UnusedSet, catalog,
+                  timeout: float, *, refined_source: str, guards: Guards | None = None,
+                  fit: int | None = None, allow_oversize: bool = False) -> dict:
+    """What refine_and_certify computes, written nowhere: {"row", "refined", "cert"}, the
+    refined text and certificate only when proved (the certificate's file names are
+    placeholders that results.place replaces with the real ones)."""
     row = {"entries_before": "", "entries_after": "", "catalog_actions_removed": "",
            "size_before": "", "size_after": "", "verdict": "error", "error": "",
            "warnings": [], "kept": {}}
+    entry = {"row": row, "refined": None, "cert": None}
     try:
         policy = parse_policy(policy_bytes, source)
         unused = apply_guards(unused, guards, policy, catalog)
         row["kept"] = usage.kept_by_reason(unused, usage.granted(policy, catalog))
         row["size_before"] = iam_size(document.original_document(policy))
         done = pipeline.refine_and_prove(policy, unused, catalog, timeout_s=timeout,
-                                         refined_source=out_policy_path, fit=fit)
+                                         refined_source=refined_source, fit=fit)
     except InputError as exc:
         row["error"] = str(exc)
-        return _discard(row, out_policy_path, out_cert_path)
+        return entry
     result = done.refinement
     row.update(_figures(result), size_after=iam_size(document.refined_document(result)),
                warnings=list(result.warnings))
     if not done.proved:
         row.update(verdict=str(done.verdict),
                    error="; ".join(report.problem_line(p) for p in done.problems))
-        return _discard(row, out_policy_path, out_cert_path)
-    fitted = fitting.outcome(done, allow_oversize) if done.fitting else None
-    if fitted is not None and fitted.error:
+        return entry
+    done = _fitted(done, allow_oversize, entry)
+    if done is None:
+        return entry
+    entry["cert"] = done.certificate(cert_path="cert.json", original_path="original.json",
+                                     unused_path="unused.json", refined_path="refined.json",
+                                     catalog_path=None)
+    entry["refined"] = done.text
+    row["verdict"] = "detach" if result.detach else "proved"
+    return entry
+
+
+def _fitted(done, allow_oversize: bool, entry: dict):
+    """With --fit: the refinement to write (the minimal one, a fitted cover, or the cover a
+    proved split is made of, its parts in entry["split"]), or None when it does not fit (the
+    row says why; nothing is written)."""
+    if done.fitting is None:
+        return done
+    fitted = fitting.outcome(done, allow_oversize)
+    row = entry["row"]
+    row["warnings"] += fitted.warnings
+    if fitted.error:
         row["error"] = fitted.error
-        return _discard(row, out_policy_path, out_cert_path)
-    if fitted is not None and fitted.split is not None:  # the proved cover, then its parts
+        return None
+    if fitted.split is not None:
         done = fitted.replacement
         row["size_after"] = iam_size(document.refined_document(done.refinement))
-        row["warnings"] += fitted.lines[-1:] + fitted.warnings
-        fitting.write_parts(out_policy_path, done.text, fitted)
-    write_atomically(out_policy_path, done.text)
-    cert = done.certificate(cert_path=out_cert_path, original_path=source,
-                            unused_path=unused_path, refined_path=out_policy_path,
-                            catalog_path=catalog_path)
-    write_atomically(out_cert_path, json.dumps(cert, indent=1, ensure_ascii=False) + "\n")
-    row["verdict"] = "detach" if result.detach else "proved"
-    return row
+        row["warnings"] += fitted.lines
+        entry["split"] = {"texts": fitted.split.texts, "queries": fitted.split.proof.queries,
+                          "limit": fitted.limit}
+    return done
 
 
 def _figures(result) -> dict:
@@ -89,13 +114,6 @@ def _figures(result) -> dict:
                 report.allowed_catalog(result, stmt, [p.text for p in stmt.patterns])
     return {"entries_before": entries_before, "entries_after": entries_after,
             "catalog_actions_removed": len(before - after)}
-
-
-def _discard(row: dict, *paths: str) -> dict:
-    """A policy that is not proved leaves no refined file or certificate, not even old ones."""
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
-    return row
 
 
 def prepare(account: Account, cat, outdir: Path, args):

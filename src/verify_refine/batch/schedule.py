@@ -1,115 +1,88 @@
-"""Running a batch's policies in parallel: each in its own forked process, a crash or a hung
-solver costing that policy only; progress on a terminal."""
+"""Running a batch's policies: cached results re-checked and used, each distinct (policy, unused set) proved once, in this process (--jobs 1) or on Dask, every result written as it finishes."""
 
 from __future__ import annotations
 
-import multiprocessing
-import time
-from multiprocessing import connection
+import sys
 
-from .. import workers
-from ..errors import InputError
 from ..inputs.account import Task
 from ..inputs.guards import Guards
-from . import outpaths
-from .certify import refine_and_certify
+from . import cache, isolate, outpaths, results
+from .engine_dask import Cluster
+from .progress import Progress
 
 WALL_FACTOR = 30  # a policy's proof may take this many --timeout's of wall time, then stops
 
-def _child(task: Task, catalog, args, send) -> None:
-    workers.start()  # Ctrl-C is the parent's to handle
-    try:
-        row = _run_task(task, catalog, args)
-    except InputError as exc:  # e.g. a file that cannot be written
-        row = {"verdict": "error", "error": str(exc)}
-    except Exception as exc:  # a bug: report it in the row, the other policies go on
-        row = {"verdict": "error", "error": f"crash: {type(exc).__name__}: {exc}"}
-    send.send(row)
-    send.close()
 
-
-def _run_task(task: Task, catalog, args) -> dict:
-    original, refined, cert = (str(p) for p in outpaths.policy_files(args.output, task))
-    return refine_and_certify(
-        task.document, original, task.principal.unused, catalog, refined, cert, args.timeout,
-        unused_path=task.principal.unused_path, catalog_path=args.catalog,
-        guards=Guards(tuple(args.keep), args.keep_sid), fit=args.fit,
+def job_of(task: Task, args) -> isolate.Job:
+    """What proving a task needs, besides the catalog."""
+    wall = WALL_FACTOR * args.timeout
+    return isolate.Job(
+        policy=task.document, source=str(outpaths.policy_files(args.output, task)[0]),
+        unused=task.principal.unused, guards=Guards(tuple(args.keep), args.keep_sid),
+        timeout=args.timeout, refined_source=str(outpaths.policy_files(args.output, task)[1]),
+        wall=wall, wall_note=f"stopped after {wall:g} s of wall time ({WALL_FACTOR:g} × "
+                             "--timeout)", fit=None if args.fit is None else int(args.fit),
         allow_oversize=args.allow_oversize)
 
 
-def run_all(tasks: list[Task], catalog, args, progress, rows: list) -> None:
-    """Each task in its own forked process, `args.jobs` at a time: a crash or a hung solver
-    costs that policy only. rows[i] is set as task i finishes; on Ctrl-C the workers still
-    running are stopped and the interrupt goes on up, the finished rows kept."""
-    running: dict = {}  # receiving end -> (index, process, start time)
+def destination(task: Task, args) -> results.Destination:
+    original, refined, cert = (str(p) for p in outpaths.policy_files(args.output, task))
+    return results.Destination(original=original, unused=task.principal.unused_path,
+                               refined=refined, cert=cert, catalog=args.catalog)
+
+
+def run_batch(tasks: list[Task], catalog, args, proofs: cache.ProofCache, cluster: Cluster
+              ) -> tuple[list, bool, Progress]:
+    """Every task run, progress on stderr: each task's row (None: not run), whether Ctrl-C
+    stopped the run (the finished results are kept), and the progress counts."""
+    progress = Progress(len(tasks), sys.stderr)
+    finished: list = [None] * len(tasks)
+    interrupted = False
     try:
-        _schedule(tasks, catalog, args, progress, rows, running)
+        run_all(tasks, catalog, args, progress, finished, proofs, cluster)
+    except KeyboardInterrupt:  # keep what finished: the summary says what did not
+        interrupted = True
     finally:
-        for _, process, _ in running.values():
-            process.kill()
-            process.join()
+        cluster.close()
+        progress.close(final=False)  # batch prints progress.final_line() last
+    return finished, interrupted, progress
 
 
-def _schedule(tasks, catalog, args, progress, rows, running) -> None:
-    ctx = multiprocessing.get_context("fork")
-    wall = WALL_FACTOR * args.timeout
-    waiting = list(range(len(tasks)))
-    while waiting or running:
-        while waiting and len(running) < args.jobs:
-            i = waiting.pop(0)
-            receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_child, args=(tasks[i], catalog, args, send),
-                                  daemon=True)
-            with workers.forking():
-                process.start()
-            send.close()
-            running[receive] = (i, process, time.monotonic())
-        ready = connection.wait([*running, *(p.sentinel for _, p, _ in running.values())],
-                                timeout=1.0)
-        for receive, (i, process, started) in list(running.items()):
-            row = None
-            if receive in ready or process.sentinel in ready:
-                try:
-                    row = receive.recv() if receive.poll() else None
-                except (EOFError, OSError):
-                    row = None
-                process.join(timeout=5)
-                if row is None:
-                    row = {"verdict": "error",
-                           "error": f"crash: the worker stopped (exit code {process.exitcode})"}
-            elif time.monotonic() - started > wall:
-                process.kill()
-                process.join()
-                row = {"verdict": "unknown", "error": f"stopped after {wall:g} s of wall "
-                                                      f"time ({WALL_FACTOR:g} × --timeout)"}
-            if row is not None:
-                receive.close()
-                del running[receive]
-                rows[i] = row
-                progress(i, row)
+def run_all(tasks: list[Task], catalog, args, progress, rows: list, proofs: cache.ProofCache,
+            cluster: Cluster) -> None:
+    """rows[i] is set as task i's result is written: from the cache when it holds a proved
+    result whose hashes match, else proved, once per distinct key. On Ctrl-C the interrupt
+    goes on up, every finished result kept on disk and in rows."""
+    jobs = [job_of(task, args) for task in tasks]
+    digest = catalog.digest()
+    waiting: dict[str, list[int]] = {}
+    for i, (task, job) in enumerate(zip(tasks, jobs)):
+        name = cache.key(job.policy, job.unused, job.guards, digest, job.timeout,
+                         (job.fit, job.allow_oversize))
+        entry = proofs.lookup(name, job.policy, job.source, job.unused, job.guards, catalog,
+                              job.timeout)
+        if entry is not None:
+            rows[i] = results.place(entry, destination(task, args), task.principal.unused)
+            progress.advance(cached=True)
+        else:
+            waiting.setdefault(name, []).append(i)
 
+    def deliver(name: str, entry: dict) -> None:
+        problem = proofs.store(name, entry)
+        if problem and problem not in proofs.notes:
+            proofs.notes.append(problem)
+        first = jobs[waiting[name][0]]
+        for i in waiting[name]:
+            rows[i] = results.place(entry, destination(tasks[i], args),
+                                    tasks[i].principal.unused)
+            if i != waiting[name][0] and rows[i]["error"]:  # name this task's own files
+                rows[i]["error"] = rows[i]["error"].replace(first.source, jobs[i].source) \
+                    .replace(first.refined_source, jobs[i].refined_source)
+            progress.advance(cached=False)
 
-class Progress:
-    """`[####....] 12/40` on a terminal, rewritten in place; nothing otherwise."""
-
-    def __init__(self, total: int, stream):
-        self.total, self.done, self.stream = total, 0, stream
-        self.live = stream.isatty() and total > 0
-        self.draw()
-
-    def __call__(self, index, row) -> None:
-        self.done += 1
-        self.draw()
-
-    def draw(self) -> None:
-        if self.live:
-            width = 30
-            filled = width * self.done // max(self.total, 1)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
-                              f"{self.done}/{self.total}")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.live:
-            self.stream.write("\n")
-            self.stream.flush()
+    unique = {name: jobs[indices[0]] for name, indices in waiting.items()}
+    if args.jobs == 1 and not args.scheduler:
+        for name, job in unique.items():
+            deliver(name, isolate.run(job, catalog))
+    elif unique:
+        cluster.run(unique, catalog, deliver)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..batch import outpaths, plan
+from ..batch import engine_options, outpaths, plan
 from ..batch.certify import prepare
 from ..batch.findings_match import match_findings
-from ..batch.schedule import WALL_FACTOR, Progress, run_all
+from ..batch.schedule import WALL_FACTOR, run_batch
 from ..errors import InputError, UsageError
 from ..files import finishing, read_input, refuse_collisions, write_atomically
 from ..inputs import catalog as catalog_mod
@@ -42,6 +42,7 @@ def add_parser(commands) -> None:
     cmd.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                      help="folder for the results (created if missing)")
     options.jobs(cmd, "policies refined")
+    engine_options.add(cmd)
     options.catalog(cmd)
     options.timeout(cmd, f"; a policy still proving after {WALL_FACTOR} times this is "
                          "stopped as unknown")
@@ -69,6 +70,7 @@ def run(args) -> int:
     refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
                                             "the authorization details": args.auth})
     account = _account(args)
+    proofs = engine_options.proof_cache(args)
     cat = catalog_mod.load(args.catalog)
     ignored = match_findings(Path(args.findings), account.principals)
     if not any(t.principal.selected for t in account.tasks):
@@ -80,21 +82,14 @@ def run(args) -> int:
     outpaths.prove_all(outdir, [t for t in account.tasks if t.principal.selected])
     if args.plan:
         outpaths.inside(outdir, plan.PLAN)
+    cluster = engine_options.cluster(args)  # --scheduler: reached before anything is written
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the output folder: {exc.strerror}",
                          args.output) from None
     tasks, rows, skipped = prepare(account, cat, outdir, args)
-    progress = Progress(len(tasks), sys.stderr)
-    finished: list = [None] * len(tasks)
-    interrupted = False
-    try:
-        run_all(tasks, cat, args, progress, finished)
-    except KeyboardInterrupt:  # keep what finished: the summary says what did not
-        interrupted = True
-    finally:
-        progress.close()
+    finished, interrupted, progress = run_batch(tasks, cat, args, proofs, cluster)
     for task, row in zip(tasks, finished):
         rows[id(task)] = row or {"verdict": "error", "error": "not run: interrupted"}
     table = [batch_summary.row(task, rows[id(task)]) for task in account.tasks
@@ -108,18 +103,19 @@ def run(args) -> int:
         if args.plan:
             write_plan(outdir, args, cat, [(t, rows[id(t)]) for t in account.tasks
                                            if t.principal.selected])
+    if interrupted:
+        raise KeyboardInterrupt  # after the summaries of what finished: one line, exit 130
     counts = {v: sum(1 for r in table if r["verdict"] == v) for v in batch_summary.VERDICTS}
     for row in table:
         if not progress.live or row["verdict"] not in ("proved", "detach"):
             print(batch_summary.line(row), file=sys.stderr)
-    for note in notes:
+    for note in [*notes, *proofs.notes]:
         print(f"warning: {note}", file=sys.stderr)
     print(f"batch: {len(table)} policies: " + ", ".join(f"{n} {v}" for v, n in counts.items())
           + f"; {len(skipped)} skipped; catalog {cat.label}")
     print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}"
           + (f", and {outdir / plan.PLAN} (not run)" if args.plan else ""), file=sys.stderr)
-    if interrupted:
-        raise KeyboardInterrupt  # after the summaries of what finished
+    print(progress.final_line(), file=sys.stderr)
     if counts["refuted"] or counts["error"]:
         return Exit.REFUTED
     return Exit.UNKNOWN if counts["unknown"] else Exit.OK

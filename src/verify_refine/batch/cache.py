@@ -1,0 +1,148 @@
+"""The proof cache: proved results kept in a plain folder under the hash of what they depend on, re-checked by hash before use."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .. import __version__, catalog_slice, certificate
+from ..errors import InputError
+from ..inputs.catalog import Catalog
+from ..inputs.findings import UnusedSet
+from ..inputs.guards import Guards
+from ..inputs.guards import apply as apply_guards
+from ..inputs.policy import parse_policy
+
+LAYOUT = "proofs-v1"  # the folder under the cache directory; a new layout gets a new name
+
+
+def default_folder() -> Path:
+    """$XDG_CACHE_HOME/verify-refine, else ~/.cache/verify-refine."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "verify-refine"
+
+
+def key(policy: bytes, unused: UnusedSet, guards: Guards | None, catalog_digest: str,
+        timeout: float, fit: tuple = (None, False)) -> str:
+    """The sha256 naming a result: of the policy's bytes, the unused set as its digest binds
+    it and the names the data keeps (with their reasons), the guards, the whole catalog, the
+    tool's version and the solver timeout."""
+    data = {"policy": hashlib.sha256(policy).hexdigest(),
+            "unused": unused.canonical_json().decode(),
+            "kept": [[k.name, k.reason] for k in unused.kept],
+            "since_days": unused.since_days,
+            "guards": None if guards is None else guards.as_json(),
+            "catalog": catalog_digest, "tool": __version__, "timeout": timeout,
+            **({"fit": list(fit)} if fit != (None, False) else {})}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+class ProofCache:
+    """Entries {"key", "row", "refined", "cert"} as OUTDIR-independent JSON files. `folder`
+    None: no cache (every look-up misses, nothing is stored)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.hits = self.misses = 0
+        self.notes: list[str] = []  # to warn about: entries refused, a failed write
+
+    def path(self, name: str) -> Path:
+        assert self.folder is not None
+        return self.folder / LAYOUT / name[:2] / f"{name}.json"
+
+    def lookup(self, name: str, policy: bytes, source: str, unused: UnusedSet,
+               guards: Guards | None, catalog: Catalog, timeout: float) -> dict | None:
+        """The entry stored under `name` when it is a proved certificate whose recorded hashes
+        are those of these inputs; None (a miss) otherwise, a refused entry noted once."""
+        if self.folder is None:
+            return None
+        path = self.path(name)
+        try:
+            entry = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except (OSError, ValueError) as exc:
+            return self._refuse(path, f"unreadable ({exc})")
+        problem = mismatch(entry, name, policy, source, unused, guards, catalog, timeout)
+        if problem:
+            return self._refuse(path, problem)
+        self.hits += 1
+        return entry
+
+    def _refuse(self, path: Path, why: str) -> None:
+        self.misses += 1
+        self.notes.append(f"cache entry {path} not used, proving again: {why}")
+        return None
+
+    def store(self, name: str, entry: dict) -> str | None:
+        """Keep a proved entry (others are proved again next time): written under a temporary
+        name and renamed, so a concurrent reader or writer sees a whole entry or none. Returns
+        why it could not be written, or None."""
+        if self.folder is None or entry["cert"] is None or entry.get("split"):
+            return None  # a split's parts are proved each run: the cache checks no parts
+        path = self.path(name)
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(dict(entry, key=name, sha256=checksum(entry)), handle,
+                          ensure_ascii=False)
+            os.replace(tmp, path)
+        except OSError as exc:
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
+            return f"cannot write the proof cache {self.folder}: {exc.strerror or exc}"
+        return None
+
+
+def checksum(entry: dict) -> str:
+    """The sha256 an entry is stored with, of its row, refined text and certificate: a
+    corrupted entry is found out even where the certificate's own hashes do not reach."""
+    part = {name: entry.get(name) for name in ("row", "refined", "cert")}
+    return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def mismatch(entry, name: str, policy: bytes, source: str, unused: UnusedSet,
+             guards: Guards | None, catalog: Catalog, timeout: float) -> str | None:
+    """Why a cached entry is not a proved certificate of these inputs (None: it is): its
+    shape, key and verdict; the tool version and timeout; the hashes it records of the
+    original, the unused set after the guards, the refined text and the catalog slice, each
+    recomputed from the inputs of this run."""
+    if not isinstance(entry, dict) or entry.get("key") != name:
+        return "not an entry of this key"
+    if entry.get("sha256") != checksum(entry):
+        return "its content does not match its checksum"
+    cert, refined, row = entry.get("cert"), entry.get("refined"), entry.get("row")
+    if not isinstance(cert, dict) or not isinstance(refined, str) or not isinstance(row, dict):
+        return "incomplete"
+    shape = certificate.shape_problem(cert, "cache")
+    if shape:
+        return shape[0]
+    if cert["verdict"] != "proved" or row.get("verdict") not in ("proved", "detach"):
+        return "not a proved result"
+    if cert.get("tool", {}).get("version") != __version__ or \
+            cert.get("solver", {}).get("timeout_s") != timeout:
+        return "made by another version or with another timeout"
+    try:
+        original = parse_policy(policy, source)
+        after_guards = apply_guards(unused, guards, original, catalog)
+        refined_policy = parse_policy(refined.encode("utf-8"), "cache", allow_empty=True)
+    except InputError as exc:
+        return f"its inputs do not read: {exc}"
+    recorded = cert["sha256"]
+    if recorded["original"] != certificate.policy_digest(original) or \
+            recorded["unused"] != after_guards.digest() or \
+            recorded["refined"] != certificate.policy_digest(refined_policy):
+        return "its recorded hashes are not those of the policy, findings and refined text"
+    section = cert["catalog"]
+    today = catalog_slice.build(catalog, section["slice"])
+    if section["slice_sha256"] != catalog_slice.digest(section["slice"]) or \
+            catalog_slice.digest(today) != section["slice_sha256"]:
+        return "its catalog slice is not today's catalog"
+    return None
