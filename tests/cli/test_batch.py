@@ -54,6 +54,7 @@ def test_small_account_every_policy_proved_and_certified(capsys, tmp_path):
            for r in rows(out)]
     assert got == [("app-deployer", "role", "invoke-and-read", "inline", "proved"),
                    ("app-deployer", "role", "lambda-deploy", "managed", "detach"),
+                   ("app-deployer", "role", "AWSLambda_ReadOnlyAccess", "aws-managed", "proved"),
                    ("data-reader", "role", "read-reports", "inline", "proved"),
                    ("ci-bot", "user", "ci-publish", "inline", "proved")]
     blog = rows(out)[0]
@@ -62,7 +63,7 @@ def test_small_account_every_policy_proved_and_certified(capsys, tmp_path):
         ("11", "9", "30")
     assert int(blog["size_after"]) < int(blog["size_before"])
     assert all(r["error"] == "" for r in rows(out))
-    assert stdout.startswith("batch: 4 policies: 3 proved, 1 detach, 0 refuted, 0 unknown, "
+    assert stdout.startswith("batch: 5 policies: 4 proved, 1 detach, 0 refuted, 0 unknown, "
                              "0 error; 1 skipped")
     # Not a terminal: one line per policy at the end, no progress bar.
     assert "\r" not in err and err.count("\n") >= 5
@@ -77,7 +78,7 @@ def test_small_account_every_policy_proved_and_certified(capsys, tmp_path):
     assert (out / "ci-bot" / "findings.txt").read_bytes() == \
         (FINDINGS / "ci-bot.txt").read_bytes()
     certs = sorted(out.glob("*/*.cert.json"))
-    assert len(certs) == 4
+    assert len(certs) == 5
     for cert in certs:
         code, text, _ = run(capsys, "check", cert)
         assert code == 0 and "valid" in text
@@ -87,10 +88,10 @@ def test_small_account_summary_lists_what_was_skipped(capsys, tmp_path):
     out = tmp_path / "out"
     assert small(capsys, out)[0] == 0
     md = (out / "summary.md").read_text()
-    assert len(table_rows(out)) == 4
+    assert len(table_rows(out)) == 5
     assert "| " + " | ".join(batch_summary.COLUMNS) + " |" in md
     assert "- role `batch-idle`: no findings" in md
-    assert "AWS-managed `arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess`" in md
+    assert "- 1 AWS managed policy refined: AWS owns them" in md
     assert "1 group: not refined" in md
     assert "`finding-c2b6e0f3.json`: findingType UnusedIAMRole names no unused actions" in md
     assert not (out / "batch-idle").exists()
@@ -395,8 +396,14 @@ def test_generated_account_of_dozens_of_roles(capsys, tmp_path):
                             tmp_path / "findings", "-o", out)
     assert code == 1, err  # the malformed inline policy
     table = rows(out)
-    expected = sum(n for name, n in plan["roles"] if name != plan["no_findings"]) + 1
+    # ReadOnlyAccess (attached twice) is in no Policies entry: a no-document row each.
+    expected = sum(n for name, n in plan["roles"] if name != plan["no_findings"]) + 1 + 2
     assert len(table) == expected and len(table_rows(out)) == expected
+    absent = [r for r in table if r["verdict"] == "no-document"]
+    assert [(r["policy"], r["policy_kind"]) for r in absent] == \
+        [("ReadOnlyAccess", "aws-managed")] * 2
+    assert all("is attached but not in Policies" in r["error"] for r in absent)
+    table = [r for r in table if r not in absent]
     assert len({r["principal"] for r in table}) == 34  # 33 roles with findings and the user
     assert all(list(r) == list(batch_summary.COLUMNS) for r in table)
     broken = [r for r in table if r["policy"] == "broken-inline"]
@@ -413,7 +420,8 @@ def test_generated_account_of_dozens_of_roles(capsys, tmp_path):
     md = (out / "summary.md").read_text()
     assert f"- role `{plan['no_findings']}`: no findings" in md
     assert plan["no_findings"] not in {r["principal"] for r in table}
-    assert md.count("AWS-managed `arn:aws:iam::aws:policy/ReadOnlyAccess`") == 2
+    assert "- 2 AWS managed policies not refined: the authorization details hold no " \
+           "document for them (verdict no-document)" in md
     assert "is attached to 2 principals" in md
     assert stdout.startswith(f"batch: {expected} policies: ")
     proved = sorted(out.glob("*/*.cert.json"))

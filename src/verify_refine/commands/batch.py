@@ -3,6 +3,7 @@ account, in parallel; a row per policy in summary.md and summary.csv."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -26,8 +27,9 @@ def add_parser(commands) -> None:
         NAME, help="refine and certify every role's and user's policies of an account",
         description="Read 'aws iam get-account-authorization-details' output and, for every "
                     "role and user with findings in DIR, refine, prove and certify its inline "
-                    "and attached customer-managed policies (AWS-managed ones only with "
-                    "--aws-managed; principals tagged verify-refine:skip are skipped). "
+                    "and attached managed policies (an AWS managed one as a customer managed "
+                    "copy to attach in its place, unless --skip-aws-managed; principals tagged "
+                    "verify-refine:skip are skipped). "
                     "Writes OUTDIR/<principal>/<policy>.{original,refined,cert}.json (names "
                     "encoded into safe file names, never leaving OUTDIR), the findings used, "
                     "and OUTDIR/summary.md and summary.csv. Exit 0 when every "
@@ -49,9 +51,12 @@ def add_parser(commands) -> None:
                      help="refine a principal whose findings name nothing unused (default: "
                           "that principal's rows are errors)")
     options.finding_options(cmd)
-    cmd.add_argument("--aws-managed", action="store_true",
-                     help="also refine the AWS managed policies attached to a principal, as a "
-                          "customer managed copy for it (default: skipped, as AWS owns them)")
+    aws_managed = cmd.add_mutually_exclusive_group()
+    aws_managed.add_argument("--skip-aws-managed", action="store_true",
+                             help="leave the AWS managed policies attached to a principal alone "
+                                  "(default: each is refined as a customer managed copy to "
+                                  "create, attach, and detach AWS's)")
+    aws_managed.add_argument("--aws-managed", action="store_true", help=argparse.SUPPRESS)
     cmd.add_argument("--plan", action="store_true",
                      help=f"also write OUTDIR/{plan.PLAN}: the AWS CLI commands that would apply "
                           "each proved result, for review (verify-refine never calls AWS)")
@@ -113,7 +118,7 @@ def run(args) -> int:
             print(batch_summary.line(row), file=sys.stderr)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    print(f"batch: {len(table)} policies: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+    print(f"batch: {len(table)} policies: " + batch_summary.counted(counts)
           + f"; {len(skipped)} skipped; catalog {cat.label}")
     print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}"
           + (f", and {outdir / plan.PLAN} (not run)" if args.plan else ""), file=sys.stderr)
@@ -125,12 +130,13 @@ def run(args) -> int:
 
 
 def _account(args):
-    """The authorization details, with AWS managed policies refined (--aws-managed) or not."""
+    """The authorization details, with AWS managed policies refined (the default; the old
+    opt-in --aws-managed is kept as a no-op) or left alone (--skip-aws-managed)."""
     account = read_account(read_input(args.auth, "authorization details"), args.auth)
-    if args.aws_managed:
-        account.aws_managed = []  # refined, so not skipped
-    else:
+    if args.skip_aws_managed:
         account.tasks = [t for t in account.tasks if t.kind != "aws-managed"]
+    else:
+        account.aws_managed = []  # refined, so not skipped
     return account
 
 
