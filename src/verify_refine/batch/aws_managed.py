@@ -30,17 +30,23 @@ def apply_text(task: Task, verdict: str) -> str:
             f"document, attach it, detach the AWS managed policy {task.arn}")
 
 
-def notes(table: list[dict]) -> list[str]:
-    """One note on the AWS managed policies refined, and one on those without a document."""
+def refined_lines(table: list[dict]) -> list[str]:
+    """summary.md's line on the AWS managed policies refined, when there are any."""
     refined = sum(1 for r in table if r["policy_kind"] == KIND
                   and r["verdict"] in ("proved", "detach"))
-    absent = sum(1 for r in table if r["verdict"] == NO_DOCUMENT)
     out = []
     if refined:
         out.append(f"{refined} AWS managed polic{'y' if refined == 1 else 'ies'} refined: AWS "
                    "owns them, so each result is a customer managed policy to create and "
                    "attach in place of the AWS managed one, which is detached (see the apply "
                    "column; --plan writes the commands)")
+    return out
+
+
+def notes(table: list[dict]) -> list[str]:
+    """A warning on the AWS managed policies that could not be refined for want of text."""
+    absent = sum(1 for r in table if r["verdict"] == NO_DOCUMENT)
+    out = []
     if absent:
         out.append(f"{absent} AWS managed polic{'y' if absent == 1 else 'ies'} not refined: "
                    "the authorization details hold no document for "

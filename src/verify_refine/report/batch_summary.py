@@ -130,6 +130,7 @@ def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
         skipped.append(f"{groups}: not refined (a group's policies serve all its members; "
                        "Access Analyzer reports unused permissions per role and user)")
     for title, items in (("Skipped", skipped), ("Kept", kept_lines(table)),
+                         ("AWS managed policies", aws_managed.refined_lines(table)),
                          ("Findings files not used", ignored), ("Notes", notes)):
         if items:
             lines += ["", f"## {title}", ""] + [f"- {item}" for item in items]
