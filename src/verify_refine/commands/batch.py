@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..batch import outpaths, plan
+from ..batch import org_layout, org_run, outpaths, plan
 from ..batch.certify import prepare
 from ..batch.findings_match import match_findings
 from ..batch.schedule import WALL_FACTOR, Progress, run_all
@@ -34,9 +34,16 @@ def add_parser(commands) -> None:
                     "encoded into safe file names, never leaving OUTDIR), the findings used, "
                     "and OUTDIR/summary.md and summary.csv. Exit 0 when every "
                     "policy is proved, 1 when one is refuted or fails, 3 when one is unknown.")
-    cmd.add_argument("auth", metavar="AUTH.json",
-                     help="output of 'aws iam get-account-authorization-details'")
-    cmd.add_argument("--findings", metavar="DIR", required=True,
+    cmd.add_argument("auth", metavar="AUTH.json|ORG", nargs="?",
+                     help="output of 'aws iam get-account-authorization-details'; or an "
+                          "organization: a folder of accounts, each <account>/"
+                          "authorization-details.json and <account>/findings/ as 'pull --all' "
+                          "writes them (docs/AWS.md)")
+    cmd.add_argument("--account", metavar="AUTH.json:FINDINGS_DIR", action="append",
+                     help="an account of the organization, instead of ORG (repeat it); "
+                          "OUTDIR gets a folder per account and the organization's "
+                          "summary.{md,csv,json} and removed.png")
+    cmd.add_argument("--findings", metavar="DIR",
                      help="the principals' findings: 'aws accessanalyzer get-finding-v2' "
                           "outputs (one a file or several in a JSON array) or Security Hub "
                           "findings, matched by resource ARN; or any findings file named "
@@ -68,6 +75,12 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
+    """One account, or each account of an organization (ORG or --account) then its summary."""
+    found = org_layout.accounts(args)
+    return _run_account(args) if found is None else org_run.run(args, found, _run_account)
+
+
+def _run_account(args) -> int:
     """Exit 0 when every policy is proved, 1 when one is refuted or failed, 3 when one is
     unknown, 2 on bad input."""
     refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
