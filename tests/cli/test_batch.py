@@ -56,14 +56,15 @@ def test_small_account_every_policy_proved_and_certified(capsys, tmp_path):
                    ("app-deployer", "role", "lambda-deploy", "managed", "detach"),
                    ("app-deployer", "role", "AWSLambda_ReadOnlyAccess", "aws-managed", "proved"),
                    ("data-reader", "role", "read-reports", "inline", "proved"),
-                   ("ci-bot", "user", "ci-publish", "inline", "proved")]
+                   ("ci-bot", "user", "ci-publish", "inline", "proved"),
+                   ("ci-bot", "user", "dev-read", "group-inline", "proved")]
     blog = rows(out)[0]
     # The worked example: 8 lambda and 22 s3 actions go; 11 entries become 9.
     assert (blog["entries_before"], blog["entries_after"], blog["catalog_actions_removed"]) == \
         ("11", "9", "30")
     assert int(blog["size_after"]) < int(blog["size_before"])
     assert all(r["error"] == "" for r in rows(out))
-    assert stdout.startswith("batch: 5 policies: 4 proved, 1 detach, 0 refuted, 0 unknown, "
+    assert stdout.startswith("batch: 6 policies: 5 proved, 1 detach, 0 refuted, 0 unknown, "
                              "0 error; 1 skipped")
     # Not a terminal: one line per policy at the end, no progress bar.
     assert "\r" not in err and err.count("\n") >= 5
@@ -78,7 +79,7 @@ def test_small_account_every_policy_proved_and_certified(capsys, tmp_path):
     assert (out / "ci-bot" / "findings.txt").read_bytes() == \
         (FINDINGS / "ci-bot.txt").read_bytes()
     certs = sorted(out.glob("*/*.cert.json"))
-    assert len(certs) == 5
+    assert len(certs) == 6
     for cert in certs:
         code, text, _ = run(capsys, "check", cert)
         assert code == 0 and "valid" in text
@@ -88,11 +89,11 @@ def test_small_account_summary_lists_what_was_skipped(capsys, tmp_path):
     out = tmp_path / "out"
     assert small(capsys, out)[0] == 0
     md = (out / "summary.md").read_text()
-    assert len(table_rows(out)) == 5
+    assert len(table_rows(out)) == 6
     assert "| " + " | ".join(batch_summary.COLUMNS) + " |" in md
     assert "- role `batch-idle`: no findings" in md
     assert "- 1 AWS managed policy refined: AWS owns them" in md
-    assert "1 group: not refined" in md
+    assert "1 group: not refined as groups" in md
     assert "`finding-c2b6e0f3.json`: findingType UnusedIAMRole names no unused actions" in md
     assert not (out / "batch-idle").exists()
 
@@ -120,7 +121,8 @@ def test_a_refuted_policy_leaves_no_refined_file_and_exits_1(capsys, tmp_path, m
     assert not (out / "ci-bot" / "ci-publish.cert.json").exists()
     assert (out / "ci-bot" / "ci-publish.original.json").exists()
     assert by_policy["read-reports"]["verdict"] == "proved"
-    assert "1 refuted" in stdout
+    assert by_policy["dev-read"]["verdict"] == "refuted"  # ci-bot's group policy: its findings
+    assert "2 refuted" in stdout
 
 
 def test_crashes_and_hangs_cost_one_policy_each(capsys, tmp_path, monkeypatch):

@@ -40,8 +40,7 @@ def test_an_aws_managed_policy_is_refined_as_a_copy_to_create_and_attach(capsys,
     assert row["apply"] == ("create the customer managed policy /verify-refine/"
                             "AWSLambda_ReadOnlyAccess-app-deployer from the refined document, "
                             f"attach it, detach the AWS managed policy {AWS_ARN}")
-    assert all(r["apply"] == "" for r in rows(out) if r is not row and r["policy_kind"] !=
-               "aws-managed")
+    assert all(r["apply"] == "" for r in rows(out) if r["policy_kind"] != "aws-managed")
     code, text, _ = run(capsys, "check", out / f"{row['files']}.cert.json")
     assert code == 0 and "valid" in text
     plan = (out / "plan.sh").read_text().split("# role app-deployer: AWSLambda_ReadOnlyAccess")[1]
@@ -77,7 +76,7 @@ def test_the_issue_example_a_filtered_dump_gives_a_no_document_row(capsys, tmp_p
     assert f"{AWS_ARN} is attached but not in Policies" in row["error"]
     assert "not refined (a dump without --filter holds" in row["error"]
     assert not list(out.glob("*/AWSLambda_ReadOnlyAccess.*"))
-    assert "3 proved, 1 detach, 0 refuted, 0 unknown, 0 error, 1 no-document" in stdout
+    assert "4 proved, 1 detach, 0 refuted, 0 unknown, 0 error, 1 no-document" in stdout
 
 
 ATTACHED = st.lists(st.tuples(st.sampled_from(["s3:Get*", "s3:List*", "lambda:Get*",

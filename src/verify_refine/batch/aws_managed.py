@@ -13,7 +13,7 @@ NO_DOCUMENT = "no-document"  # the verdict of an AWS managed policy the file hol
 def absent_row(task: Task) -> dict | None:
     """The row of an AWS managed policy whose document the authorization details do not hold
     (the dump was filtered); None for any other task. Never proved: nothing was refined."""
-    if task.kind != KIND or task.document is not None:
+    if not task.kind.endswith(KIND) or task.document is not None:
         return None
     return {"verdict": NO_DOCUMENT,
             "error": f"{task.problem}; not refined (a dump without --filter holds the "

@@ -147,7 +147,7 @@ def _account(args):
     opt-in --aws-managed is kept as a no-op) or left alone (--skip-aws-managed)."""
     account = read_account(read_input(args.auth, "authorization details"), args.auth)
     if args.skip_aws_managed:
-        account.tasks = [t for t in account.tasks if t.kind != "aws-managed"]
+        account.tasks = [t for t in account.tasks if not t.kind.endswith("aws-managed")]
     else:
         account.aws_managed = []  # refined, so not skipped
     return account

@@ -9,13 +9,14 @@ import re
 from pathlib import Path
 
 from ..batch import aws_managed
+from ..inputs import groups
 from ..inputs.account import Account, Task
 from . import size
 from .usage import SHOWN
 
 COLUMNS = ("principal", "principal_type", "policy", "policy_kind", "files", "entries_before",
            "entries_after", "catalog_actions_removed", "verdict", "size_before", "size_after",
-           "error", "apply")
+           "error", "apply", "shared_with")
 VERDICTS = ("proved", "detach", "refuted", "unknown", "error", aws_managed.NO_DOCUMENT)
 
 def row(task: Task, result: dict) -> dict:
@@ -24,6 +25,7 @@ def row(task: Task, result: dict) -> dict:
                files=f"{task.principal.folder}/{task.stem}")
     row.update({k: result.get(k, "") for k in COLUMNS if k not in row})
     row["apply"] = aws_managed.apply_text(task, row["verdict"])
+    row["shared_with"] = groups.shared_with(task)
     row["_warnings"] = result.get("warnings", [])
     row["_kept"] = result.get("kept") or {}
     return row
@@ -63,9 +65,12 @@ def notes(account: Account, table: list[dict], args) -> list[str]:
     for row in table:
         if row["size_after"] == "" or row["verdict"] not in ("proved", "detach"):
             continue
-        if row["policy_kind"] in ("managed", "aws-managed"):
+        if row["policy_kind"].endswith("managed"):
             _size_note(notes, f"{row['policy']} ({row['principal']})", row["size_after"],
                        "managed", args.fraction_warning)
+        elif row["policy_kind"].startswith(groups.PREFIX):
+            _size_note(notes, f"{row['shared_with']}: {row['policy']}", row["size_after"],
+                       "group inline", args.fraction_warning)
         else:
             key = (row["principal_type"], row["principal"])
             inline[key] = inline.get(key, 0) + row["size_after"]
@@ -126,9 +131,11 @@ def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
     skipped += [f"{who.kind} `{who.name}`: AWS-managed `{arn}` (--skip-aws-managed)"
                 for who, arn in account.aws_managed]
     if account.groups:
-        groups = f"{account.groups} group" + ("s" if account.groups > 1 else "")
-        skipped.append(f"{groups}: not refined (a group's policies serve all its members; "
-                       "Access Analyzer reports unused permissions per role and user)")
+        count = f"{account.groups} group" + ("s" if account.groups > 1 else "")
+        skipped.append(f"{count}: not refined as groups (Access Analyzer reports unused "
+                       "permissions per role and user): a member user's group policies are "
+                       "refined for that user, rows of kind group-..., shared_with naming the "
+                       "group's other members; --plan applies none of them")
     for title, items in (("Skipped", skipped), ("Kept", kept_lines(table)),
                          ("AWS managed policies", aws_managed.refined_lines(table)),
                          ("Findings files not used", ignored), ("Notes", notes)):

@@ -40,8 +40,10 @@ def over_size_limit(rows: list[dict]) -> int:
     for row in rows:
         if row["verdict"] not in APPLIED or not row["size_after"].isdigit():
             continue
-        if row["policy_kind"] in ("managed", "aws-managed"):
+        if row["policy_kind"].endswith("managed"):
             over += int(row["size_after"]) > size.LIMITS["managed"]
+        elif row["policy_kind"].startswith("group-"):
+            over += int(row["size_after"]) > size.LIMITS["group inline"]
         else:
             key = (row["principal_type"], row["principal"])
             inline[key] = inline.get(key, 0) + int(row["size_after"])
