@@ -32,7 +32,10 @@ def add_parser(commands) -> None:
                     "verify-refine:skip are skipped). "
                     "Writes OUTDIR/<principal>/<policy>.{original,refined,cert}.json (names "
                     "encoded into safe file names, never leaving OUTDIR), the findings used, "
-                    "and OUTDIR/summary.md and summary.csv. Exit 0 when every "
+                    "and OUTDIR/summary.md and summary.csv; a user's group policies are "
+                    "refined for it, naming the group's other members. Over an organization "
+                    "(ORG, or --account): each account into OUTDIR/<account-id>/, then "
+                    "OUTDIR/summary.{md,csv,json} and removed.png. Exit 0 when every "
                     "policy is proved, 1 when one is refuted or fails, 3 when one is unknown.")
     cmd.add_argument("auth", metavar="AUTH.json|ORG", nargs="?",
                      help="output of 'aws iam get-account-authorization-details'; or an "
