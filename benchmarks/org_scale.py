@@ -8,8 +8,9 @@ get-finding-v2 findings), then, for each --jobs value on its own copy of it, run
 `verify-refine batch ORG -o OUT` process three times: cold (new OUT, new cache), repeat (same
 command, nothing changed) and changed (after --change of the findings files are edited, each
 losing one unused entry). For each run: wall time (time.perf_counter around the process), ms per
-principal, policies per second, the peak resident memory of the largest process of the run
-(a worker, or batch itself; getrusage RUSAGE_CHILDREN of a wrapper process), and the exit code.
+principal, policies per second, the CPU seconds of the run (user + system, workers included) and
+the peak resident memory of its largest process (a worker, or batch itself; both from getrusage
+RUSAGE_CHILDREN of a wrapper process), and the exit code.
 The speed-up is cold at the first --jobs value over cold at each other. Options the installed
 batch offers are used when present (checked in `batch --help`): `--cache DIR` (a new folder per
 --jobs value), `--scheduler` is never given (a local run). The machine's load average is printed
@@ -33,10 +34,11 @@ from verify_refine.testing.corpus import managed_policies
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).with_name("verify-refine")
-# Runs COMMAND, then prints the peak RSS (kB) of the largest process it waited for.
+# Runs COMMAND, then prints the peak RSS (kB) of the largest process it waited for and the CPU
+# seconds (user + system) of all of them.
 WRAPPER = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
-           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-           "sys.exit(code)")
+           "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+           "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); sys.exit(code)")
 
 
 def batch_options() -> set[str]:
@@ -52,10 +54,11 @@ def timed(argv: list[str]) -> dict:
     done = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True,
                           text=True)
     seconds = time.perf_counter() - start
-    peak_kb = int(done.stderr.strip().splitlines()[-1])
+    peak_kb, cpu = done.stderr.strip().splitlines()[-1].split()
     last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-    return {"seconds": round(seconds, 2), "peak_mb": round(peak_kb / 1024, 1),
-            "exit": done.returncode, "last_line": last}
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(float(cpu), 2),
+            "peak_mb": round(int(peak_kb) / 1024, 1), "exit": done.returncode,
+            "last_line": last}
 
 
 def policies_in(out: Path) -> int:
