@@ -13,7 +13,8 @@ the peak resident memory of its largest process (a worker, or batch itself; both
 RUSAGE_CHILDREN of a wrapper process), and the exit code.
 The speed-up is cold at the first --jobs value over cold at each other. Options the installed
 batch offers are used when present (checked in `batch --help`): `--cache DIR` (a new folder per
---jobs value), `--scheduler` is never given (a local run). The machine's load average is printed
+--jobs value) and `--scheduler ADDRESS` when this script is given one (else a local run). The
+machine's load average is printed
 with the figures. Standard library only, beside verify-refine.
 """
 
@@ -75,6 +76,8 @@ def one_setting(base: Path, work: Path, jobs: int, args, options: set[str],
             "--timeout", str(args.timeout)]
     if "--cache" in options:
         argv += ["--cache", str(work / f"cache-{jobs}")]
+    if args.scheduler:
+        argv += ["--scheduler", args.scheduler]
     results = []
     for run in ("cold", "repeat", "changed"):
         changed = []
@@ -100,6 +103,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per solver query")
     ap.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--scheduler", default=None,
+                    help="a Dask scheduler's address, passed on to batch (when it offers one)")
     args = ap.parse_args()
     corpus = managed_policies(ROOT)
     if not corpus.is_dir():
@@ -111,6 +116,10 @@ def main() -> int:
     shape = org.Shape(args.accounts, args.roles, args.seed)
     counts = org.generate(corpus, work / "org-base", shape)
     options = batch_options()
+    if args.scheduler and "--scheduler" not in options:
+        print("org_scale: this batch has no --scheduler (the Dask engine is not installed)",
+              file=sys.stderr)
+        return 2
     print(f"organization: {json.dumps(counts)}; batch options used: "
           f"{sorted(options & {'--jobs', '--cache', '--scheduler'})}; load average "
           f"{os.getloadavg()[0]:.2f}", flush=True)
