@@ -1,4 +1,4 @@
-"""Time `verify-refine batch` over a synthetic organization: cold, repeated, after 1% of findings change.
+"""Time `verify-refine batch` over a synthetic organization: cold, repeated, 1% findings changed.
 
     python benchmarks/org_scale.py [--accounts 3] [--roles 100] [--jobs-list 1,2] [--keep DIR]
 
@@ -10,12 +10,11 @@ command, nothing changed) and changed (after --change of the findings files are 
 losing one unused entry). For each run: wall time (time.perf_counter around the process), ms per
 principal, policies per second, the CPU seconds of the run (user + system, workers included) and
 the peak resident memory of its largest process (a worker, or batch itself; both from getrusage
-RUSAGE_CHILDREN of a wrapper process), and the exit code.
-The speed-up is cold at the first --jobs value over cold at each other. Options the installed
-batch offers are used when present (checked in `batch --help`): `--cache DIR` (a new folder per
---jobs value) and `--scheduler ADDRESS` when this script is given one (else a local run). The
-machine's load average is printed
-with the figures. Standard library only, beside verify-refine.
+RUSAGE_CHILDREN of a wrapper process), and the exit code. The speed-up is cold at the first
+--jobs value over cold at each other. Options the installed batch offers are used when present
+(checked in `batch --help`): `--cache DIR` (a new folder per --jobs value) and `--scheduler
+ADDRESS` when this script is given one (else a local run). The machine's load average is
+printed with the figures. Standard library only, beside verify-refine.
 """
 
 from __future__ import annotations

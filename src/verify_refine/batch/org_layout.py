@@ -1,5 +1,5 @@
 """Which accounts a `batch` over an organization reads: the subfolders of ORG (each as `pull`
-writes one account) or the `--account AUTH.json:FINDINGS_DIR` arguments; checked before any work."""
+writes one account) or the `--account AUTH.json:FINDINGS_DIR` arguments, checked before work."""
 
 from __future__ import annotations
 

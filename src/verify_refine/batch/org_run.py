@@ -1,4 +1,4 @@
-"""`batch` over an organization: each account run as the single-account batch into OUTDIR/<account>,
+"""`batch` over an organization: each account run as the single-account batch into OUTDIR/<id>,
 then the organization's summary (Markdown, CSV, JSON) and picture built from what is on disk."""
 
 from __future__ import annotations

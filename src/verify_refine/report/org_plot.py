@@ -1,4 +1,4 @@
-"""removed.png: a bar per account of the catalog actions its proved refinements removed (matplotlib,
+"""removed.png: a bar per account of the catalog actions its proved refinements removed (matplotlib
 Agg backend); skipped with a note when matplotlib is not installed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A synthetic organization, seeded, from the corpus of AWS managed policies: accounts of roles with
+"""A synthetic organization, seeded, from the corpus of managed policies: accounts of roles with
 attached and inline policies and get-finding-v2 findings, in the folder layout `batch` reads."""
 
 from __future__ import annotations
