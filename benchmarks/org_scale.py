@@ -97,6 +97,10 @@ def main() -> int:
     ap.add_argument("--accounts", type=int, default=3)
     ap.add_argument("--roles", type=int, default=100, help="roles per account")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-bytes", type=int, default=org.Shape.max_bytes,
+                    help="only corpus policies whose file is at most this big")
+    ap.add_argument("--max-actions", type=int, default=org.Shape.max_actions,
+                    help="only corpus policies granting at most this many catalog actions")
     ap.add_argument("--jobs-list", default="1,2", help="--jobs values, comma separated")
     ap.add_argument("--change", type=float, default=0.01, help="share of findings changed")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per solver query")
@@ -112,7 +116,8 @@ def main() -> int:
         return 2
     work = args.keep or Path(tempfile.mkdtemp(prefix="org-scale-"))
     work.mkdir(parents=True, exist_ok=True)
-    shape = org.Shape(args.accounts, args.roles, args.seed)
+    shape = org.Shape(args.accounts, args.roles, args.seed, max_bytes=args.max_bytes,
+                      max_actions=args.max_actions)
     counts = org.generate(corpus, work / "org-base", shape)
     options = batch_options()
     if args.scheduler and "--scheduler" not in options:
