@@ -51,15 +51,17 @@ def test_small_account_every_policy_proved_and_certified(capsys, tmp_path):
            for r in rows(out)]
     assert got == [("app-deployer", "role", "invoke-and-read", "inline", "proved"),
                    ("app-deployer", "role", "lambda-deploy", "managed", "detach"),
+                   ("app-deployer", "role", "AWSLambda_ReadOnlyAccess", "aws-managed", "proved"),
                    ("data-reader", "role", "read-reports", "inline", "proved"),
-                   ("ci-bot", "user", "ci-publish", "inline", "proved")]
+                   ("ci-bot", "user", "ci-publish", "inline", "proved"),
+                   ("ci-bot", "user", "dev-read", "group-inline", "proved")]
     blog = rows(out)[0]
     # The worked example: 8 lambda and 22 s3 actions go; 11 entries become 9.
     assert (blog["entries_before"], blog["entries_after"], blog["catalog_actions_removed"]) == \
         ("11", "9", "30")
     assert int(blog["size_after"]) < int(blog["size_before"])
     assert all(r["error"] == "" for r in rows(out))
-    assert stdout.startswith("batch: 4 policies: 3 proved, 1 detach, 0 refuted, 0 unknown, "
+    assert stdout.startswith("batch: 6 policies: 5 proved, 1 detach, 0 refuted, 0 unknown, "
                              "0 error; 1 skipped")
     # Not a terminal: one line per policy at the end, no progress bar.
     assert "\r" not in err and err.count("\n") >= 5
@@ -74,7 +76,7 @@ def test_small_account_every_policy_proved_and_certified(capsys, tmp_path):
     assert (out / "ci-bot" / "findings.txt").read_bytes() == \
         (FINDINGS / "ci-bot.txt").read_bytes()
     certs = sorted(out.glob("*/*.cert.json"))
-    assert len(certs) == 4
+    assert len(certs) == 6
     for cert in certs:
         code, text, _ = run(capsys, "check", cert)
         assert code == 0 and "valid" in text
@@ -84,11 +86,11 @@ def test_small_account_summary_lists_what_was_skipped(capsys, tmp_path):
     out = tmp_path / "out"
     assert small(capsys, out)[0] == 0
     md = (out / "summary.md").read_text()
-    assert len(table_rows(out)) == 4
+    assert len(table_rows(out)) == 6
     assert "| " + " | ".join(batch_summary.COLUMNS) + " |" in md
     assert "- role `batch-idle`: no findings" in md
-    assert "AWS-managed `arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess`" in md
-    assert "1 group: not refined" in md
+    assert "- 1 AWS managed policy refined: AWS owns them" in md
+    assert "1 group: not refined as groups" in md
     assert "`finding-c2b6e0f3.json`: findingType UnusedIAMRole names no unused actions" in md
     assert not (out / "batch-idle").exists()
 
@@ -116,7 +118,8 @@ def test_a_refuted_policy_leaves_no_refined_file_and_exits_1(capsys, tmp_path, m
     assert not (out / "ci-bot" / "ci-publish.cert.json").exists()
     assert (out / "ci-bot" / "ci-publish.original.json").exists()
     assert by_policy["read-reports"]["verdict"] == "proved"
-    assert "1 refuted" in stdout
+    assert by_policy["dev-read"]["verdict"] == "refuted"  # ci-bot's group policy: its findings
+    assert "2 refuted" in stdout
 
 
 def test_iam_size_counts_the_compact_json_without_whitespace():
@@ -346,8 +349,14 @@ def test_generated_account_of_dozens_of_roles(capsys, tmp_path):
                             tmp_path / "findings", "-o", out)
     assert code == 1, err  # the malformed inline policy
     table = rows(out)
-    expected = sum(n for name, n in plan["roles"] if name != plan["no_findings"]) + 1
+    # ReadOnlyAccess (attached twice) is in no Policies entry: a no-document row each.
+    expected = sum(n for name, n in plan["roles"] if name != plan["no_findings"]) + 1 + 2
     assert len(table) == expected and len(table_rows(out)) == expected
+    absent = [r for r in table if r["verdict"] == "no-document"]
+    assert [(r["policy"], r["policy_kind"]) for r in absent] == \
+        [("ReadOnlyAccess", "aws-managed")] * 2
+    assert all("is attached but not in Policies" in r["error"] for r in absent)
+    table = [r for r in table if r not in absent]
     assert len({r["principal"] for r in table}) == 34  # 33 roles with findings and the user
     assert all(list(r) == list(batch_summary.COLUMNS) for r in table)
     broken = [r for r in table if r["policy"] == "broken-inline"]
@@ -364,7 +373,8 @@ def test_generated_account_of_dozens_of_roles(capsys, tmp_path):
     md = (out / "summary.md").read_text()
     assert f"- role `{plan['no_findings']}`: no findings" in md
     assert plan["no_findings"] not in {r["principal"] for r in table}
-    assert md.count("AWS-managed `arn:aws:iam::aws:policy/ReadOnlyAccess`") == 2
+    assert "- 2 AWS managed policies not refined: the authorization details hold no " \
+           "document for them (verdict no-document)" in md
     assert "is attached to 2 principals" in md
     assert stdout.startswith(f"batch: {expected} policies: ")
     proved = sorted(out.glob("*/*.cert.json"))

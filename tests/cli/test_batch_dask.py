@@ -27,7 +27,7 @@ FINDINGS = AWS_FIXTURES / "findings-small"
 
 def batch(capsys, out: Path, *more):
     return run(capsys, "batch", ACCOUNT, "--findings", FINDINGS, "-o", out, "--catalog",
-               BLOG_CATALOG, "--no-cache", *more)
+               BLOG_CATALOG, "--no-cache", "--skip-aws-managed", *more)
 
 
 def results(out: Path) -> dict[str, object]:
@@ -58,10 +58,10 @@ def test_scheduler_gives_the_results_of_the_in_process_run(capsys, tmp_path, thr
     assert (code_1, code_d) == (0, 0), err
     assert stdout_d == stdout_1
     one, dask = results(tmp_path / "one"), results(tmp_path / "dask")
-    assert len([p for p in one if p.endswith(".cert.json")]) == 4
+    assert len([p for p in one if p.endswith(".cert.json")]) == 5
     assert "summary.md" in one and one.pop("summary.md") != "" and dask.pop("summary.md")
     assert dask == one
-    assert "batch: 4 of 4 policies in " in err and "cache hits 0% (0 of 4)" in err
+    assert "batch: 5 of 5 policies in " in err and "cache hits 0% (0 of 5)" in err
 
 
 def test_an_unreachable_scheduler_is_a_usage_error_before_anything_is_written(capsys,

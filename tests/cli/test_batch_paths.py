@@ -151,11 +151,13 @@ def test_a_role_named_dot_dot_writes_inside_the_output_folder(capsys, tmp_path, 
     assert every_path(tmp_path / "out") == {"o"} | {f"o/{p}" for p in
                                                    every_path(tmp_path / "out" / "o")}
     rows = [r for r in summary(tmp_path / "out" / "o") if r["principal"] == ".."]
-    assert [(r["policy"], r["verdict"]) for r in rows] == [("invoke-and-read", "proved"),
-                                                           ("lambda-deploy", "detach")]
+    assert [(r["policy"], r["verdict"]) for r in rows] == [
+        ("invoke-and-read", "proved"), ("lambda-deploy", "detach"),
+        ("AWSLambda_ReadOnlyAccess", "proved")]
     folder = rows[0]["files"].split("/")[0]
     assert folder not in (".", "..") and not folder.startswith(".")
-    assert {r["files"] for r in rows} == {f"{folder}/invoke-and-read", f"{folder}/lambda-deploy"}
+    assert {r["files"] for r in rows} == {f"{folder}/invoke-and-read", f"{folder}/lambda-deploy",
+                                          f"{folder}/AWSLambda_ReadOnlyAccess"}
     assert (tmp_path / "out" / "o" / folder / "findings.json").is_file()
     for r in rows:
         code, text, _ = run(capsys, "check", Path("out/o") / f"{r['files']}.cert.json")

@@ -248,7 +248,8 @@ def test_batch_skips_tagged_principals_and_applies_the_guards(cli, tmp_path):
                             / "catalog-2024-10-24.json", "--jobs", "2", "--keep",
                             "lambda:PublishVersion")
     assert code == 0, err
-    assert stdout.startswith("batch: 3 policies: ") and "; 2 skipped;" in stdout
+    # app-deployer's 3 (its AWS managed one included) and ci-bot's own and group policy
+    assert stdout.startswith("batch: 5 policies: ") and "; 2 skipped;" in stdout
     md = (out / "summary.md").read_text()
     assert "- role `data-reader`: tagged verify-refine:skip" in md
     assert not (out / "data-reader").exists()

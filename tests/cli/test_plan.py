@@ -93,7 +93,7 @@ def test_the_plan_of_the_small_account_is_the_golden_one_and_applies_each_result
     out = tmp_path / "out"
     code, stdout, err = batch(cli, out, "--plan", "--aws-managed")
     assert code == 0, err
-    assert stdout.startswith("batch: 8 policies: 6 proved, 2 detach, 0 refuted")
+    assert stdout.startswith("batch: 10 policies: 8 proved, 2 detach, 0 refuted")
     assert f"and {out / 'plan.sh'} (not run)" in err
     text = (out / "plan.sh").read_text()
     assert text == GOLDEN.read_text()
@@ -117,15 +117,15 @@ def test_the_plan_of_the_small_account_is_the_golden_one_and_applies_each_result
                 assert refined.with_name(refined.name.replace(".refined.", ".cert.")).is_file()
 
 
-def test_without_plan_nothing_is_planned_and_aws_managed_policies_are_skipped(cli, tmp_path):
+def test_without_plan_nothing_is_planned_and_skip_aws_managed_skips_them(cli, tmp_path):
     out = tmp_path / "out"
-    code, stdout, err = batch(cli, out)
+    code, stdout, err = batch(cli, out, "--skip-aws-managed")
     assert code == 0, err
     assert not (out / "plan.sh").exists()
-    assert stdout.startswith("batch: 7 policies: ")
+    assert stdout.startswith("batch: 9 policies: ")  # the group's two for ci-bot included
     assert "- role `app-deployer`: AWS-managed " \
-           "`arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess` (AWS owns it: --aws-managed " \
-           "refines a customer-managed copy to replace it)" in (out / "summary.md").read_text()
+           "`arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess` (--skip-aws-managed)" \
+           in (out / "summary.md").read_text()
     assert not (out / "app-deployer" / "AWSLambda_ReadOnlyAccess.original.json").exists()
 
 

@@ -432,7 +432,7 @@ def test_batch_certifies_nothing_the_kernel_does_not_agree_with(tmp_path, capsys
     capsys.readouterr()
     assert code == (1 if failures else 3)
     rows = list(csv.DictReader((out / "summary.csv").read_text().splitlines()))
-    assert len(rows) == 4 and {r["verdict"] for r in rows} == {verdict}
+    assert len(rows) == 6 and {r["verdict"] for r in rows} == {verdict}
     assert not [p for p in out.rglob("*") if p.name.endswith((".cert.json", ".refined.json"))]
 
 

@@ -17,7 +17,7 @@ from ..inputs.policy import parse_policy
 from ..jsonout import canonical
 from ..report import document, size, usage
 from ..report import summary as report
-from . import outpaths, results
+from . import aws_managed, outpaths, results
 
 
 def iam_size(document) -> int:
@@ -149,7 +149,8 @@ def prepare(account: Account, cat, outdir: Path, args):
         if not who.selected:
             continue
         if who.problem or task.document is None:
-            rows[id(task)] = {"verdict": "error", "error": who.problem or task.problem}
+            rows[id(task)] = (None if who.problem else aws_managed.absent_row(task)) or \
+                {"verdict": "error", "error": who.problem or task.problem}
             continue
         write_atomically(str(outpaths.policy_files(outdir, task)[0]), task.document)
         tasks.append(task)

@@ -56,6 +56,10 @@ def for_task(task: Task, row: dict, outdir: Path) -> list[str]:
     head = f"{who.kind} {who.name}: {task.policy} ({task.kind}): {row['verdict']}"
     if row["verdict"] not in ("proved", "detach"):
         return [comment(f"{head}: nothing to apply")]
+    if task.group:  # its refinement is proved for this user, and would change it for all
+        others = f"{len(task.members)} other users" if task.members else "no other user"
+        return [comment(f"{head}: a policy of group {task.group} ({others}): proved for this "
+                        "user only, nothing to apply")]
     odd = next((ch for name in (who.name, task.policy, task.arn) for ch in name
                 if not ch.isprintable()), None)
     if odd is not None:  # no IAM name holds one; a command would span lines

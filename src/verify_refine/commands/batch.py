@@ -3,10 +3,11 @@ account, in parallel; a row per policy in summary.md and summary.csv."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from ..batch import engine_options, outpaths, plan
+from ..batch import engine_options, org_layout, org_run, outpaths, plan
 from ..batch.certify import prepare
 from ..batch.findings_match import match_findings
 from ..batch.schedule import WALL_FACTOR, run_batch
@@ -26,15 +27,26 @@ def add_parser(commands) -> None:
         NAME, help="refine and certify every role's and user's policies of an account",
         description="Read 'aws iam get-account-authorization-details' output and, for every "
                     "role and user with findings in DIR, refine, prove and certify its inline "
-                    "and attached customer-managed policies (AWS-managed ones only with "
-                    "--aws-managed; principals tagged verify-refine:skip are skipped). "
+                    "and attached managed policies (an AWS managed one as a customer managed "
+                    "copy to attach in its place, unless --skip-aws-managed; principals tagged "
+                    "verify-refine:skip are skipped). "
                     "Writes OUTDIR/<principal>/<policy>.{original,refined,cert}.json (names "
                     "encoded into safe file names, never leaving OUTDIR), the findings used, "
-                    "and OUTDIR/summary.md and summary.csv. Exit 0 when every "
+                    "and OUTDIR/summary.md and summary.csv; a user's group policies are "
+                    "refined for it, naming the group's other members. Over an organization "
+                    "(ORG, or --account): each account into OUTDIR/<account-id>/, then "
+                    "OUTDIR/summary.{md,csv,json} and removed.png. Exit 0 when every "
                     "policy is proved, 1 when one is refuted or fails, 3 when one is unknown.")
-    cmd.add_argument("auth", metavar="AUTH.json",
-                     help="output of 'aws iam get-account-authorization-details'")
-    cmd.add_argument("--findings", metavar="DIR", required=True,
+    cmd.add_argument("auth", metavar="AUTH.json|ORG", nargs="?",
+                     help="output of 'aws iam get-account-authorization-details'; or an "
+                          "organization: a folder of accounts, each <account>/"
+                          "authorization-details.json and <account>/findings/ as 'pull --all' "
+                          "writes them (docs/AWS.md)")
+    cmd.add_argument("--account", metavar="AUTH.json:FINDINGS_DIR", action="append",
+                     help="an account of the organization, instead of ORG (repeat it); "
+                          "OUTDIR gets a folder per account and the organization's "
+                          "summary.{md,csv,json} and removed.png")
+    cmd.add_argument("--findings", metavar="DIR",
                      help="the principals' findings: 'aws accessanalyzer get-finding-v2' "
                           "outputs (one a file or several in a JSON array) or Security Hub "
                           "findings, matched by resource ARN; or any findings file named "
@@ -50,9 +62,12 @@ def add_parser(commands) -> None:
                      help="refine a principal whose findings name nothing unused (default: "
                           "that principal's rows are errors)")
     options.finding_options(cmd)
-    cmd.add_argument("--aws-managed", action="store_true",
-                     help="also refine the AWS managed policies attached to a principal, as a "
-                          "customer managed copy for it (default: skipped, as AWS owns them)")
+    aws_managed = cmd.add_mutually_exclusive_group()
+    aws_managed.add_argument("--skip-aws-managed", action="store_true",
+                             help="leave the AWS managed policies attached to a principal alone "
+                                  "(default: each is refined as a customer managed copy to "
+                                  "create, attach, and detach AWS's)")
+    aws_managed.add_argument("--aws-managed", action="store_true", help=argparse.SUPPRESS)
     fitting.add_options(cmd, "a policy whose minimal refinement is")
     cmd.add_argument("--plan", action="store_true",
                      help=f"also write OUTDIR/{plan.PLAN}: the AWS CLI commands that would apply "
@@ -65,8 +80,15 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    """Exit 0: every policy proved; 1: one refuted or failed; 3: one unknown; 2: bad input."""
+    """One account, or each account of an organization (ORG or --account) then its summary."""
     fitting.check_options("batch", args)
+    found = org_layout.accounts(args)
+    return _run_account(args) if found is None else org_run.run(args, found, _run_account)
+
+
+def _run_account(args) -> int:
+    """Exit 0 when every policy is proved, 1 when one is refuted or failed, 3 when one is
+    unknown, 2 on bad input."""
     refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
                                             "the authorization details": args.auth})
     account = _account(args)
@@ -111,7 +133,7 @@ def run(args) -> int:
             print(batch_summary.line(row), file=sys.stderr)
     for note in [*notes, *proofs.notes]:
         print(f"warning: {note}", file=sys.stderr)
-    print(f"batch: {len(table)} policies: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+    print(f"batch: {len(table)} policies: " + batch_summary.counted(counts)
           + f"; {len(skipped)} skipped; catalog {cat.label}")
     print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}"
           + (f", and {outdir / plan.PLAN} (not run)" if args.plan else ""), file=sys.stderr)
@@ -122,12 +144,13 @@ def run(args) -> int:
 
 
 def _account(args):
-    """The authorization details, with AWS managed policies refined (--aws-managed) or not."""
+    """The authorization details, with AWS managed policies refined (the default; the old
+    opt-in --aws-managed is kept as a no-op) or left alone (--skip-aws-managed)."""
     account = read_account(read_input(args.auth, "authorization details"), args.auth)
-    if args.aws_managed:
-        account.aws_managed = []  # refined, so not skipped
+    if args.skip_aws_managed:
+        account.tasks = [t for t in account.tasks if not t.kind.endswith("aws-managed")]
     else:
-        account.tasks = [t for t in account.tasks if t.kind != "aws-managed"]
+        account.aws_managed = []  # refined, so not skipped
     return account
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from ..errors import InputError
 from ..jsonout import dumps
 from .findings import UnusedSet
+from .groups import add_group_tasks
 from .jsontext import parse_json
 from .model import Number
 from .wrappers import document_text_bytes
@@ -52,6 +53,8 @@ class Task:
     versions: tuple[Version, ...] = ()  # a managed policy's versions, as the file lists them
     attachments: int | None = None  # its AttachmentCount (roles, users and groups)
     boundaries: int | None = None  # its PermissionsBoundaryUsageCount
+    group: str = ""  # the group a user has this policy through (kind group-...)
+    members: tuple[str, ...] = ()  # that group's other member users
 
 
 class Version(NamedTuple):
@@ -115,6 +118,7 @@ def read_account(data: bytes, source: str) -> Account:
                     account.shared.setdefault(arn, []).append(f"{kind} {who.name}")
                 account.tasks.append(_managed_task(who, arn, att.get("PolicyName"),
                                                    managed.get(arn), source, aws))
+    add_group_tasks(value, account, managed, source)
     return account
 
 

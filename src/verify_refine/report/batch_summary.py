@@ -8,20 +8,24 @@ import io
 import re
 from pathlib import Path
 
+from ..batch import aws_managed
+from ..inputs import groups
 from ..inputs.account import Account, Task
 from . import size
 from .usage import SHOWN
 
 COLUMNS = ("principal", "principal_type", "policy", "policy_kind", "files", "entries_before",
            "entries_after", "catalog_actions_removed", "verdict", "size_before", "size_after",
-           "error")
-VERDICTS = ("proved", "detach", "refuted", "unknown", "error")
+           "error", "apply", "shared_with")
+VERDICTS = ("proved", "detach", "refuted", "unknown", "error", aws_managed.NO_DOCUMENT)
 
 def row(task: Task, result: dict) -> dict:
     row = dict(principal=task.principal.name, principal_type=task.principal.kind,
                policy=task.policy, policy_kind=task.kind,
                files=f"{task.principal.folder}/{task.stem}")
     row.update({k: result.get(k, "") for k in COLUMNS if k not in row})
+    row["apply"] = aws_managed.apply_text(task, row["verdict"])
+    row["shared_with"] = groups.shared_with(task)
     row["_warnings"] = result.get("warnings", [])
     row["_kept"] = result.get("kept") or {}
     return row
@@ -61,9 +65,12 @@ def notes(account: Account, table: list[dict], args) -> list[str]:
     for row in table:
         if row["size_after"] == "" or row["verdict"] not in ("proved", "detach"):
             continue
-        if row["policy_kind"] in ("managed", "aws-managed"):
+        if row["policy_kind"].endswith("managed"):
             _size_note(notes, f"{row['policy']} ({row['principal']})", row["size_after"],
                        "managed", args.fraction_warning)
+        elif row["policy_kind"].startswith(groups.PREFIX):
+            _size_note(notes, f"{row['shared_with']}: {row['policy']}", row["size_after"],
+                       "group inline", args.fraction_warning)
         else:
             key = (row["principal_type"], row["principal"])
             inline[key] = inline.get(key, 0) + row["size_after"]
@@ -74,6 +81,7 @@ def notes(account: Account, table: list[dict], args) -> list[str]:
         if who.warnings and who.unused is not None:
             more = f" (and {len(who.warnings) - 1} more)" if len(who.warnings) > 1 else ""
             notes.append(f"{who.warnings[0]}{more}")
+    notes += aws_managed.notes(table)
     unknown_names = sum(len(r["_warnings"]) for r in table)
     if unknown_names:
         notes.append(f"{unknown_names} refiner warnings (patterns matching no catalog action, "
@@ -101,6 +109,13 @@ def summary_csv(table: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def counted(counts: dict[str, int]) -> str:
+    """`3 proved, 1 detach, 0 refuted, 0 unknown, 0 error`, and the AWS managed policies
+    without a document when there are any."""
+    return ", ".join(f"{n} {v}" for v, n in counts.items()
+                     if n or v != aws_managed.NO_DOCUMENT)
+
+
 def _cell(value) -> str:
     return re.sub(r"\r\n?|\n", " ", str(value).replace("\\", "\\\\").replace("|", "\\|"))
 
@@ -109,18 +124,20 @@ def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
     counts = {v: sum(1 for r in table if r["verdict"] == v) for v in VERDICTS}
     lines = [f"# verify-refine batch: {Path(args.auth).name}", "",
              f"Findings: `{args.findings}`. Catalog: {cat.label}. "
-             f"{len(table)} policies: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ".",
+             f"{len(table)} policies: " + counted(counts) + ".",
              "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(_cell(row[c]) for c in COLUMNS) + " |" for row in table]
     skipped = list(skipped)
-    skipped += [f"{who.kind} `{who.name}`: AWS-managed `{arn}` (AWS owns it: --aws-managed "
-                "refines a customer-managed copy to replace it)"
+    skipped += [f"{who.kind} `{who.name}`: AWS-managed `{arn}` (--skip-aws-managed)"
                 for who, arn in account.aws_managed]
     if account.groups:
-        groups = f"{account.groups} group" + ("s" if account.groups > 1 else "")
-        skipped.append(f"{groups}: not refined (a group's policies serve all its members; "
-                       "Access Analyzer reports unused permissions per role and user)")
+        count = f"{account.groups} group" + ("s" if account.groups > 1 else "")
+        skipped.append(f"{count}: not refined as groups (Access Analyzer reports unused "
+                       "permissions per role and user): a member user's group policies are "
+                       "refined for that user, rows of kind group-..., shared_with naming the "
+                       "group's other members; --plan applies none of them")
     for title, items in (("Skipped", skipped), ("Kept", kept_lines(table)),
+                         ("AWS managed policies", aws_managed.refined_lines(table)),
                          ("Findings files not used", ignored), ("Notes", notes)):
         if items:
             lines += ["", f"## {title}", ""] + [f"- {item}" for item in items]
