@@ -12,11 +12,12 @@ from ..batch.findings_match import match_findings
 from ..batch.schedule import WALL_FACTOR, Progress, run_all
 from ..errors import InputError, UsageError
 from ..files import finishing, read_input, refuse_collisions, write_atomically
+from ..iac.reading import looks_like_template
 from ..inputs import catalog as catalog_mod
 from ..inputs.account import SKIP_TAG, read_account
 from ..report import batch_summary
 from ..verdict import Exit
-from . import options
+from . import batch_iac, options
 
 NAME = "batch"
 
@@ -31,9 +32,15 @@ def add_parser(commands) -> None:
                     "Writes OUTDIR/<principal>/<policy>.{original,refined,cert}.json (names "
                     "encoded into safe file names, never leaving OUTDIR), the findings used, "
                     "and OUTDIR/summary.md and summary.csv. Exit 0 when every "
-                    "policy is proved, 1 when one is refuted or fails, 3 when one is unknown.")
-    cmd.add_argument("auth", metavar="AUTH.json",
-                     help="output of 'aws iam get-account-authorization-details'")
+                    "policy is proved, 1 when one is refuted or fails, 3 when one is unknown. "
+                    "Given a CloudFormation template or a Terraform folder instead, refines "
+                    "every policy its roles and users with findings hold (a policy held by "
+                    "several, by what all of them left unused), writing the source back "
+                    "(--in-place) or a copy, with certificates, per docs/INPUTS.md.")
+    cmd.add_argument("auth", metavar="AUTH.json|TEMPLATE|TF_FOLDER",
+                     help="output of 'aws iam get-account-authorization-details', or "
+                          "infrastructure code: a CloudFormation template or a Terraform "
+                          "folder (docs/INPUTS.md)")
     cmd.add_argument("--findings", metavar="DIR", required=True,
                      help="the principals' findings: 'aws accessanalyzer get-finding-v2' "
                           "outputs (one a file or several in a JSON array) or Security Hub "
@@ -52,6 +59,9 @@ def add_parser(commands) -> None:
     cmd.add_argument("--aws-managed", action="store_true",
                      help="also refine the AWS managed policies attached to a principal, as a "
                           "customer managed copy for it (default: skipped, as AWS owns them)")
+    cmd.add_argument("--in-place", action="store_true",
+                     help="infrastructure code: rewrite each source file whose refined "
+                          "policies all proved (default: a copy under OUTDIR/source/)")
     cmd.add_argument("--plan", action="store_true",
                      help=f"also write OUTDIR/{plan.PLAN}: the AWS CLI commands that would apply "
                           "each proved result, for review (verify-refine never calls AWS)")
@@ -63,6 +73,14 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
+    """Infrastructure code (a template, a Terraform folder) goes to batch_iac; authorization
+    details are refined here."""
+    if looks_like_template(args.auth):
+        return batch_iac.run(args)
+    return run_account(args)
+
+
+def run_account(args) -> int:
     """Exit 0 when every policy is proved, 1 when one is refuted or failed, 3 when one is
     unknown, 2 on bad input."""
     refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
@@ -126,6 +144,9 @@ def run(args) -> int:
 
 def _account(args):
     """The authorization details, with AWS managed policies refined (--aws-managed) or not."""
+    if args.in_place:
+        raise UsageError("batch: --in-place rewrites infrastructure code; an account's "
+                         "authorization details are not rewritten")
     account = read_account(read_input(args.auth, "authorization details"), args.auth)
     if args.aws_managed:
         account.aws_managed = []  # refined, so not skipped
