@@ -204,3 +204,47 @@ def test_account_only_options_are_refused_for_a_template(tmp_path, capsys, flag)
                        tmp_path / "findings", "-o", tmp_path / "out", flag)
     assert code == 2 and f"batch: {flag} is for an account's authorization details" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_findings_in_one_array_for_a_role_and_a_user_and_two_templates_of_one_stem(
+        tmp_path, capsys, catalog):
+    """One findings file about a role and a user (each takes its own part); two templates
+    named a.json and a.yaml declaring the same addresses get a certificate each."""
+    source = tmp_path / "infra"
+    source.mkdir()
+    template = shared_template([[0]], 1, [ACTIONS[:2]])
+    template["Resources"]["Ops"] = {"Type": "AWS::IAM::User", "Properties": {
+        "UserName": "ops", "Policies": [{"PolicyName": "p", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ACTIONS[2:4], "Resource": "*"}]}}]}}
+    (source / "a.json").write_text(json.dumps(template, indent=1))
+    (source / "a.yaml").write_text(json.dumps(template, indent=1))  # JSON is YAML
+    (tmp_path / "findings").mkdir()
+    (tmp_path / "findings" / "all.json").write_text(json.dumps([
+        finding("role", "role0", ["s3:PutObject"]), finding("user", "ops", ["sqs:*"])]))
+    code, out, err = run(capsys, "batch", source, "--findings", tmp_path / "findings",
+                         "-o", tmp_path / "out", "--catalog", catalog)
+    assert code == 0, err
+    table = row_list(tmp_path / "out")
+    assert len(table) == 4 and all(r["verdict"] == "proved" for r in table
+                                   if r["address"] == "Policy0")
+    assert {r["verdict"] for r in table if r["address"] == "Ops.Policies[0]"} == {"detach"}
+    certs = {r["certificate"] for r in table if r["certificate"]}
+    assert len(certs) == 2 and all((tmp_path / "out" / c).is_file() for c in certs)
+    for cert in certs:
+        code, _, err = run(capsys, "check", tmp_path / "out" / cert)
+        assert code == 0, err
+
+
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
+    shutil.copy(IAC / "app.yaml", tmp_path / "app.yaml")
+    (tmp_path / "findings").mkdir()
+    for argv, message in (
+            (["--findings", tmp_path / "nope"], "nope: not a folder of findings files"),
+            (["--findings", tmp_path / "findings"], "batch: nothing to refine"),
+            (["--findings", tmp_path / "findings", "--in-place"], "batch: nothing to refine")):
+        code, out, err = run(capsys, "batch", tmp_path / "app.yaml", *argv, "-o",
+                             tmp_path / "out")
+        assert code == 2 and message in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+        assert not (tmp_path / "out").exists()

@@ -38,13 +38,14 @@ def outputs(plans, sources, outdir: Path, args) -> dict[str, str | bytes]:
         out.update(plan.files)
     copies = {} if args.in_place else _copies(sources, texts, outdir)
     out.update(texts if args.in_place else copies)
+    stems = _stems(plans)
     for plan in plans:
         if plan.row["written"] == "" and plan.result is not None:
             refined = plan.found.path if args.in_place else _copy_name(outdir, plan.found.path)
             plan.row["written"] = "in place" if args.in_place else \
                 os.path.relpath(refined, outdir)
             if not plan.result.detach:
-                out.update(_certificate(plan, refined, outdir, args))
+                out.update(_certificate(plan, stems[id(plan)], refined, outdir, args))
     return out
 
 
@@ -75,11 +76,24 @@ def _copies(sources, texts: dict[str, str], outdir: Path) -> dict[str, str]:
     return out
 
 
-def _certificate(plan, refined: str, outdir: Path, args) -> dict[str, str]:
+def _stems(plans) -> dict[int, str]:
+    """Each plan's certificate name stem, as refine names it (`app.AppRole.Policies.0`); the
+    whole file name instead of its stem when two files of a folder share a stem (`app.yaml`
+    and `app.json`), so that no certificate overwrites another."""
+    plain = {id(p): certificate_stem(p.found.path, p.found.address) for p in plans}
+    seen: dict[str, set[str]] = {}
+    for plan in plans:
+        seen.setdefault(plain[id(plan)], set()).add(plan.found.path)
+    return {id(p): outpaths.component(plain[id(p)] if len(seen[plain[id(p)]]) == 1 else
+                                      os.path.basename(p.found.path)
+                                      + certificate_stem("", p.found.address))
+            for p in plans}
+
+
+def _certificate(plan, stem: str, refined: str, outdir: Path, args) -> dict[str, str]:
     """A proved policy's certificate (and, in place, its original as extracted, which the
     source no longer holds): path -> text."""
     found = plan.found
-    stem = outpaths.component(certificate_stem(found.path, found.address))
     cert_path = str(outpaths.inside(outdir, "certs", f"{stem}.cert.json"))
     out: dict[str, str] = {}
     addresses = {"original": found.address, "refined": found.address}
