@@ -248,3 +248,23 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
         assert code == 2 and message in err and "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
         assert not (tmp_path / "out").exists()
+
+
+def test_security_hub_findings_matched_to_the_templates_role_by_name(tmp_path, capsys):
+    """The Security Hub fixture is about role/app-deployer with lambda wholly unused."""
+    template = shared_template([[0]], 1, [["lambda:InvokeFunction", "s3:GetObject"]])
+    template["Resources"]["Role0"]["Properties"]["RoleName"] = "app-deployer"
+    (tmp_path / "t.json").write_text(json.dumps(template, indent=1))
+    (tmp_path / "findings").mkdir()
+    shutil.copy(FIXTURES / "findings" / "securityhub-get-findings-v2.json",
+                tmp_path / "findings" / "hub.json")
+    code, out, err = run(capsys, "batch", tmp_path / "t.json", "--findings",
+                         tmp_path / "findings", "-o", tmp_path / "out", "--in-place")
+    assert code == 0, err
+    [row] = row_list(tmp_path / "out")
+    assert row["verdict"] == "proved" and row["holders"] == "Role0"
+    assert json.loads((tmp_path / "t.json").read_text())["Resources"]["Policy0"][
+        "Properties"]["PolicyDocument"]["Statement"][0]["Action"] in ("s3:GetObject",
+                                                                      ["s3:GetObject"])
+    code, _, err = run(capsys, "check", tmp_path / "out" / row["certificate"])
+    assert code == 0, err
