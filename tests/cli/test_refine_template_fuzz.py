@@ -1,7 +1,7 @@
 """refine TEMPLATE --in-place through the real CLI over generated templates (YAML in each list
-and quoting style, flow statements, JSON; Action lists) and generated findings: the only lines that change
-are action lists and removed statements, every other line stays byte for byte, and the
-certificate checks."""
+and quoting style, flow statements, JSON; Action and NotAction statements) and generated
+findings: the only lines that change are action lists and removed statements, every other line
+stays byte for byte, and the certificate checks."""
 
 from __future__ import annotations
 
@@ -62,10 +62,6 @@ def test_refine_in_place_touches_only_action_lines_and_the_certificate_checks(
         tmp_path_factory, capsys, catalog, template, unused, which):
     folder = tmp_path_factory.mktemp("fuzz")
     form, policies = template
-    # Action lists only: a NotAction refinement's certificate by a whole unused service does
-    # not check today, for a policy file as for a template (reported apart); the writer's
-    # NotAction edits are covered by tests/unit/test_cfn_rewrite.py.
-    policies = [[dict(stmt, key="Action") for stmt in stmts] for stmts in policies]
     text = yaml_text(policies) if form == "yaml" else json_text(policies)
     path = folder / f"t.{form}"
     path.write_text(text)

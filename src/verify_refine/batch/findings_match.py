@@ -71,3 +71,13 @@ def match_findings(folder: Path, principals: list[Principal]) -> list[str]:
                            + "; keep one per principal")
         who.findings, who.findings_part = sources[0] if sources else (None, None)
     return ignored
+
+
+def resources(folder: Path) -> set[str]:
+    """The resource ARNs the findings files of FOLDER are about (a file matched by its name
+    names none), for a caller that must know its principals' ARNs before matching."""
+    if not folder.is_dir():
+        raise InputError("not a folder of findings files", str(folder))
+    ignored: list[str] = []
+    return {arn for path in sorted(folder.iterdir()) if path.is_file()
+            and not path.name.startswith(".") for arn in _grouped(path, ignored) or {}}

@@ -13,11 +13,12 @@ from ..batch.findings_match import match_findings
 from ..batch.schedule import WALL_FACTOR, run_batch
 from ..errors import InputError, UsageError
 from ..files import finishing, read_input, refuse_collisions, write_atomically
+from ..iac.reading import looks_like_template
 from ..inputs import catalog as catalog_mod
 from ..inputs.account import SKIP_TAG, read_account
 from ..report import batch_summary
 from ..verdict import Exit
-from . import fitting, options
+from . import batch_iac, fitting, options
 
 NAME = "batch"
 
@@ -35,13 +36,18 @@ def add_parser(commands) -> None:
                     "and OUTDIR/summary.md and summary.csv; a user's group policies are "
                     "refined for it, naming the group's other members. Over an organization "
                     "(ORG, or --account): each account into OUTDIR/<account-id>/, then "
-                    "OUTDIR/summary.{md,csv,json} and removed.png. Exit 0 when every "
+                    "OUTDIR/summary.{md,csv,json} and removed.png. Given a CloudFormation "
+                    "template or a Terraform folder instead, refines every policy its roles "
+                    "and users with findings hold (a policy held by several, by what all of "
+                    "them left unused), writing the source back (--in-place) or a copy, with "
+                    "certificates, per docs/INPUTS.md. Exit 0 when every "
                     "policy is proved, 1 when one is refuted or fails, 3 when one is unknown.")
-    cmd.add_argument("auth", metavar="AUTH.json|ORG", nargs="?",
+    cmd.add_argument("auth", metavar="AUTH.json|ORG|TEMPLATE|TF_FOLDER", nargs="?",
                      help="output of 'aws iam get-account-authorization-details'; or an "
                           "organization: a folder of accounts, each <account>/"
                           "authorization-details.json and <account>/findings/ as 'pull --all' "
-                          "writes them (docs/AWS.md)")
+                          "writes them (docs/AWS.md); or infrastructure code: a CloudFormation "
+                          "template or a Terraform folder (docs/INPUTS.md)")
     cmd.add_argument("--account", metavar="AUTH.json:FINDINGS_DIR", action="append",
                      help="an account of the organization, instead of ORG (repeat it); "
                           "OUTDIR gets a folder per account and the organization's "
@@ -69,6 +75,9 @@ def add_parser(commands) -> None:
                                   "create, attach, and detach AWS's)")
     aws_managed.add_argument("--aws-managed", action="store_true", help=argparse.SUPPRESS)
     fitting.add_options(cmd, "a policy whose minimal refinement is")
+    cmd.add_argument("--in-place", action="store_true",
+                     help="infrastructure code: rewrite each source file whose refined "
+                          "policies all proved (default: a copy under OUTDIR/source/)")
     cmd.add_argument("--plan", action="store_true",
                      help=f"also write OUTDIR/{plan.PLAN}: the AWS CLI commands that would apply "
                           "each proved result, for review (verify-refine never calls AWS)")
@@ -80,13 +89,22 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    """One account, or each account of an organization (ORG or --account) then its summary."""
+    """Infrastructure code (a template, a Terraform folder) goes to batch_iac; one account,
+    or each account of an organization (ORG or --account) then its summary, is refined here."""
     fitting.check_options("batch", args)
+    if args.auth is not None and looks_like_template(args.auth):
+        given = [name for name, on in (("--account", args.account), ("--fit", args.fit),
+                                       ("--skip-aws-managed", args.skip_aws_managed)) if on]
+        if given or not args.findings:
+            raise UsageError(f"batch: {given[0]} is for authorization details, not "
+                             "infrastructure code" if given else "batch: infrastructure code "
+                             "needs --findings DIR")
+        return batch_iac.run(args)
     found = org_layout.accounts(args)
-    return _run_account(args) if found is None else org_run.run(args, found, _run_account)
+    return run_account(args) if found is None else org_run.run(args, found, run_account)
 
 
-def _run_account(args) -> int:
+def run_account(args) -> int:
     """Exit 0 when every policy is proved, 1 when one is refuted or failed, 3 when one is
     unknown, 2 on bad input."""
     refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
@@ -146,6 +164,9 @@ def _run_account(args) -> int:
 def _account(args):
     """The authorization details, with AWS managed policies refined (the default; the old
     opt-in --aws-managed is kept as a no-op) or left alone (--skip-aws-managed)."""
+    if args.in_place:
+        raise UsageError("batch: --in-place rewrites infrastructure code; an account's "
+                         "authorization details are not rewritten")
     account = read_account(read_input(args.auth, "authorization details"), args.auth)
     if args.skip_aws_managed:
         account.tasks = [t for t in account.tasks if not t.kind.endswith("aws-managed")]

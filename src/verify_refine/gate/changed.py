@@ -7,6 +7,7 @@ import stat
 
 from .. import certificate
 from ..errors import InputError
+from ..iac import certified
 from . import recorded as recorded_files
 from .check import CertOutcome
 from .walk import key
@@ -43,14 +44,18 @@ def select(cert_paths: list[str], changed: list[str], catalog: str | None,
         refined = _untouched(path, keys, root, catalog is not None)
         if refined is None:
             to_check.append(path)
-        else:
-            unchanged.append(CertOutcome(path, status=UNCHANGED, refined=refined))
+        else:  # a template's policies are told apart by address (one certificate each)
+            unchanged.append(CertOutcome(path, status=UNCHANGED, refined=refined[0],
+                                         address=refined[1]))
     return to_check, unchanged
 
 
-def _untouched(path: str, keys: set[str], root: str, catalog_given: bool) -> str | None:
-    """The refined file of a certificate that neither changed nor records a file that changed,
-    and whose recorded files are all there to be read; None when it must be checked."""
+def _untouched(path: str, keys: set[str], root: str,
+               catalog_given: bool) -> tuple[str, str | None] | None:
+    """The refined file (and the address in it) of a certificate that neither changed nor
+    records a file that changed, and whose recorded files are all there to be read; None when
+    it must be checked. A recorded Terraform file stands for every .tf file of its folder: a
+    policy document declared in one file is a policy only through its use in another."""
     if key(path) in keys:
         return None
     try:
@@ -63,13 +68,27 @@ def _untouched(path: str, keys: set[str], root: str, catalog_given: bool) -> str
     names = [n for n in recorded_files.RECORDED if n != "catalog" or not catalog_given]
     if recorded_files.refusals(cert, path, root, names):
         return None
-    files = list(recorded.values())
+    files = [f for recorded_file in recorded.values() for f in _read_with(recorded_file)]
     catalog_file = certificate.catalog_path(cert, path)
     if catalog_file is not None and not catalog_given:
         files.append(catalog_file)
     if any(key(f) in keys or not _readable(f) for f in files):
         return None
-    return recorded["refined"]
+    return recorded["refined"], certified.addresses(cert).get("refined")
+
+
+def _read_with(path: str) -> list[str]:
+    """The files whose change may change what PATH holds: itself, and for a Terraform file
+    every .tf file of its folder (the Terraform reader reads the folder)."""
+    if not path.endswith(".tf"):
+        return [path]
+    folder = os.path.dirname(path) or "."
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return [path]
+    return [path] + [os.path.join(folder, name) for name in names
+                     if name.endswith(".tf") and os.path.join(folder, name) != path]
 
 
 def _readable(path: str) -> bool:
