@@ -42,21 +42,7 @@ def add_parser(commands) -> None:
                     "them left unused), writing the source back (--in-place) or a copy, with "
                     "certificates, per docs/INPUTS.md. Exit 0 when every "
                     "policy is proved, 1 when one is refuted or fails, 3 when one is unknown.")
-    cmd.add_argument("auth", metavar="AUTH.json|ORG|TEMPLATE|TF_FOLDER", nargs="?",
-                     help="output of 'aws iam get-account-authorization-details'; or an "
-                          "organization: a folder of accounts, each <account>/"
-                          "authorization-details.json and <account>/findings/ as 'pull --all' "
-                          "writes them (docs/AWS.md); or infrastructure code: a CloudFormation "
-                          "template or a Terraform folder (docs/INPUTS.md)")
-    cmd.add_argument("--account", metavar="AUTH.json:FINDINGS_DIR", action="append",
-                     help="an account of the organization, instead of ORG (repeat it); "
-                          "OUTDIR gets a folder per account and the organization's "
-                          "summary.{md,csv,json} and removed.png")
-    cmd.add_argument("--findings", metavar="DIR",
-                     help="the principals' findings: 'aws accessanalyzer get-finding-v2' "
-                          "outputs (one a file or several in a JSON array) or Security Hub "
-                          "findings, matched by resource ARN; or any findings file named "
-                          "<RoleName>.json / <UserName>.json")
+    _inputs(cmd)
     cmd.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                      help="folder for the results (created if missing)")
     options.jobs(cmd, "policies refined")
@@ -86,6 +72,25 @@ def add_parser(commands) -> None:
                      help="also warn when a refined policy reaches this fraction of its IAM "
                           "size quota (default when given alone: 0.9); over the quota always "
                           "warns")
+
+
+def _inputs(cmd) -> None:
+    """What batch reads: one account, an organization, or infrastructure code."""
+    cmd.add_argument("auth", metavar="AUTH.json|ORG|TEMPLATE|TF_FOLDER", nargs="?",
+                     help="output of 'aws iam get-account-authorization-details'; or an "
+                          "organization: a folder of accounts, each <account>/"
+                          "authorization-details.json and <account>/findings/ as 'pull --all' "
+                          "writes them (docs/AWS.md); or infrastructure code: a CloudFormation "
+                          "template or a Terraform folder (docs/INPUTS.md)")
+    cmd.add_argument("--account", metavar="AUTH.json:FINDINGS_DIR", action="append",
+                     help="an account of the organization, instead of ORG (repeat it); "
+                          "OUTDIR gets a folder per account and the organization's "
+                          "summary.{md,csv,json} and removed.png")
+    cmd.add_argument("--findings", metavar="DIR",
+                     help="the principals' findings: 'aws accessanalyzer get-finding-v2' "
+                          "outputs (one a file or several in a JSON array) or Security Hub "
+                          "findings, matched by resource ARN; or any findings file named "
+                          "<RoleName>.json / <UserName>.json")
 
 
 def run(args) -> int:
