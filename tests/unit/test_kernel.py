@@ -408,7 +408,7 @@ def test_a_claimed_unused_set_other_than_the_files_fails(cases):
 
 def test_strings_past_u2ffff_are_unknown_never_proved(cases):
     c = copy.deepcopy(cases["blog"])
-    c["catalog_actions"] = c["catalog_actions"] + ["s3:Get\U00030000"]
+    c["catalog_actions"] = list(c["catalog_actions"]) + ["s3:Get\U00030000"]
     result = run(c)
     assert result.verdict == "unknown" and "U+2FFFF" in messages(result.unknown)[0]
 

@@ -29,12 +29,21 @@ class Catalog:
     _folded: list[str] = field(default_factory=list, repr=False, compare=False)
     _canonical: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _export: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _names: list[tuple[str, ...]] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         pairs = sorted((fold(f"{svc}:{name}"), f"{svc}:{name}")
                        for svc, names in self.services.items() for name in names)
         self._folded.extend(folded for folded, _ in pairs)
         self._canonical.update(pairs)
+
+    def action_names(self) -> tuple[str, ...]:
+        """Every action as `service:Name`, in the services' order: one tuple per catalog, so
+        that the proof kernel folds a batch's catalog once."""
+        if not self._names:
+            self._names.append(tuple(f"{service}:{name}" for service, names in
+                                     self.services.items() for name in names))
+        return self._names[0]
 
     @property
     def label(self) -> str:

@@ -14,6 +14,7 @@ most the target) and structure. Matching is IAM's:
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 
@@ -151,13 +152,28 @@ class Result:
         return "refuted" if self.failures else "unknown" if self.unknown else "proved"
 
 
+@functools.lru_cache(maxsize=4)
+def folded_catalog(actions: tuple) -> tuple[dict, list, bool]:
+    """The catalog folded (folded -> as given), its folded names sorted, and whether a name
+    holds a character past U+2FFFF: once per catalog, as a batch checks many policies by one."""
+    folded = {fold(a): a for a in actions}
+    return folded, sorted(folded), too_wide(sorted(folded))
+
+
+def too_wide(value) -> bool:
+    """A string in VALUE holds a character SMT-LIB strings cannot (past U+2FFFF)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return not text.isascii() and max(map(ord, text)) > 0x2FFFF
+
+
 class Kernel:
     def __init__(self, unused_actions, unused_services, catalog_actions, timeout_s: float):
         self.unused = {fold(a) for a in unused_actions}
         self.sorted_unused = sorted(self.unused)
         self.dead = {fold(s) for s in unused_services}
-        self.catalog = {fold(a): a for a in catalog_actions}
-        self.sorted_catalog = sorted(self.catalog)
+        # read only: shared by every Kernel over the same catalog
+        self.catalog, self.sorted_catalog, self.wide_catalog = folded_catalog(
+            tuple(catalog_actions))
         self.timeout_ms = max(1, int(timeout_s * 1000))
         self.result = Result()
         self.fitted = False  # a size target is claimed: minimality is not, and not checked
@@ -322,8 +338,7 @@ def check(original: dict, refined: dict, findings: bytes, catalog_actions, hints
         k.fail(None, "inputs", f"the findings file cannot be read ({exc!r})")
         return k.result
     k = Kernel(*unused, catalog_actions, timeout_s)
-    if max(map(ord, json.dumps([original, refined, hints, sorted(k.unused), sorted(k.dead),
-                                k.sorted_catalog], ensure_ascii=False)), default=0) > 0x2FFFF:
+    if k.wide_catalog or too_wide([original, refined, hints, sorted(k.unused), sorted(k.dead)]):
         k.result.unknown.append(("inputs", None, "a string holds a character above U+2FFFF, "
                                  "which SMT-LIB strings cannot hold"))
         return k.result

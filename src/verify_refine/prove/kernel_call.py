@@ -25,8 +25,8 @@ def document(policy: Policy, raw: bytes | None = None) -> dict:
     return plain(dict(policy.members))
 
 
-def catalog_actions(catalog: Catalog) -> list[str]:
-    return [f"{service}:{name}" for service, names in catalog.services.items() for name in names]
+def catalog_actions(catalog: Catalog) -> tuple[str, ...]:
+    return catalog.action_names()
 
 
 def check(original: dict, refined: dict, unused: UnusedSet, catalog: Catalog, hints,
