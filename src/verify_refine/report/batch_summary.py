@@ -3,15 +3,14 @@ summary.md and summary.csv written from them."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from pathlib import Path
 
 from ..batch import aws_managed
 from ..inputs import groups
 from ..inputs.account import Account, Task
 from . import size
+from .tables import csv_bytes
+from .tables import md_cell as _cell
 from .usage import SHOWN
 
 COLUMNS = ("principal", "principal_type", "policy", "policy_kind", "files", "entries_before",
@@ -99,14 +98,6 @@ def _size_note(notes, what, chars, quota, fraction) -> None:
                      f"{quota} policy limit of {limit:,}")
 
 
-def summary_csv(table: list[dict]) -> bytes:
-    """RFC 4180 lines (CRLF), so that a name holding a lone CR or LF is quoted, not a new row."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore",
-                            lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(table)
-    return out.getvalue().encode("utf-8")
 
 
 def counted(counts: dict[str, int]) -> str:
@@ -116,8 +107,6 @@ def counted(counts: dict[str, int]) -> str:
                      if n or v != aws_managed.NO_DOCUMENT)
 
 
-def _cell(value) -> str:
-    return re.sub(r"\r\n?|\n", " ", str(value).replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
@@ -145,3 +134,7 @@ def summary_md(table, args, cat, skipped, ignored, notes, account) -> str:
               "`.cert.json` in this folder; a proved one's certificate re-checks with "
               "`verify-refine check <files>.cert.json`.", ""]
     return "\n".join(lines)
+
+
+def summary_csv(table: list[dict]) -> bytes:
+    return csv_bytes(COLUMNS, table)

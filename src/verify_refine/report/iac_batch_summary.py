@@ -3,13 +3,11 @@ verdict, entries and size before and after, certificate), summary.md and summary
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-
 from ..jsonout import canonical
 from . import document, size
 from . import summary as report
+from .tables import csv_bytes
+from .tables import md_cell as _cell
 
 COLUMNS = ("file", "address", "kind", "holders", "findings", "verdict", "entries_before",
            "entries_after", "size_before", "size_after", "written", "certificate", "error")
@@ -58,18 +56,8 @@ def counts(table: list[dict]) -> dict[str, int]:
     return {v: sum(1 for r in table if r["verdict"] == v) for v in VERDICTS}
 
 
-def summary_csv(table: list[dict]) -> bytes:
-    """RFC 4180 lines (CRLF), so that a value holding a line break stays in its cell."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore",
-                            lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(table)
-    return out.getvalue().encode("utf-8")
 
 
-def _cell(value) -> str:
-    return re.sub(r"\r\n?|\n", " ", str(value).replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def summary_md(table: list[dict], title: str, findings: str, catalog_label: str,
@@ -89,3 +77,7 @@ def summary_md(table: list[dict], title: str, findings: str, catalog_label: str,
               "them left unused. A proved policy's certificate re-checks with "
               "`verify-refine check <certificate>`.", ""]
     return "\n".join(lines)
+
+
+def summary_csv(table: list[dict]) -> bytes:
+    return csv_bytes(COLUMNS, table)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from ..files import finishing, write_atomically
 from . import size
+from .tables import csv_bytes
+from .tables import md_cell as _cell
 
 VERDICTS = ("proved", "detach", "refuted", "unknown", "error", "no-document")
 COUNTS = ("principals", "policies", *VERDICTS, "catalog_actions_removed", "over_size_limit")
@@ -93,18 +95,8 @@ def build(found, notes: dict[str, str]) -> dict:
     return {"accounts": accounts, "total": total, "most_over_privileged": top, "notes": []}
 
 
-def summary_csv(org: dict) -> bytes:
-    """A row per account (RFC 4180, CRLF), then the total."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(org["accounts"])
-    writer.writerow({"account": "total", **org["total"], "summary": "", "note": ""})
-    return out.getvalue().encode("utf-8")
 
 
-def _cell(value) -> str:
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def summary_md(org: dict) -> str:
@@ -151,3 +143,9 @@ def line(org: dict) -> str:
     return (f"batch: {len(org['accounts'])} accounts, {total['principals']} principals, "
             f"{total['policies']} policies: " + ", ".join(f"{total[v]} {v}" for v in VERDICTS)
             + f"; {total['catalog_actions_removed']} catalog actions removed")
+
+
+def summary_csv(org: dict) -> bytes:
+    """A row per account (RFC 4180, CRLF), then the total."""
+    total = {"account": "total", **org["total"], "summary": "", "note": ""}
+    return csv_bytes(COLUMNS, [*org["accounts"], total])
