@@ -37,7 +37,8 @@ def add_parser(commands) -> None:
     options.jobs(cmp, "policies refined and proved")
     cmp.add_argument("--scheduler", metavar="ADDRESS",
                      help="run the strategies on the Dask cluster whose scheduler is at "
-                          "ADDRESS instead of a local cluster of --jobs processes")
+                          "ADDRESS (one task per policy and strategy) instead of --jobs local "
+                          "processes")
     options.catalog(cmp)
     options.exposure_since(cmp, "each output admits (counted per policy)")
     options.timeout(cmp)

@@ -4,13 +4,14 @@ same prover, and write results.csv, summary.md and the plots."""
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import random
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import pipeline
+from .. import pipeline, workers
 from ..errors import InputError
 from ..files import finishing
 from ..inputs.catalog import Catalog
@@ -206,10 +207,9 @@ def compare(corpus_dir, fraction: float, seed, strategies, jobs: int, out_dir,
             old_catalog: Catalog | None = None, catalog: Catalog | None = None,
             timeout_s: float = pipeline.DEFAULT_TIMEOUT_S, plots: bool = True,
             scheduler: str | None = None) -> dict:
-    """Run the comparison (in this process for one job, else on the Dask engine: a local
-    cluster of `jobs` processes, or the cluster of `scheduler`); write results.csv,
-    summary.md and the PNG plots into out_dir. Returns {"rows", "policies", "skipped",
-    "out"}."""
+    """Run the comparison (in this process for one job, else in `jobs` worker processes, or
+    on the Dask cluster of `scheduler`); write results.csv, summary.md and the PNG plots
+    into out_dir. Returns {"rows", "policies", "skipped", "out"}."""
     from ..inputs import catalog as catalog_mod
     if catalog is None:
         catalog = catalog_mod.load(None)
@@ -236,14 +236,40 @@ def compare(corpus_dir, fraction: float, seed, strategies, jobs: int, out_dir,
 
 def _run(paths: list[str], ctx: Context, jobs: int, scheduler: str | None,
          done: dict) -> None:
-    """Each policy's rows into `done` as it finishes: here for one job (or one policy),
-    else one task per (policy, strategy) on the Dask engine."""
-    if scheduler or (jobs > 1 and len(paths) > 1):
+    """Each policy's rows into `done` as it finishes: one task per (policy, strategy) on the
+    Dask cluster of `scheduler`; else here for one job (or one policy), else in `jobs` forked
+    worker processes that leave Ctrl-C to this one (a local Dask cluster measured slower:
+    docs/PERFORMANCE.md)."""
+    if scheduler:
         from . import on_dask
         on_dask.run_all(paths, ctx, scheduler, jobs, done)
         return
-    for path in paths:
-        done[path] = run_policy(path, ctx)
+    if jobs == 1 or len(paths) < 2:
+        for path in paths:
+            done[path] = run_policy(path, ctx)
+        return
+    with workers.forking():  # the pool forks its workers (and any replacement) here
+        pool = multiprocessing.get_context("fork").Pool(jobs, _start_worker, (ctx,))
+    try:
+        for path, result in pool.imap_unordered(_tagged, paths, chunksize=1):
+            done[path] = result
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+_CTX: Context | None = None  # a forked worker's context, set as it starts
+
+
+def _start_worker(ctx: Context) -> None:
+    global _CTX
+    workers.start()  # Ctrl-C is the parent's to handle
+    _CTX = ctx
+
+
+def _tagged(path: str):
+    return path, run_policy(path, _CTX)
 
 
 def _write(out, rows, strategies, parsed, skipped, fraction, seed, catalog, old, plots):

@@ -27,7 +27,8 @@ def _failed_row(name: str, sname: str, ctx: harness.Context, why: str) -> dict:
 def run_all(paths: list[str], ctx: harness.Context, address: str | None, jobs: int,
             done: dict) -> None:
     """done[path] set to the policy's rows (None: it does not parse) once all its
-    strategies have finished, on the cluster of ADDRESS or a local one of JOBS processes.
+    strategies have finished, on the cluster of ADDRESS (or, without one, a local cluster of
+    JOBS processes: compare does not ask for that, being slower than its fork pool).
     A task that fails (a crash) gives an unknown row; on Ctrl-C the interrupt goes on up,
     the policies that finished in `done`."""
     cluster = engine.Cluster(address, jobs)
