@@ -1,6 +1,7 @@
 """Time `verify-refine gate` over N certificates built from the managed-policy corpus.
 
     python benchmarks/gate_time.py [--count 1000] [--runs 3] [--jobs-list 1,2] [--keep DIR]
+                                   [--dask]
 
 Builds a temporary git repository holding N certified policies: a seeded sample of the AWS
 managed policies (read in place from the shared corpus; copies under a second name when N is
@@ -10,8 +11,9 @@ the whole `verify-refine gate --format json` process at each --jobs value (wall 
 time.perf_counter around the subprocess; min / median / max of --runs runs, interleaved) and
 its CPU time (user + system of the gate and its workers, from getrusage), and checks that every
 run passes with the same report. The machine's load average is printed with the figures: on a
-shared machine the wall time says as much about the others as about the gate. Standard library
-only, beside verify-refine.
+shared machine the wall time says as much about the others as about the gate. With --dask,
+also times `gate --scheduler` on a local Dask cluster of 2 worker processes started first (its
+start timed apart). Standard library only, beside verify-refine (and its Dask dependency).
 """
 
 from __future__ import annotations
@@ -102,9 +104,12 @@ def cpu_of_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_gate(cli: str, repo: Path, jobs: int) -> tuple[float, float, dict]:
-    """Wall seconds, CPU seconds (the gate and its workers) and the report of one gate run."""
+def time_gate(cli: str, repo: Path, jobs: int, scheduler: str | None = None
+              ) -> tuple[float, float, dict]:
+    """Wall seconds, CPU seconds (the gate and its workers; not a --scheduler cluster's) and
+    the report of one gate run."""
     command = [cli, "gate", "policies", "--format", "json", "--jobs", str(jobs)]
+    command += ["--scheduler", scheduler] if scheduler else []
     start, cpu = time.perf_counter(), cpu_of_children()
     done = subprocess.run(command, cwd=repo, capture_output=True, text=True)
     seconds, cpu = time.perf_counter() - start, cpu_of_children() - cpu
@@ -126,6 +131,9 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=managed_policies(ROOT),
                     help="the AWS managed policies (default: ../shared/corpus/...)")
     ap.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    ap.add_argument("--dask", action="store_true",
+                    help="also time `gate --scheduler` on a local Dask cluster of 2 processes "
+                         "(its start timed apart; needs verify-refine's dask dependency)")
     args = ap.parse_args()
     if not args.corpus.is_dir():
         print(f"skipped: the managed-policy corpus is not at {args.corpus} (give --corpus DIR)",
@@ -149,6 +157,8 @@ def main() -> int:
                 reports.add(json.dumps(report, sort_keys=True))
         if len(reports) > 1:
             raise SystemExit("the reports differ between runs or --jobs values")
+        if args.dask:
+            time_dask(cli, repo, args.runs, count, reports)
         for jobs, seconds in times.items():
             print(f"gate over {count} certificates, --jobs {jobs}: min {min(seconds):.1f} s, "
                   f"median {statistics.median(seconds):.1f} s, max {max(seconds):.1f} s "
@@ -157,6 +167,33 @@ def main() -> int:
                   f"(user + system, workers included); 1-minute load average at the end "
                   f"{os.getloadavg()[0]:.1f}")
     return 0
+
+
+def time_dask(cli: str, repo: Path, runs: int, count: int, reports: set) -> None:
+    """`gate --scheduler` on a local cluster of 2 worker processes started here: the
+    cluster's start and each run timed apart (a gate that started its own cluster would pay
+    both); the report must be that of the --jobs runs."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    start = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:
+        client.wait_for_workers(2)
+        started = time.perf_counter() - start
+        seconds = []
+        for _ in range(runs):
+            wall, _, report = time_gate(cli, repo, 1, cluster.scheduler_address)
+            seconds.append(wall)
+            reports.add(json.dumps(report, sort_keys=True))
+    if len(reports) > 1:
+        raise SystemExit("the report of gate --scheduler differs from that of --jobs")
+    print(f"local Dask cluster of 2 processes: started in {started:.1f} s; gate over {count} "
+          f"certificates, --scheduler: min {min(seconds):.1f} s, median "
+          f"{statistics.median(seconds):.1f} s, max {max(seconds):.1f} s ({runs} runs); "
+          f"1-minute load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

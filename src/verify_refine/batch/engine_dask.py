@@ -1,21 +1,11 @@
-"""A batch's proofs on dask.distributed: a local cluster of processes, or the cluster of --scheduler; entries handed back in the order they finish."""
+"""A batch's proofs on the shared Dask engine (verify_refine.engine): entries handed back in the order they finish."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import signal
-
-from ..errors import UsageError
+from .. import engine
 from . import isolate
 
-ALLOWED_FAILURES = 2  # a task that has killed this many workers (and one more) is an error
-# The local scheduler's settings: a worker is handed only the task it runs (saturation 1.0),
-# so that when a task kills its worker no task merely queued there is blamed for it too.
-SCHEDULER = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-             "distributed.scheduler.worker-saturation": 1.0}
-CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
-PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
+ALLOWED_FAILURES, SCHEDULER = engine.ALLOWED_FAILURES, engine.SCHEDULER
 
 
 def _prove(job: isolate.Job, catalog) -> dict:
@@ -24,93 +14,15 @@ def _prove(job: isolate.Job, catalog) -> dict:
     return isolate.run(job, catalog)
 
 
-def _same(value):
-    """The catalog as a task's result, not scattered data: a task's input is kept by the
-    scheduler, so Dask computes it again when every worker that held it has died."""
-    return value
+def _error(name: str, why: str) -> dict:
+    return isolate.failed("error", why)
 
 
-@contextlib.contextmanager
-def _quiet():
-    """Dask's own log lines (workers starting and stopping) kept off the user's stderr."""
-    logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-@contextlib.contextmanager
-def _workers_ignore_ctrl_c():
-    """While the local workers start: SIGINT ignored, a disposition the spawned worker
-    processes inherit (a terminal's Ctrl-C reaches the whole process group, and only this
-    process is to act on it). A Ctrl-C in these seconds is lost."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-class Cluster:
-    """The Dask client this batch uses: connected to ADDRESS at once (an unreachable
-    scheduler is a usage error before any work), or a local cluster started on first use."""
-
-    def __init__(self, address: str | None, workers: int):
-        self.address, self.workers = address, workers
-        self.client = self.local = None
-        if address:
-            self._connect()
-
-    def _connect(self, needed: int = 0) -> None:
-        import dask
-        from distributed import Client, LocalCluster
-
-        with _quiet(), dask.config.set(SCHEDULER):
-            if self.address:
-                try:
-                    self.client = Client(self.address, timeout=CONNECT_S)
-                except (OSError, TimeoutError, ValueError) as exc:
-                    raise UsageError(f"--scheduler: cannot reach the dask scheduler "
-                                     f"`{self.address}`: {exc}") from None
-                return
-            with _workers_ignore_ctrl_c():  # and workers restarted later: the preload
-                self.local = LocalCluster(n_workers=max(1, min(self.workers, needed)),
-                                          threads_per_worker=1, processes=True,
-                                          dashboard_address=None,
-                                          silence_logs=logging.CRITICAL,
-                                          preload=[PRELOAD])
-            self.client = Client(self.local)
+class Cluster(engine.Cluster):
+    """The engine's cluster, with the batch's one kind of task."""
 
     def run(self, jobs: dict[str, isolate.Job], catalog, deliver) -> None:
         """Each job a task; deliver(name, entry) as each finishes, in that order. A task
         that keeps killing its workers (KilledWorker) is an error entry; the rest go on."""
-        from distributed import as_completed
-        from distributed.scheduler import KilledWorker
-
-        if self.client is None:
-            self._connect(len(jobs))
-        with _quiet():
-            shared = self.client.submit(_same, catalog, pure=False)  # made again if lost
-            futures = {self.client.submit(_prove, job, shared, pure=False): name
-                       for name, job in jobs.items()}
-            for future in as_completed(futures):
-                try:
-                    entry = future.result()
-                except KilledWorker:
-                    entry = isolate.failed("error", "crash: the task stopped every worker "
-                                           "that ran it (dask's allowed failures)")
-                except Exception as exc:  # the task failed on the worker
-                    entry = isolate.failed("error", f"crash: {type(exc).__name__}: {exc}")
-                name = futures.pop(future)
-                future.release()
-                deliver(name, entry)
-
-    def close(self) -> None:
-        with _quiet():
-            if self.client is not None:
-                self.client.close()
-            if self.local is not None:
-                self.local.close()
+        self.map(_prove, {name: (job,) for name, job in jobs.items()}, catalog, deliver,
+                 _error)

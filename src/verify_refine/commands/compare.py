@@ -35,6 +35,10 @@ def add_parser(commands) -> None:
                      help="strategies to run (default: all of "
                           + ", ".join(strategies.ORDER) + ")")
     options.jobs(cmp, "policies refined and proved")
+    cmp.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run the strategies on the Dask cluster whose scheduler is at "
+                          "ADDRESS (one task per policy and strategy) instead of --jobs local "
+                          "processes")
     options.catalog(cmp)
     options.exposure_since(cmp, "each output admits (counted per policy)")
     options.timeout(cmp)
@@ -55,7 +59,8 @@ def run(args) -> int:
     catalog = catalog_mod.load(args.catalog)
     old = exposure.old_catalog(args.exposure_since) if args.exposure_since else None
     result = harness.compare(args.corpus, args.unused_fraction, args.seed, names, args.jobs,
-                             args.out, old_catalog=old, catalog=catalog, timeout_s=args.timeout)
+                             args.out, old_catalog=old, catalog=catalog, timeout_s=args.timeout,
+                             scheduler=args.scheduler)
     print(f"compared {len(names)} strategies on {result['policies']} policies "
           f"({len(result['skipped'])} skipped: did not parse); wrote {result['out']}/results.csv, "
           "summary.md, size.png, time.png, exposure.png", file=sys.stderr)

@@ -63,6 +63,10 @@ def add_parser(commands) -> None:
                            "missing or unreadable; the folder PATHs (default .) are walked and "
                            "every required file must still be covered")
     options.jobs(gate, "certificates checked in worker processes")
+    gate.add_argument("--scheduler", metavar="ADDRESS",
+                      help="check the certificates on the Dask cluster whose scheduler is at "
+                           "ADDRESS (e.g. tcp://10.0.0.5:8786) instead of --jobs local "
+                           "processes; its workers must see the files at the same paths")
     options.solver(gate)
     options.timeout(gate)
 

@@ -45,9 +45,6 @@ class Context:
     timeout_s: float
 
 
-_CTX: Context | None = None  # set before forking; the workers inherit it
-
-
 # ---------------------------------------------------------------- the unused draw
 
 
@@ -153,46 +150,54 @@ def entry_count(doc: dict) -> int:
     return n
 
 
-def run_policy(path: str) -> list[dict] | None:
-    """Every strategy's row for one policy file; None when it does not parse."""
-    ctx = _CTX
-    name = Path(path).name
+def prepared(name: str, data: bytes, ctx: Context) -> tuple[Policy, UnusedSet] | None:
+    """A policy file's policy and its unused draw; None when it does not parse."""
     try:
-        original = parse_policy(Path(path).read_bytes(), name)
+        original = parse_policy(data, name)
     except (InputError, ValueError):
         return None
-    unused = draw_unused(original, ctx.catalog, ctx.fraction, ctx.seed, name)
-    rows = []
-    for sname in ctx.strategies:
-        row = {c: "" for c in COLUMNS}
-        row.update(policy=name, strategy=sname, fraction=ctx.fraction, seed=ctx.seed,
-                   unused=len(unused.actions), note=strat.NOTES.get(sname, ""))
-        start = time.perf_counter()
-        try:
-            doc = strat.STRATEGIES[sname](original, ctx.catalog, unused)
-        except strat.Skipped as exc:
-            row.update(verdict="skipped", note=str(exc))
-            rows.append(row)
-            continue
-        row["refine_seconds"] = f"{time.perf_counter() - start:.4f}"
-        text = dumps(doc)
-        size = iam_size(text)
-        row.update(entries=entry_count(doc), size=size)
-        for kind, limit in LIMITS.items():
-            row["over_" + kind.replace(" ", "_")] = str(size > limit).lower()
-        refined = parse_policy(text.encode(), f"{name} ({sname})", allow_empty=True)
-        start = time.perf_counter()
-        try:
-            row.update(judge(original, refined, unused, ctx.catalog, ctx.timeout_s))
-        except Exception as exc:  # noqa: BLE001 - one bad judgement must not stop the run
-            row.update(sound="unknown", removes="unknown", complete="unknown",
-                       verdict="unknown", note=f"prover error: {exc}")
-        row["prove_seconds"] = f"{time.perf_counter() - start:.4f}"
-        row["minimal"] = minimal(original, refined, unused, ctx.catalog)
-        if ctx.old is not None:
-            row["exposure"] = len(exposure_mod.exposure(refined, ctx.catalog, ctx.old).admitted)
-        rows.append(row)
-    return rows
+    return original, draw_unused(original, ctx.catalog, ctx.fraction, ctx.seed, name)
+
+
+def strategy_row(name: str, original: Policy, unused: UnusedSet, sname: str,
+                 ctx: Context) -> dict:
+    """One strategy's row for one policy: its output refined, measured and judged."""
+    row = {c: "" for c in COLUMNS}
+    row.update(policy=name, strategy=sname, fraction=ctx.fraction, seed=ctx.seed,
+               unused=len(unused.actions), note=strat.NOTES.get(sname, ""))
+    start = time.perf_counter()
+    try:
+        doc = strat.STRATEGIES[sname](original, ctx.catalog, unused)
+    except strat.Skipped as exc:
+        row.update(verdict="skipped", note=str(exc))
+        return row
+    row["refine_seconds"] = f"{time.perf_counter() - start:.4f}"
+    text = dumps(doc)
+    size = iam_size(text)
+    row.update(entries=entry_count(doc), size=size)
+    for kind, limit in LIMITS.items():
+        row["over_" + kind.replace(" ", "_")] = str(size > limit).lower()
+    refined = parse_policy(text.encode(), f"{name} ({sname})", allow_empty=True)
+    start = time.perf_counter()
+    try:
+        row.update(judge(original, refined, unused, ctx.catalog, ctx.timeout_s))
+    except Exception as exc:  # noqa: BLE001 - one bad judgement must not stop the run
+        row.update(sound="unknown", removes="unknown", complete="unknown",
+                   verdict="unknown", note=f"prover error: {exc}")
+    row["prove_seconds"] = f"{time.perf_counter() - start:.4f}"
+    row["minimal"] = minimal(original, refined, unused, ctx.catalog)
+    if ctx.old is not None:
+        row["exposure"] = len(exposure_mod.exposure(refined, ctx.catalog, ctx.old).admitted)
+    return row
+
+
+def run_policy(path: str, ctx: Context) -> list[dict] | None:
+    """Every strategy's row for one policy file; None when it does not parse."""
+    name = Path(path).name
+    got = prepared(name, Path(path).read_bytes(), ctx)
+    if got is None:
+        return None
+    return [strategy_row(name, *got, sname, ctx) for sname in ctx.strategies]
 
 
 # ---------------------------------------------------------------- the whole corpus
@@ -200,10 +205,11 @@ def run_policy(path: str) -> list[dict] | None:
 
 def compare(corpus_dir, fraction: float, seed, strategies, jobs: int, out_dir,
             old_catalog: Catalog | None = None, catalog: Catalog | None = None,
-            timeout_s: float = pipeline.DEFAULT_TIMEOUT_S, plots: bool = True) -> dict:
-    """Run the comparison; write results.csv, summary.md and the PNG plots into out_dir.
-    Returns {"rows", "policies", "skipped", "out"}."""
-    global _CTX
+            timeout_s: float = pipeline.DEFAULT_TIMEOUT_S, plots: bool = True,
+            scheduler: str | None = None) -> dict:
+    """Run the comparison (in this process for one job, else in `jobs` worker processes, or
+    on the Dask cluster of `scheduler`); write results.csv, summary.md and the PNG plots
+    into out_dir. Returns {"rows", "policies", "skipped", "out"}."""
     from ..inputs import catalog as catalog_mod
     if catalog is None:
         catalog = catalog_mod.load(None)
@@ -213,11 +219,11 @@ def compare(corpus_dir, fraction: float, seed, strategies, jobs: int, out_dir,
                          f"{', '.join(unknown)} (choose from {', '.join(strat.ORDER)})",
                          "--strategies")
     files = sorted(p for p in Path(corpus_dir).glob("*.json") if p.name != "INDEX.json")
-    _CTX = Context(catalog, old_catalog, fraction, seed, tuple(strategies), timeout_s)
+    ctx = Context(catalog, old_catalog, fraction, seed, tuple(strategies), timeout_s)
     paths = [str(p) for p in files]
     done: dict[str, list[dict] | None] = {}  # path -> rows (None: did not parse)
     try:
-        _run(paths, jobs, done)
+        _run(paths, ctx, jobs, scheduler, done)
     finally:  # on Ctrl-C too: what finished is written, then the interrupt goes on up
         rows = [r for p in paths if done.get(p) for r in done[p]]
         skipped = [Path(p).name for p in paths if p in done and done[p] is None]
@@ -228,15 +234,22 @@ def compare(corpus_dir, fraction: float, seed, strategies, jobs: int, out_dir,
     return {"rows": rows, "policies": len(done) - len(skipped), "skipped": skipped, "out": out}
 
 
-def _run(paths: list[str], jobs: int, done: dict) -> None:
-    """Each policy's rows into `done` as it finishes, in worker processes that leave Ctrl-C
-    to this one."""
+def _run(paths: list[str], ctx: Context, jobs: int, scheduler: str | None,
+         done: dict) -> None:
+    """Each policy's rows into `done` as it finishes: one task per (policy, strategy) on the
+    Dask cluster of `scheduler`; else here for one job (or one policy), else in `jobs` forked
+    worker processes that leave Ctrl-C to this one (a local Dask cluster measured slower:
+    docs/PERFORMANCE.md)."""
+    if scheduler:
+        from . import on_dask
+        on_dask.run_all(paths, ctx, scheduler, jobs, done)
+        return
     if jobs == 1 or len(paths) < 2:
         for path in paths:
-            done[path] = run_policy(path)
+            done[path] = run_policy(path, ctx)
         return
     with workers.forking():  # the pool forks its workers (and any replacement) here
-        pool = multiprocessing.get_context("fork").Pool(jobs, workers.start)
+        pool = multiprocessing.get_context("fork").Pool(jobs, _start_worker, (ctx,))
     try:
         for path, result in pool.imap_unordered(_tagged, paths, chunksize=1):
             done[path] = result
@@ -246,8 +259,17 @@ def _run(paths: list[str], jobs: int, done: dict) -> None:
         pool.join()
 
 
+_CTX: Context | None = None  # a forked worker's context, set as it starts
+
+
+def _start_worker(ctx: Context) -> None:
+    global _CTX
+    workers.start()  # Ctrl-C is the parent's to handle
+    _CTX = ctx
+
+
 def _tagged(path: str):
-    return path, run_policy(path)
+    return path, run_policy(path, _CTX)
 
 
 def _write(out, rows, strategies, parsed, skipped, fraction, seed, catalog, old, plots):
@@ -278,6 +300,10 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, int(round(q * (len(s) - 1)))))]
 
 
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
 def summary(rows, strategies, policies, skipped, fraction, seed, catalog, old) -> str:
     lines = [f"# Comparison: {policies} policies, {fraction:.0%} unused, seed {seed}", "",
              f"Catalog: {catalog.label}." + (f" Exposure since: {old.label}." if old else ""),
@@ -294,20 +320,22 @@ def summary(rows, strategies, policies, skipped, fraction, seed, catalog, old) -
             note = next((r["note"] for r in rows if r["strategy"] == s), "")
             lines.append(f"| {s} | 0 | skipped: {note} |" + " |" * 18)
             continue
-        size = [float(r["size"]) for r in rs]
-        ent = [float(r["entries"]) for r in rs]
+        measured = [r for r in rs if r["size"] != ""]  # not a task that failed (unknown)
+        size = [float(r["size"]) for r in measured]
+        ent = [float(r["entries"]) for r in measured]
         cnt = lambda k, v: sum(1 for r in rs if str(r[k]) == v)  # noqa: E731
-        exp = (str(sum(int(r["exposure"]) for r in rs)) if rs[0]["exposure"] != "" else "n/a")
+        exp = (str(sum(int(r["exposure"]) for r in measured))
+               if measured and measured[0]["exposure"] != "" else "n/a")
         lines.append(
-            f"| {s} | {len(rs)} | {statistics.median(size):.0f} | {_pct(size, .9):.0f} | "
-            f"{sum(size):.0f} | {statistics.median(ent):.0f} | {_pct(ent, .9):.0f} | "
+            f"| {s} | {len(rs)} | {_median(size):.0f} | {_pct(size, .9):.0f} | "
+            f"{sum(size):.0f} | {_median(ent):.0f} | {_pct(ent, .9):.0f} | "
             f"{sum(ent):.0f} | "
             + " | ".join(str(cnt("over_" + k.replace(" ", "_"), "true")) for k in LIMITS)
             + f" | {cnt('sound', 'false')} | {cnt('removes', 'false')} | "
             f"{cnt('complete', 'false')} | {cnt('verdict', 'unknown')} | "
             f"{cnt('minimal', 'true')} | {cnt('minimal', 'false')} | "
-            f"{statistics.median(float(r['refine_seconds']) for r in rs):.4f} | "
-            f"{statistics.median(float(r['prove_seconds']) for r in rs):.4f} | {exp} |")
+            f"{_median([float(r['refine_seconds']) for r in measured]):.4f} | "
+            f"{_median([float(r['prove_seconds']) for r in measured]):.4f} | {exp} |")
     notes = sorted({(r["strategy"], r["note"]) for r in rows if r["note"]})
     if notes:
         lines += ["", "Notes:", ""] + [f"- {s}: {n}" for s, n in notes]

@@ -12,7 +12,7 @@ from ..report.gate import display as _display
 from ..verdict import Exit, Problem, Verdict, verdict_of
 from . import changed as changed_files
 from . import check as gatecheck
-from . import claims, parallel
+from . import claims, on_dask, parallel
 from . import walk as gatewalk
 from .globs import compile_glob
 from .walk import CERT_SUFFIX
@@ -40,9 +40,9 @@ class Review:
 
 
 def review(args, progress=None) -> Review:
-    """Walk the paths under the root, check every certificate (args.jobs at a time; under
-    args.changed, only those the changed files touch), require the required files to be
-    covered; args carries the gate's options (paths, root, exclude, require, catalog, solver,
+    """Walk the paths under the root, check every certificate (args.jobs at a time, or on
+    the Dask cluster of args.scheduler; under args.changed, only those the changed files
+    touch), require the required files to be covered; args carries the gate's options (paths, root, exclude, require, catalog, solver,
     timeout, jobs, warn_only, allow_empty, changed). progress(total) makes the object told of
     each certificate checked (gate.progress.Progress), when given."""
     roots = args.paths or ["."]
@@ -101,7 +101,10 @@ def _check(args, certs: list[str], root: str, changed: list[str] | None,
     to_check, unchanged = (certs, []) if changed is None else \
         changed_files.select(certs, changed, args.catalog, root)
     ticker = progress(len(to_check)) if progress else _Silent()
-    outcomes = parallel.check_all(checker, to_check, getattr(args, "jobs", 1), ticker)
+    if getattr(args, "scheduler", None):
+        outcomes = on_dask.check_all(checker, to_check, args.scheduler, ticker)
+    else:
+        outcomes = parallel.check_all(checker, to_check, getattr(args, "jobs", 1), ticker)
     ticker.finish()
     order = {path: i for i, path in enumerate(certs)}
     outcomes = sorted(outcomes + unchanged, key=lambda o: order[o.path])

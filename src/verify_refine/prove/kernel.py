@@ -17,11 +17,23 @@ import bisect
 import functools
 import json
 import re
+import threading
 
 import z3
 
 STAR, ONE = "*", "?"
 z3.set_param("ctrl_c", False)  # Ctrl-C is Python's KeyboardInterrupt, never a z3 "unknown"
+_THREAD = threading.local()
+
+
+def _z3_context() -> z3.Context:
+    """This thread's z3 context: z3's main one in the main thread, else one kept per thread
+    (z3 objects must not be shared between threads; a Dask worker checks in several)."""
+    if threading.current_thread() is threading.main_thread():
+        return z3.main_ctx()
+    if not hasattr(_THREAD, "context"):
+        _THREAD.context = z3.Context()
+    return _THREAD.context
 
 
 def fold(text: str) -> str:
@@ -102,7 +114,7 @@ def smt_union(patterns) -> str:
 
 def exists(regex: str, timeout_ms: int) -> str:
     """'sat' when some string is in `regex`, 'unsat' when none is, else 'unknown'."""
-    solver = z3.Solver()
+    solver = z3.Solver(ctx=_z3_context())
     solver.set("timeout", timeout_ms)
     solver.from_string(f"(declare-const x String)(assert (str.in_re x {regex}))")
     return str(solver.check())

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import z3
 
+from .z3_threads import context
+
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 DEFAULT_TIMEOUT_S = 10.0
 SEED = 0
@@ -76,7 +78,7 @@ def solve(text: str, timeout_s: float = DEFAULT_TIMEOUT_S, solver: str = "z3") -
         return solve_cvc5(text, timeout_s)
     start = time.perf_counter()
     try:
-        s = z3.Solver()
+        s = z3.Solver(ctx=context())
         s.set("timeout", max(1, int(timeout_s * 1000)))
         s.set("random_seed", SEED)
         s.from_string(text)

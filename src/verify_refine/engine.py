@@ -1,0 +1,111 @@
+"""The Dask engine shared by batch, gate and compare: a function over items on a local cluster of processes or the cluster of --scheduler, each result handed back as it finishes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+
+from .errors import UsageError
+
+ALLOWED_FAILURES = 2  # a task that has killed this many workers (and one more) is an error
+# The local scheduler's settings: a worker is handed only the task it runs (saturation 1.0),
+# so that when a task kills its worker no task merely queued there is blamed for it too.
+SCHEDULER = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+             "distributed.scheduler.worker-saturation": 1.0}
+CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
+PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
+KILLED = "the task stopped every worker that ran it (dask's allowed failures)"
+
+
+def _same(value):
+    """Shared data as a task's result, not scattered data: a task's input is kept by the
+    scheduler, so Dask computes it again when every worker that held it has died."""
+    return value
+
+
+@contextlib.contextmanager
+def quiet():
+    """Dask's own log lines (workers starting and stopping) kept off the user's stderr."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """While the local workers start: SIGINT ignored, a disposition the spawned worker
+    processes inherit (a terminal's Ctrl-C reaches the whole process group, and only this
+    process is to act on it). A Ctrl-C in these seconds is lost."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Cluster:
+    """The Dask client a command uses: connected to ADDRESS at once (an unreachable
+    scheduler is a usage error before any work), or a local cluster started on first use."""
+
+    def __init__(self, address: str | None, workers: int):
+        self.address, self.workers = address, workers
+        self.client = self.local = None
+        if address:
+            self._connect()
+
+    def _connect(self, needed: int = 0) -> None:
+        import dask
+        from distributed import Client, LocalCluster
+
+        with quiet(), dask.config.set(SCHEDULER):
+            if self.address:
+                try:
+                    self.client = Client(self.address, timeout=CONNECT_S)
+                except (OSError, TimeoutError, ValueError) as exc:
+                    raise UsageError(f"--scheduler: cannot reach the dask scheduler "
+                                     f"`{self.address}`: {exc}") from None
+                return
+            with _workers_ignore_ctrl_c():  # and workers restarted later: the preload
+                self.local = LocalCluster(n_workers=max(1, min(self.workers, needed)),
+                                          threads_per_worker=1, processes=True,
+                                          dashboard_address=None,
+                                          silence_logs=logging.CRITICAL,
+                                          preload=[PRELOAD])
+            self.client = Client(self.local)
+
+    def map(self, function, items: dict, shared, deliver, failed) -> None:
+        """function(*items[key], shared) a task for each key; deliver(key, result) as each
+        finishes, in that order. A task that keeps killing its workers (KilledWorker) or
+        raises gives deliver(key, failed(key, why)) instead; the rest go on. Ctrl-C goes on up
+        with the finished results delivered."""
+        from distributed import as_completed
+        from distributed.scheduler import KilledWorker
+
+        if self.client is None:
+            self._connect(len(items))
+        with quiet():
+            data = self.client.submit(_same, shared, pure=False)  # made again if lost
+            futures = {self.client.submit(function, *arguments, data, pure=False): key
+                       for key, arguments in items.items()}
+            for future in as_completed(futures):
+                key = futures.pop(future)
+                try:
+                    result = future.result()
+                except KilledWorker:
+                    result = failed(key, f"crash: {KILLED}")
+                except Exception as exc:  # the task failed on the worker
+                    result = failed(key, f"crash: {type(exc).__name__}: {exc}")
+                future.release()
+                deliver(key, result)
+
+    def close(self) -> None:
+        with quiet():
+            if self.client is not None:
+                self.client.close()
+            if self.local is not None:
+                self.local.close()

@@ -1,0 +1,20 @@
+"""One z3 context per thread: z3 objects of one context must not be used by two threads at once, and a Dask worker runs tasks in several threads."""
+
+from __future__ import annotations
+
+import threading
+
+import z3
+
+_local = threading.local()
+
+
+def context() -> z3.Context:
+    """This thread's z3 context: z3's main context in the main thread, else one made for the
+    thread on first use and kept for its life (a Dask worker's threads run many tasks)."""
+    if threading.current_thread() is threading.main_thread():
+        return z3.main_ctx()
+    made = getattr(_local, "context", None)
+    if made is None:
+        made = _local.context = z3.Context()
+    return made
