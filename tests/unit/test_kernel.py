@@ -73,6 +73,20 @@ def test_kernel_proves_the_refiners_examples(cases, name):
     assert (result.verdict, result.failures, result.unknown) == ("proved", [], [])
 
 
+def test_worker_threads_check_at_once_with_the_main_threads_verdicts(cases):
+    """Dask workers run the kernel in several threads of one process: each solves in its own
+    z3 context and gets the verdict the main thread gets, for a proof and a refutation."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    c = cases["blog"]
+    entries = c["refined"]["Statement"][1]["Action"]
+    inputs = [c, edited(c, 1, "Action", ["s3:G*"] + entries[1:])] * 3
+    expected = [run(x).verdict for x in inputs]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert list(pool.map(lambda x: run(x).verdict, inputs)) == expected
+    assert expected[:2] == ["proved", "refuted"]
+
+
 def test_sound_rejects_a_wildcard_wider_than_its_origin(cases):
     c = cases["blog"]
     entries = c["refined"]["Statement"][1]["Action"]
