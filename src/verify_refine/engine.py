@@ -11,8 +11,12 @@ from .errors import UsageError
 ALLOWED_FAILURES = 2  # a task that has killed this many workers (and one more) is an error
 # The local scheduler's settings: a worker is handed only the task it runs (saturation 1.0),
 # so that when a task kills its worker no task merely queued there is blamed for it too.
+# A task no worker can take for NO_WORKERS_S (every local worker gone and none restarted)
+# fails, an error row for it, instead of the run waiting for ever.
+NO_WORKERS_S = 120
 SCHEDULER = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-             "distributed.scheduler.worker-saturation": 1.0}
+             "distributed.scheduler.worker-saturation": 1.0,
+             "distributed.scheduler.no-workers-timeout": f"{NO_WORKERS_S}s"}
 CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
 PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
 KILLED = "the task stopped every worker that ran it (dask's allowed failures)"
