@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import warnings
 
 from .errors import UsageError
 
@@ -35,7 +36,10 @@ def quiet():
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        yield
+        with warnings.catch_warnings():  # another cluster on this machine holds Dask's port
+            warnings.filterwarnings("ignore", message=r"Port \d+ is already in use",
+                                    category=UserWarning)
+            yield
     finally:
         logger.setLevel(level)
 
@@ -59,6 +63,7 @@ class Cluster:
     def __init__(self, address: str | None, workers: int):
         self.address, self.workers = address, workers
         self.client = self.local = None
+        self.at_least = 0  # workers a local cluster starts with, however few tasks come first
         if address:
             self._connect()
 
@@ -91,7 +96,7 @@ class Cluster:
         from distributed.scheduler import KilledWorker
 
         if self.client is None:
-            self._connect(len(items))
+            self._connect(max(len(items), self.at_least))
         with quiet():
             data = self.client.submit(_same, shared, pure=False)  # made again if lost
             futures = {self.client.submit(function, *arguments, data, pure=False): key

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..report import org_plot, org_summary
 from ..verdict import Exit
+from . import engine_options
 from .org_layout import AccountInput
 
 
@@ -21,22 +22,27 @@ def run(args, found: list[AccountInput], run_account) -> int:
     notes: dict[str, str] = {}
     nothing: list[UsageError] = []
     interrupted = False
-    for i, item in enumerate(found, start=1):
-        print(f"account {item.label} ({i}/{len(found)}): {item.auth}", file=sys.stderr)
-        one = argparse.Namespace(**vars(args))
-        one.auth, one.findings, one.output, one.account = \
-            item.auth, item.findings, item.output, None
-        try:
-            codes[item.label] = run_account(one)
-        except UsageError as exc:  # nothing to refine in this account: the others go on
-            nothing.append(exc)
-            notes[item.label] = str(exc).removeprefix("batch: ")
-        except KeyboardInterrupt:
-            notes[item.label] = "interrupted: its summary lists what finished"
-            for rest in found[i:]:
-                notes[rest.label] = "not run: interrupted"
-            interrupted = True
-            break
+    shared = engine_options.cluster(args)  # one cluster for every account
+    shared.at_least = args.jobs
+    try:
+        for i, item in enumerate(found, start=1):
+            print(f"account {item.label} ({i}/{len(found)}): {item.auth}", file=sys.stderr)
+            one = argparse.Namespace(**vars(args), shared_cluster=shared)
+            one.auth, one.findings, one.output, one.account = \
+                item.auth, item.findings, item.output, None
+            try:
+                codes[item.label] = run_account(one)
+            except UsageError as exc:  # nothing to refine in this account: the others go on
+                nothing.append(exc)
+                notes[item.label] = str(exc).removeprefix("batch: ")
+            except KeyboardInterrupt:
+                notes[item.label] = "interrupted: its summary lists what finished"
+                for rest in found[i:]:
+                    notes[rest.label] = "not run: interrupted"
+                interrupted = True
+                break
+    finally:
+        shared.close()
     if len(nothing) == len(found):
         raise nothing[0]
     written = write(args, found, notes)

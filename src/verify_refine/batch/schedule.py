@@ -43,7 +43,8 @@ def run_batch(tasks: list[Task], catalog, args, proofs: cache.ProofCache, cluste
     except KeyboardInterrupt:  # keep what finished: the summary says what did not
         interrupted = True
     finally:
-        cluster.close()
+        if cluster is not getattr(args, "shared_cluster", None):  # an organization's: kept
+            cluster.close()
         progress.close(final=False)  # batch prints progress.final_line() last
     return finished, interrupted, progress
 

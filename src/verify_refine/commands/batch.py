@@ -127,7 +127,8 @@ def run_account(args) -> int:
     outpaths.prove_all(outdir, [t for t in account.tasks if t.principal.selected])
     if args.plan:
         outpaths.inside(outdir, plan.PLAN)
-    cluster = engine_options.cluster(args)  # --scheduler: reached before anything is written
+    # --scheduler: reached before anything is written; an organization's accounts share one
+    cluster = getattr(args, "shared_cluster", None) or engine_options.cluster(args)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
