@@ -99,27 +99,36 @@ def read_account(data: bytes, source: str) -> Account:
                 raise InputError(f"{where}: expected an object with {name_key} and Arn", source)
             who = Principal(item[name_key], kind, item["Arn"], skip=_tagged_skip(item))
             account.principals.append(who)
-            for j, pol in enumerate(item.get(inline_key) or []):
-                at = f"{where}.{inline_key}[{j}]"
-                name = pol.get("PolicyName") if isinstance(pol, dict) else None
-                if not isinstance(name, str):
-                    raise InputError(f"{at}: expected an object with PolicyName", source)
-                account.tasks.append(_task(who, name, "inline", pol.get("PolicyDocument"),
-                                           source, f"{at}.PolicyDocument"))
-            for j, att in enumerate(item.get("AttachedManagedPolicies") or []):
-                arn = att.get("PolicyArn") if isinstance(att, dict) else None
-                if not isinstance(arn, str):
-                    raise InputError(f"{where}.AttachedManagedPolicies[{j}]: expected an "
-                                     "object with PolicyArn", source)
-                aws = bool(AWS_MANAGED.match(arn))
-                if aws:
-                    account.aws_managed.append((who, arn))
-                else:
-                    account.shared.setdefault(arn, []).append(f"{kind} {who.name}")
-                account.tasks.append(_managed_task(who, arn, att.get("PolicyName"),
-                                                   managed.get(arn), source, aws))
+            for task in holder_tasks(who, item, inline_key, where, managed, source):
+                if task.kind == "aws-managed":
+                    account.aws_managed.append((who, task.arn))
+                elif task.kind == "managed":
+                    account.shared.setdefault(task.arn, []).append(f"{kind} {who.name}")
+                account.tasks.append(task)
     add_group_tasks(value, account, managed, source)
     return account
+
+
+def holder_tasks(who, item: dict, inline_key: str, where: str, managed: dict,
+                 source: str) -> list[Task]:
+    """The tasks of a role's, user's or group's entry: its inline policies (INLINE_KEY) and
+    attached managed policies (MANAGED: ARN -> (index, Policies entry)), in that order."""
+    tasks = []
+    for j, pol in enumerate(item.get(inline_key) or []):
+        at = f"{where}.{inline_key}[{j}]"
+        name = pol.get("PolicyName") if isinstance(pol, dict) else None
+        if not isinstance(name, str):
+            raise InputError(f"{at}: expected an object with PolicyName", source)
+        tasks.append(_task(who, name, "inline", pol.get("PolicyDocument"), source,
+                           f"{at}.PolicyDocument"))
+    for j, att in enumerate(item.get("AttachedManagedPolicies") or []):
+        arn = att.get("PolicyArn") if isinstance(att, dict) else None
+        if not isinstance(arn, str):
+            raise InputError(f"{where}.AttachedManagedPolicies[{j}]: expected an object with "
+                             "PolicyArn", source)
+        tasks.append(_managed_task(who, arn, att.get("PolicyName"), managed.get(arn), source,
+                                   bool(AWS_MANAGED.match(arn))))
+    return tasks
 
 
 def _tagged_skip(item: dict) -> bool:

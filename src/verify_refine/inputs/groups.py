@@ -12,7 +12,7 @@ def add_group_tasks(value: dict, account, managed: dict, source: str) -> None:
     """Append to ACCOUNT.tasks each member user's tasks for its groups' inline and attached
     managed policies (MANAGED: ARN -> (index, Policies entry)), then order the tasks by
     principal, so that a user's group policies follow its own."""
-    from .account import AWS_MANAGED, _managed_task, _task  # account calls this module
+    from .account import holder_tasks  # account calls this module
 
     groups = _groups(value, source)
     users = [who for who in account.principals if who.kind == "user"]
@@ -28,20 +28,7 @@ def add_group_tasks(value: dict, account, managed: dict, source: str) -> None:
                 continue  # a dump filtered without groups: nothing to refine
             i, item = groups[name]
             where = f"GroupDetailList[{i}]"
-            tasks = []
-            for k, pol in enumerate(item.get("GroupPolicyList") or []):
-                if not isinstance(pol, dict) or not isinstance(pol.get("PolicyName"), str):
-                    raise InputError(f"{where}.GroupPolicyList[{k}]: expected an object with "
-                                     "PolicyName", source)
-                tasks.append(_task(who, pol["PolicyName"], "inline", pol.get("PolicyDocument"),
-                                   source, f"{where}.GroupPolicyList[{k}].PolicyDocument"))
-            for k, att in enumerate(item.get("AttachedManagedPolicies") or []):
-                arn = att.get("PolicyArn") if isinstance(att, dict) else None
-                if not isinstance(arn, str):
-                    raise InputError(f"{where}.AttachedManagedPolicies[{k}]: expected an "
-                                     "object with PolicyArn", source)
-                tasks.append(_managed_task(who, arn, att.get("PolicyName"), managed.get(arn),
-                                           source, bool(AWS_MANAGED.match(arn))))
+            tasks = holder_tasks(who, item, "GroupPolicyList", where, managed, source)
             for task in tasks:
                 task.kind = PREFIX + task.kind
                 task.group = name
