@@ -100,3 +100,13 @@ def write_parts(policy_path: str, text: str, outcome: Outcome) -> list:
     path = Path(policy_path)
     return split_record.write_split(path.parent, path.stem, policy_path, text.encode("utf-8"),
                                     outcome.split.texts, outcome.split.proof, outcome.limit)
+
+
+def part_files(policy_path: str, outcome: Outcome) -> dict[str, str]:
+    """The files a split writes beside POLICY_PATH, by what they are (for refuse_collisions):
+    the parts and the proof record."""
+    path = Path(policy_path)
+    files = {f"split part {k}": str(path.parent / split_record.part_name(path.stem, k))
+             for k in range(1, len(outcome.split.texts) + 1)}
+    files["the split record"] = str(path.parent / f"{path.stem}{split_record.SUFFIX}")
+    return files

@@ -120,6 +120,24 @@ def test_a_cover_still_too_large_is_split_and_each_step_checks(capsys, tmp_path)
     assert record["policy"]["file"] == "out.json" and record["limit"] == 250
 
 
+@pytest.mark.parametrize("input_name", ["out-1.json", "out.split.json"])
+def test_a_split_never_overwrites_an_input(capsys, tmp_path, input_name):
+    """A part or the record named as an input (the policy, the findings) is refused before
+    anything is written: exit 2, one line, the input as it was."""
+    folder = blog(tmp_path)
+    names = {"policy": "policy.json", "unused": "unused.json"}
+    role = "policy" if input_name == "out-1.json" else "unused"
+    (folder / "policy.json").rename(folder / input_name) if role == "policy" else \
+        (folder / "unused.json").rename(folder / input_name)
+    names[role] = input_name
+    before = (folder / input_name).read_bytes()
+    code, _, err = refine(capsys, folder, "--fit", "250", **names)
+    assert code == Exit.INPUT and len(err.strip().splitlines()) == 1, err
+    assert f"`{folder / input_name}` is the" in err and "refusing to overwrite an input" in err
+    assert (folder / input_name).read_bytes() == before
+    assert not [p for p in folder.iterdir() if p.name.startswith("out") and p.name != input_name]
+
+
 def test_an_inline_kind_is_never_split(capsys, tmp_path):
     """An inline quota counts all of a principal's inline policies together: splitting one
     into several would not fit it, so a cover over it does not fit."""

@@ -145,6 +145,10 @@ def run(args) -> int:
         print(f"error: {fitted.error}", file=sys.stderr)
         return fitted.exit
     if fitted.split is not None:
+        refuse_collisions({"-o": args.output, "--certificate": args.certificate,
+                           **fitting.part_files(args.output, fitted)} if to_file else {},
+                          {"the policy": args.policy, "the findings (--unused)": args.unused,
+                           "the catalog (--catalog)": args.catalog})
         done, extra = _split_cover(done, fitted, extra, to_file)
         result, refined_size = done.refinement, size.iam_size(done.text)
     extra += fitted.lines
