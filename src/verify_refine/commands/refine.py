@@ -145,11 +145,7 @@ def run(args) -> int:
         print(f"error: {fitted.error}", file=sys.stderr)
         return fitted.exit
     if fitted.split is not None:
-        refuse_collisions({"-o": args.output, "--certificate": args.certificate,
-                           **fitting.part_files(args.output, fitted)} if to_file else {},
-                          {"the policy": args.policy, "the findings (--unused)": args.unused,
-                           "the catalog (--catalog)": args.catalog})
-        done, extra = _split_cover(done, fitted, extra, to_file)
+        done, extra = _split_cover(args, done, fitted, extra, to_file)
         result, refined_size = done.refinement, size.iam_size(done.text)
     extra += fitted.lines
     if done.proved:
@@ -179,12 +175,17 @@ def _say_written(args, result, to_file: bool) -> None:
         print(f"wrote {args.certificate}", file=sys.stderr)
 
 
-def _split_cover(done, fitted, extra: list[str], to_file: bool):
+def _split_cover(args, done, fitted, extra: list[str], to_file: bool):
     """The cover a split is made of, to write in place of DONE, and the summary lines with
-    its size in place of the minimal refinement's."""
+    its size in place of the minimal refinement's; a usage error when the parts cannot be
+    written (standard output) or would overwrite an input."""
     if not to_file:
         raise UsageError("refine: --fit split the policy into several: give -o FILE (the "
                          "parts are written beside it); nothing written")
+    refuse_collisions({"-o": args.output, "--certificate": args.certificate,
+                       **fitting.part_files(args.output, fitted)},
+                      {"the policy": args.policy, "the findings (--unused)": args.unused,
+                       "the catalog (--catalog)": args.catalog})
     minimal_line = size.line(size.iam_size(done.text))
     cover = fitted.replacement
     return cover, [size.line(size.iam_size(cover.text)) if x == minimal_line else x
