@@ -1,5 +1,5 @@
 """`python -m verify_refine`: the same command as `verify-refine`."""
 
-from .cli import entry_point
+from .console import entry_point
 
 entry_point()
