@@ -7,14 +7,14 @@ import functools
 import importlib.resources
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 from ..errors import InputError, escape
-from .model import JsonValue, Number, Span
+from . import json_fast
+from .model import JsonValue, Node, Number, Span
 
 MAX_DEPTH = 64
 
@@ -38,16 +38,6 @@ class SourceProblem(Exception):
 
     def in_file(self, source: str) -> InputError:
         return InputError(self.message, source, self.line, self.column)
-
-
-@dataclass(frozen=True)
-class Node:
-    """A JSON value with its span; objects and arrays keep their parts with spans too."""
-
-    value: JsonValue
-    span: Span
-    members: tuple[tuple[Node, Node], ...] = ()  # objects: (key, value) in source order
-    items: tuple[Node, ...] = ()  # arrays
 
 
 # --- grammar and Lark parser ---------------------------------------------------------------------
@@ -235,7 +225,7 @@ def parse_tree(data: bytes, source: str) -> Node:
     try:
         if not text.strip(" \t\r\n"):
             raise SourceProblem("empty document", 1, 1)
-        return _run_parser(text)
+        return json_fast.tree(text, MAX_DEPTH) or _run_parser(text)
     except SourceProblem as problem:
         raise problem.in_file(source) from None
 

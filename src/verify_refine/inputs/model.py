@@ -19,6 +19,16 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Node:
+    """A JSON value with its span; objects and arrays keep their parts with spans too."""
+
+    value: Any
+    span: Span
+    members: tuple[tuple[Node, Node], ...] = ()  # objects: (key, value) in source order
+    items: tuple[Node, ...] = ()  # arrays
+
+
+@dataclass(frozen=True)
 class Number:
     """A JSON number kept as the user wrote it, so output reproduces it byte for byte."""
 
