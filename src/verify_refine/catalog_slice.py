@@ -27,6 +27,18 @@ def build(catalog: Catalog, services) -> dict:
     return {svc: names for svc, names in export.items() if fold(svc) in folded}
 
 
+def today(catalog: Catalog, services) -> tuple[dict, str]:
+    """build(catalog, services) and its digest, computed once per catalog and set of services
+    (a cache's entries re-checked in a batch ask for the same few slices again and again);
+    the slice returned is shared: read it, do not change it."""
+    folded = frozenset(fold(s) for s in services)
+    known = catalog.slices.get(folded)
+    if known is None:
+        slice_ = build(catalog, services)
+        known = catalog.slices[folded] = (slice_, digest(slice_))
+    return known
+
+
 def catalog_of(cert: dict) -> Catalog:
     """The catalog a certificate's obligations are re-derived over: its embedded slice (whose
     shape certificate.read has checked). It is named by its hash, never by the recorded name

@@ -120,6 +120,20 @@ def write_atomically(path: str, text: str | bytes, *, sync: bool = True) -> None
         raise
 
 
+def write_if_changed(path: str, text: str | bytes, *, sync: bool = True) -> bool:
+    """write_atomically, unless the file already holds exactly these bytes (a repeated batch
+    leaves its unchanged results alone): whether it wrote."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(data) + 1) == data:
+                return False
+    except OSError:  # absent or unreadable: write it
+        pass
+    write_atomically(path, data, sync=sync)
+    return True
+
+
 def mode_for(target: Path) -> int:
     """An existing file keeps its mode; a new one gets the default the umask allows."""
     try:

@@ -135,21 +135,27 @@ def slow_account(folder: Path, roles: int) -> Path:
 
 class CrashOn(WorkerPlugin):
     """A worker plugin (so it reaches every worker, restarted ones too): a policy whose
-    source names `marker` kills the worker process that refines it."""
+    source names `marker` kills the worker process that refines it; the first worker to
+    refine a policy whose source names `pause` writes its process id to `folder`/pid and
+    waits there to be killed (the test does it), the retried task then going on as usual."""
 
     name = "crash-on"
 
-    def __init__(self, marker: str):
-        self.marker = marker
+    def __init__(self, marker: str, pause: str, folder: str):
+        self.marker, self.pause, self.folder = marker, pause, folder
 
     def setup(self, worker) -> None:
         from verify_refine.refine import refiner
 
-        real, marker = refiner.refine, self.marker
+        real, marker, pause, folder = refiner.refine, self.marker, self.pause, Path(self.folder)
 
         def refine(policy, catalog, unused):
             if marker in policy.source:
                 os._exit(9)
+            if pause in policy.source and not (folder / "killed").exists():
+                (folder / "pid.tmp").write_text(str(os.getpid()))
+                (folder / "pid.tmp").rename(folder / "pid")
+                time.sleep(120)  # killed long before
             return real(policy, catalog, unused)
 
         refiner.refine = refine
@@ -166,20 +172,22 @@ def test_killed_workers_lose_no_result_and_a_killer_task_is_an_error_row(tmp_pat
          "PolicyDocument": details["RoleDetailList"][0]["RolePolicyList"][0]["PolicyDocument"]}]
     auth.write_text(json.dumps(details))
     (tmp_path / "findings" / "crasher.json").write_text('["ec2:RunInstances"]')
+    signals = tmp_path / "signals"
+    signals.mkdir()
     with dask.config.set({**engine_dask.SCHEDULER,
                           "distributed.scheduler.allowed-failures": 1}), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                          dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:
-        client.register_plugin(CrashOn("kills-its-worker"))
+        client.register_plugin(CrashOn("kills-its-worker", "role-2", str(signals)))
         proc = subprocess.Popen(
             [sys.executable, "-m", "verify_refine", "batch", str(auth), "--findings",
              str(tmp_path / "findings"), "-o", str(tmp_path / "out"), "--no-cache",
              "--scheduler", cluster.scheduler_address],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        killed = kill_a_busy_worker(client)
+        killed = kill_the_waiting_worker(signals)
         out, err = proc.communicate(timeout=180)
-    assert killed, "no worker was ever seen proving"
+    assert killed, "no worker was ever seen proving role-2"
     assert proc.returncode == 1, err
     rows = {r["principal"]: (r["verdict"], r["error"]) for r in csv_rows(tmp_path / "out")}
     assert rows.pop("crasher") == ("error", "crash: the task stopped every worker that ran it "
@@ -189,19 +197,14 @@ def test_killed_workers_lose_no_result_and_a_killer_task_is_an_error_row(tmp_pat
                           "1 error")
 
 
-def kill_a_busy_worker(client, within: float = 60) -> bool:
-    """Kill (SIGKILL) the process of the first worker seen running a task (one that another
-    task has just killed is passed over)."""
+def kill_the_waiting_worker(signals: Path, within: float = 120) -> bool:
+    """Kill (SIGKILL) the worker process that CrashOn left waiting in a task, once it has
+    said so, after telling the task's next run to go on."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        busy = [w for w, tasks in client.processing().items() if tasks]
-        if busy:
-            time.sleep(0.3)  # well into the task
-            try:
-                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
-            except (OSError, KeyError):  # that worker died meanwhile
-                continue
-            os.kill(pid, signal.SIGKILL)
+        if (signals / "pid").exists():
+            (signals / "killed").touch()
+            os.kill(int((signals / "pid").read_text()), signal.SIGKILL)
             return True
         time.sleep(0.05)
     return False

@@ -89,3 +89,28 @@ def test_spans_count_characters_and_lines_as_the_grammar_does():
     assert (key.span.line, key.span.column, array.span.end_line, array.span.end_column) == \
         (2, 3, 3, 16)
     assert (null.span.line, null.span.column, tree.span.end_column) == (4, 7, 13)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(values, st.sampled_from([None, 1]), st.booleans())
+def test_values_are_the_trees_values(value, indent, ascii_only):
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    read, fast = json_fast.values(text, MAX_DEPTH)
+    if read:
+        assert fast == grammar_tree(text).value
+    else:  # declined only where a surrogate escape may be
+        assert "\\ud" in text.lower()
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 1, "a": 2}', '[NaN]', '["\\ud800"]', '["\\\\ud800\\udc00"]', '[1,]', '',
+    "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+    '{"a": ' * (MAX_DEPTH + 1) + '1' + '}' * (MAX_DEPTH + 1),
+])
+def test_values_leave_to_the_grammar_what_it_refuses(text):
+    assert json_fast.values(text, MAX_DEPTH) == (False, None)
+
+
+def test_values_read_the_deepest_document_the_grammar_reads():
+    deepest = '{"a": ' * (MAX_DEPTH - 1) + '[1]' + '}' * (MAX_DEPTH - 1)
+    assert json_fast.values(deepest, MAX_DEPTH) == (True, grammar_tree(deepest).value)

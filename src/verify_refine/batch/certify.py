@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import fitting, pipeline
 from ..errors import InputError
-from ..files import write_atomically
+from ..files import write_if_changed
 from ..inputs import findings
 from ..inputs.account import SKIP_TAG, Account
 from ..inputs.findings import UnusedSet
@@ -142,7 +142,7 @@ def prepare(account: Account, cat, outdir: Path, args):
             who.problem = str(exc)
             continue
         copy = outpaths.inside(outdir, who.folder, outpaths.findings_copy(who.findings))
-        write_atomically(str(copy), who.unused.findings_bytes())  # the bytes read, once
+        write_if_changed(str(copy), who.unused.findings_bytes())  # the bytes read, once
         who.unused_path = str(copy)
     for task in account.tasks:
         who = task.principal
@@ -152,7 +152,7 @@ def prepare(account: Account, cat, outdir: Path, args):
             rows[id(task)] = (None if who.problem else aws_managed.absent_row(task)) or \
                 {"verdict": "error", "error": who.problem or task.problem}
             continue
-        write_atomically(str(outpaths.policy_files(outdir, task)[0]), task.document)
+        write_if_changed(str(outpaths.policy_files(outdir, task)[0]), task.document)
         tasks.append(task)
     return tasks, rows, skipped
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -114,9 +115,14 @@ def findings_copy(source: Path) -> str:
 
 
 def policy_files(outdir, task) -> list[Path]:
-    """A task's `<stem>.original.json`, `.refined.json` and `.cert.json`, proved inside."""
-    return [inside(outdir, task.principal.folder, f"{task.stem}.{kind}.json")
-            for kind in POLICY_FILES]
+    """A task's `<stem>.original.json`, `.refined.json` and `.cert.json`, proved inside (once
+    in a run: a batch asks for them several times a task)."""
+    return list(_policy_files(str(outdir), task.principal.folder, task.stem))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _policy_files(outdir: str, folder: str, stem: str) -> tuple[Path, ...]:
+    return tuple(inside(outdir, folder, f"{stem}.{kind}.json") for kind in POLICY_FILES)
 
 
 def prove_all(outdir, tasks) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import certificate, split_record
-from ..files import write_atomically
+from ..files import write_if_changed
 from ..inputs.findings import UnusedSet
 from ..split_proof import SplitProof
 from ..verdict import Verdict
@@ -34,9 +34,9 @@ def place(entry: dict, to: Destination, unused: UnusedSet) -> dict:
         for path in (to.refined, to.cert):
             Path(path).unlink(missing_ok=True)
         return row
-    write_atomically(to.refined, entry["refined"], sync=False)  # the cache holds it, checked
+    write_if_changed(to.refined, entry["refined"], sync=False)  # the cache holds it, checked
     cert = relocated(entry["cert"], to, unused)
-    write_atomically(to.cert, json.dumps(cert, indent=1, ensure_ascii=False) + "\n",
+    write_if_changed(to.cert, json.dumps(cert, indent=1, ensure_ascii=False) + "\n",
                      sync=False)
     if entry.get("split"):  # the refined policy was split into proved parts beside it
         split = entry["split"]

@@ -31,6 +31,9 @@ class Catalog:
     _canonical: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _export: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     _names: list[tuple[str, ...]] = field(default_factory=list, repr=False, compare=False)
+    # what catalog_slice.today computed: (folded services) -> (slice, its sha256)
+    slices: dict[frozenset, tuple[dict, str]] = field(default_factory=dict, repr=False,
+                                                      compare=False)
 
     def __post_init__(self) -> None:
         pairs = sorted((fold(f"{svc}:{name}"), f"{svc}:{name}")

@@ -17,6 +17,8 @@ _LITERALS = {"true": True, "false": False, "null": None}
 # grammar's reader refuses (a paired escape decodes to one character beyond U+FFFF).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _scanstring = json.decoder.scanstring
+_NEWLINE = re.compile("\n")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # or an escaped backslash before "u"
 
 
 class _Refused(Exception):
@@ -45,13 +47,42 @@ def accepts(text: str) -> bool:
     return True
 
 
+def values(text: str, max_depth: int) -> tuple[bool, object]:
+    """(True, the value the grammar's tree holds) for text read alike by the decoder and the
+    grammar, numbers as Number; (False, None) when the grammar must read it: refused by the
+    decoder, an escape that may be a surrogate, or nested deeper than max_depth."""
+    if _ESCAPED_SURROGATE.search(text):
+        return False, None
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_constant,
+                           parse_int=Number, parse_float=Number)
+    except (ValueError, RecursionError, _Refused):
+        return False, None
+    return (True, value) if _depth(value) <= max_depth else (False, None)
+
+
+def _depth(value) -> int:
+    """How many containers deep value nests (0 for a scalar)."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        parts = item.values() if isinstance(item, dict) else item if isinstance(item, list) \
+            else None
+        if parts is None:
+            continue
+        deepest = max(deepest, depth)
+        level.extend((part, depth + 1) for part in parts
+                     if isinstance(part, (dict, list)))
+    return deepest
+
+
 def tree(text: str, max_depth: int) -> Node | None:
     """The Node tree of text, equal to the grammar's, or None when the grammar must read it:
     text the decoder refuses, or nested deeper than max_depth."""
     if not accepts(text):
         return None
     escapes = "\\u" in text  # only an escape can make a surrogate
-    breaks = [i for i, char in enumerate(text) if char == "\n"] if "\n" in text else []
+    breaks = [m.start() for m in _NEWLINE.finditer(text)]
 
     def span(start: int, end: int) -> Span:
         line = bisect.bisect_left(breaks, start)

@@ -164,8 +164,11 @@ def quote(text: str, limit: int = 40) -> str:
 # --- JSON ----------------------------------------------------------------------------------------
 
 def parse_json(data: bytes, source: str) -> JsonValue:
-    """Any JSON document as Python values: dict (source order), list, str, bool, None, Number."""
-    return parse_tree(data, source).value
+    """Any JSON document as Python values: dict (source order), list, str, bool, None, Number
+    (read by the standard library when it reads the text as the grammar does)."""
+    text = decode(data, source)
+    read, value = json_fast.values(text, MAX_DEPTH)
+    return value if read else parse_tree(data, source).value
 
 
 def load_json(data: bytes, source: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 
 STAR = "*"
 ONE = "?"
@@ -63,8 +64,10 @@ def states_after(pattern: str, prefix: str) -> frozenset[int]:
     return states
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def matches(pattern: str, text: str) -> bool:
-    """True when the whole of `text` is in lang(pattern), ignoring case."""
+    """True when the whole of `text` is in lang(pattern), ignoring case (remembered: guards
+    ask the same few patterns about the same catalog names for every principal)."""
     return len(pattern) in states_after(pattern, text)
 
 
