@@ -21,6 +21,30 @@ SCHEDULER = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
 CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
 PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
 KILLED = "the task stopped every worker that ran it (dask's allowed failures)"
+# Items go to Dask in chunks: a Dask task costs about 15 ms of CPU across scheduler, worker
+# and client (measured; docs/PERFORMANCE.md), as much as proving a typical policy. A chunk
+# holds at most CHUNK_MAX items, and few enough that every worker gets CHUNKS_PER_WORKER.
+CHUNK_MAX = 16
+CHUNKS_PER_WORKER = 4
+
+
+def chunk_size(items: int, workers: int, chosen: int | None = None) -> int:
+    """Items per Dask task: CHOSEN (--chunk) when given, else as above."""
+    if chosen:
+        return chosen
+    return max(1, min(CHUNK_MAX, items // max(1, workers * CHUNKS_PER_WORKER)))
+
+
+def _run_chunk(function, chunk: list, shared) -> list:
+    """The task run on a worker: function(*arguments, shared) for each (key, arguments) of
+    the chunk, in turn; an exception is that item's outcome (the rest go on)."""
+    done = []
+    for key, arguments in chunk:
+        try:
+            done.append((key, True, function(*arguments, shared)))
+        except Exception as exc:  # the item failed on the worker
+            done.append((key, False, f"crash: {type(exc).__name__}: {exc}"))
+    return done
 
 
 def _same(value):
@@ -60,8 +84,8 @@ class Cluster:
     """The Dask client a command uses: connected to ADDRESS at once (an unreachable
     scheduler is a usage error before any work), or a local cluster started on first use."""
 
-    def __init__(self, address: str | None, workers: int):
-        self.address, self.workers = address, workers
+    def __init__(self, address: str | None, workers: int, chunk: int | None = None):
+        self.address, self.workers, self.chunk = address, workers, chunk
         self.client = self.local = None
         self.at_least = 0  # workers a local cluster starts with, however few tasks come first
         if address:
@@ -87,30 +111,57 @@ class Cluster:
                                           preload=[PRELOAD])
             self.client = Client(self.local)
 
-    def map(self, function, items: dict, shared, deliver, failed) -> None:
-        """function(*items[key], shared) a task for each key; deliver(key, result) as each
-        finishes, in that order. A task that keeps killing its workers (KilledWorker) or
-        raises gives deliver(key, failed(key, why)) instead; the rest go on. Ctrl-C goes on up
-        with the finished results delivered."""
+    def map(self, function, items: dict, shared, deliver, failed,
+            chunk: int | None = None) -> None:
+        """function(*items[key], shared) for each key, in Dask tasks of chunk_size() keys;
+        deliver(key, result) as each task finishes, in that order. A key whose function
+        raises, or whose single-key task keeps killing its workers (KilledWorker), gives
+        deliver(key, failed(key, why)) instead; a chunk that keeps killing workers is run
+        again one key a task, so that only the killer fails. Ctrl-C goes on up with the
+        finished results delivered."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
         if self.client is None:
             self._connect(max(len(items), self.at_least))
+        size = chunk_size(len(items), self.worker_count(), chunk or self.chunk)
+        pairs = list(items.items())
         with quiet():
             data = self.client.submit(_same, shared, pure=False)  # made again if lost
-            futures = {self.client.submit(function, *arguments, data, pure=False): key
-                       for key, arguments in items.items()}
-            for future in as_completed(futures):
-                key = futures.pop(future)
+            pending = as_completed()
+            futures: dict = {}
+
+            def submit(part: list) -> None:
+                future = self.client.submit(_run_chunk, function, part, data, pure=False)
+                futures[future] = part
+                pending.add(future)
+
+            for start in range(0, len(pairs), size):
+                submit(pairs[start:start + size])
+            for future in pending:
+                part = futures.pop(future)
                 try:
-                    result = future.result()
+                    done = future.result()
                 except KilledWorker:
-                    result = failed(key, f"crash: {KILLED}")
-                except Exception as exc:  # the task failed on the worker
-                    result = failed(key, f"crash: {type(exc).__name__}: {exc}")
+                    if len(part) > 1:
+                        for one in part:
+                            submit([one])
+                        continue
+                    done = [(part[0][0], False, f"crash: {KILLED}")]
+                except Exception as exc:  # the chunk itself failed (not one item)
+                    done = [(key, False, f"crash: {type(exc).__name__}: {exc}")
+                            for key, _ in part]
                 future.release()
-                deliver(key, result)
+                for key, ok, result in done:
+                    deliver(key, result if ok else failed(key, result))
+
+    def worker_count(self) -> int:
+        """Worker threads of the cluster (the local one's size before it starts)."""
+        if self.client is None:
+            return max(1, self.workers)
+        threads = sum(w.get("nthreads", 1) for w in
+                      self.client.scheduler_info().get("workers", {}).values())
+        return max(1, threads)
 
     def close(self) -> None:
         with quiet():

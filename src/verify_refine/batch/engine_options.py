@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..commands.options import positive_int
 from ..errors import UsageError
 from .cache import ProofCache, default_folder
 from .engine_dask import Cluster
@@ -14,6 +15,9 @@ def add(cmd) -> None:
                      help="run the proofs on the Dask cluster whose scheduler is at ADDRESS "
                           "(e.g. tcp://10.0.0.5:8786) instead of a local cluster of --jobs "
                           "processes")
+    cmd.add_argument("--chunk", metavar="N", type=positive_int,
+                     help="policies per Dask task (default: up to 16, fewer when there are "
+                          "few to share among the workers; 1: a task per policy)")
     cmd.add_argument("--cache", metavar="DIR",
                      help="keep proved results in DIR and re-use them, re-checked by hash, "
                           "when the policy, findings, catalog and tool version are the same "
@@ -45,4 +49,5 @@ def proof_cache(args) -> ProofCache:
 def cluster(args) -> Cluster:
     """Where proofs run when not in this process: --scheduler's cluster (reached now), or a
     local one of --jobs processes (started when there is something to prove)."""
-    return Cluster(args.scheduler, args.jobs)
+    return Cluster(args.scheduler, args.jobs, args.chunk)
+
