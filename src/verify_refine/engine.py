@@ -87,7 +87,6 @@ class Cluster:
     def __init__(self, address: str | None, workers: int, chunk: int | None = None):
         self.address, self.workers, self.chunk = address, workers, chunk
         self.client = self.local = None
-        self.at_least = 0  # workers a local cluster starts with, however few tasks come first
         if address:
             self._connect()
 
@@ -123,7 +122,7 @@ class Cluster:
         from distributed.scheduler import KilledWorker
 
         if self.client is None:
-            self._connect(max(len(items), self.at_least))
+            self._connect(len(items))
         size = chunk_size(len(items), self.worker_count(), chunk or self.chunk)
         pairs = list(items.items())
         with quiet():

@@ -3,7 +3,7 @@ writes one account) or the `--account AUTH.json:FINDINGS_DIR` arguments, checked
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, UsageError
@@ -24,6 +24,7 @@ class AccountInput:
     auth: str
     findings: str
     output: str = ""
+    parsed: object = field(default=None, repr=False)  # its Account, read once while labelling
 
 
 def accounts(args) -> list[AccountInput] | None:
@@ -81,7 +82,8 @@ def _label_all(found: list[AccountInput]) -> None:
     work. Two accounts of one name are a usage error."""
     seen: dict[str, str] = {}
     for item in found:
-        account = read_account(read_input(item.auth, "authorization details"), item.auth)
+        account = item.parsed = read_account(read_input(item.auth, "authorization details"),
+                                             item.auth)
         ids = {who.arn.split(":")[4] for who in account.principals if who.arn.count(":") >= 5}
         fallback = item.label or Path(item.auth).stem
         name = ids.pop() if len(ids) == 1 else fallback

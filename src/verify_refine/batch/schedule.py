@@ -13,28 +13,30 @@ from .progress import Progress
 WALL_FACTOR = 30  # a policy's proof may take this many --timeout's of wall time, then stops
 
 
-def job_of(task: Task, args) -> isolate.Job:
+def job_of(task: Task, outdir, args) -> isolate.Job:
     """What proving a task needs, besides the catalog."""
     wall = WALL_FACTOR * args.timeout
+    original, refined, _ = outpaths.policy_files(outdir, task)
     return isolate.Job(
-        policy=task.document, source=str(outpaths.policy_files(args.output, task)[0]),
+        policy=task.document, source=str(original),
         unused=task.principal.unused, guards=Guards(tuple(args.keep), args.keep_sid),
-        timeout=args.timeout, refined_source=str(outpaths.policy_files(args.output, task)[1]),
+        timeout=args.timeout, refined_source=str(refined),
         wall=wall, wall_note=f"stopped after {wall:g} s of wall time ({WALL_FACTOR:g} × "
                              "--timeout)", fit=None if args.fit is None else int(args.fit),
         allow_oversize=args.allow_oversize)
 
 
-def destination(task: Task, args) -> results.Destination:
-    original, refined, cert = (str(p) for p in outpaths.policy_files(args.output, task))
+def destination(task: Task, outdir, args) -> results.Destination:
+    original, refined, cert = (str(p) for p in outpaths.policy_files(outdir, task))
     return results.Destination(original=original, unused=task.principal.unused_path,
                                refined=refined, cert=cert, catalog=args.catalog)
 
 
-def run_batch(tasks: list[Task], catalog, args, proofs: cache.ProofCache, cluster: Cluster
-              ) -> tuple[list, bool, Progress]:
-    """Every task run, progress on stderr: each task's row (None: not run), whether Ctrl-C
-    stopped the run (the finished results are kept), and the progress counts."""
+def run_batch(tasks: list[tuple[Task, object]], catalog, args, proofs: cache.ProofCache,
+              cluster: Cluster) -> tuple[list, bool, Progress]:
+    """Every (task, its OUTDIR) run, an organization's accounts together, progress on stderr:
+    each task's row (None: not run), whether Ctrl-C stopped the run (the finished results are
+    kept), and the progress counts."""
     progress = Progress(len(tasks), sys.stderr)
     finished: list = [None] * len(tasks)
     interrupted = False
@@ -43,27 +45,27 @@ def run_batch(tasks: list[Task], catalog, args, proofs: cache.ProofCache, cluste
     except KeyboardInterrupt:  # keep what finished: the summary says what did not
         interrupted = True
     finally:
-        if cluster is not getattr(args, "shared_cluster", None):  # an organization's: kept
-            cluster.close()
+        cluster.close()
         progress.close(final=False)  # batch prints progress.final_line() last
     return finished, interrupted, progress
 
 
-def run_all(tasks: list[Task], catalog, args, progress, rows: list, proofs: cache.ProofCache,
-            cluster: Cluster) -> None:
+def run_all(tasks: list[tuple[Task, object]], catalog, args, progress, rows: list,
+            proofs: cache.ProofCache, cluster: Cluster) -> None:
     """rows[i] is set as task i's result is written: from the cache when it holds a proved
     result whose hashes match, else proved, once per distinct key. On Ctrl-C the interrupt
     goes on up, every finished result kept on disk and in rows."""
-    jobs = [job_of(task, args) for task in tasks]
+    jobs = [job_of(task, outdir, args) for task, outdir in tasks]
     digest = catalog.digest()
     waiting: dict[str, list[int]] = {}
-    for i, (task, job) in enumerate(zip(tasks, jobs)):
+    for i, ((task, outdir), job) in enumerate(zip(tasks, jobs)):
         name = cache.key(job.policy, job.unused, job.guards, digest, job.timeout,
                          (job.fit, job.allow_oversize))
         entry = proofs.lookup(name, job.policy, job.source, job.unused, job.guards, catalog,
                               job.timeout)
         if entry is not None:
-            rows[i] = results.place(entry, destination(task, args), task.principal.unused)
+            rows[i] = results.place(entry, destination(task, outdir, args),
+                                    task.principal.unused)
             progress.advance(cached=True)
         else:
             waiting.setdefault(name, []).append(i)
@@ -74,8 +76,9 @@ def run_all(tasks: list[Task], catalog, args, progress, rows: list, proofs: cach
             proofs.notes.append(problem)
         first = jobs[waiting[name][0]]
         for i in waiting[name]:
-            rows[i] = results.place(entry, destination(tasks[i], args),
-                                    tasks[i].principal.unused)
+            task, outdir = tasks[i]
+            rows[i] = results.place(entry, destination(task, outdir, args),
+                                    task.principal.unused)
             if i != waiting[name][0] and rows[i]["error"]:  # name this task's own files
                 rows[i]["error"] = rows[i]["error"].replace(first.source, jobs[i].source) \
                     .replace(first.refined_source, jobs[i].refined_source)

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from ..batch import engine_options, org_layout, org_run, outpaths, plan
-from ..batch.certify import prepare
-from ..batch.findings_match import match_findings
+from ..batch import account_run, engine_options, org_layout, org_run, plan
 from ..batch.schedule import WALL_FACTOR, run_batch
-from ..errors import InputError, UsageError
-from ..files import finishing, read_input, refuse_collisions, write_atomically
+from ..errors import UsageError
 from ..iac.reading import looks_like_template
 from ..inputs import catalog as catalog_mod
-from ..inputs.account import SKIP_TAG, read_account
-from ..report import batch_summary
-from ..verdict import Exit
 from . import batch_iac, fitting, options
 
 NAME = "batch"
@@ -106,85 +99,22 @@ def run(args) -> int:
                              "needs --findings DIR")
         return batch_iac.run(args)
     found = org_layout.accounts(args)
-    return run_account(args) if found is None else org_run.run(args, found, run_account)
+    return run_account(args) if found is None else org_run.run(args, found)
 
 
 def run_account(args) -> int:
-    """Exit 0 when every policy is proved, 1 when one is refuted or failed, 3 when one is
-    unknown, 2 on bad input."""
-    refuse_collisions({"-o": args.output}, {"the findings folder": args.findings,
-                                            "the authorization details": args.auth})
-    account = _account(args)
-    proofs = engine_options.proof_cache(args)
+    """One account: exit 0 when every policy is proved, 1 when one is refuted or failed, 3
+    when one is unknown, 2 on bad input."""
     cat = catalog_mod.load(args.catalog)
-    ignored = match_findings(Path(args.findings), account.principals)
-    if not any(t.principal.selected for t in account.tasks):
-        raise UsageError(f"batch: nothing to refine: no role or user of {args.auth} has both "
-                         f"findings in {args.findings} and a policy to refine (and no "
-                         f"{SKIP_TAG} tag)")
-    outdir = Path(args.output)
-    outpaths.assign(account.principals, account.tasks)
-    outpaths.prove_all(outdir, [t for t in account.tasks if t.principal.selected])
-    if args.plan:
-        outpaths.inside(outdir, plan.PLAN)
-    # --scheduler: reached before anything is written; an organization's accounts share one
-    cluster = getattr(args, "shared_cluster", None) or engine_options.cluster(args)
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder: {exc.strerror}",
-                         args.output) from None
-    tasks, rows, skipped = prepare(account, cat, outdir, args)
-    finished, interrupted, progress = run_batch(tasks, cat, args, proofs, cluster)
-    for task, row in zip(tasks, finished):
-        rows[id(task)] = row or {"verdict": "error", "error": "not run: interrupted"}
-    table = [batch_summary.row(task, rows[id(task)]) for task in account.tasks
-             if task.principal.selected]
-    notes = batch_summary.notes(account, table, args)
-    with finishing():
-        write_atomically(str(outpaths.inside(outdir, "summary.csv")),
-                         batch_summary.summary_csv(table))
-        write_atomically(str(outpaths.inside(outdir, "summary.md")), batch_summary.summary_md(
-            table, args, cat, skipped, ignored, notes, account))
-        if args.plan:
-            write_plan(outdir, args, cat, [(t, rows[id(t)]) for t in account.tasks
-                                           if t.principal.selected])
+    work = account_run.read(args, cat)
+    proofs = engine_options.proof_cache(args)
+    cluster = engine_options.cluster(args)  # --scheduler: reached before anything is written
+    account_run.prepare_outputs(work)
+    finished, interrupted, progress = run_batch([(t, work.outdir) for t in work.tasks], cat,
+                                                args, proofs, cluster)
+    table, notes = account_run.summarize(work, finished)
     if interrupted:
         raise KeyboardInterrupt  # after the summaries of what finished: one line, exit 130
-    counts = {v: sum(1 for r in table if r["verdict"] == v) for v in batch_summary.VERDICTS}
-    for row in table:
-        if not progress.live or row["verdict"] not in ("proved", "detach"):
-            print(batch_summary.line(row), file=sys.stderr)
-    for note in [*notes, *proofs.notes]:
-        print(f"warning: {note}", file=sys.stderr)
-    print(f"batch: {len(table)} policies: " + batch_summary.counted(counts)
-          + f"; {len(skipped)} skipped; catalog {cat.label}")
-    print(f"wrote {outdir / 'summary.md'} and {outdir / 'summary.csv'}"
-          + (f", and {outdir / plan.PLAN} (not run)" if args.plan else ""), file=sys.stderr)
+    code = account_run.report(work, table, notes + proofs.notes, progress.live)
     print(progress.final_line(), file=sys.stderr)
-    if counts["refuted"] or counts["error"]:
-        return Exit.REFUTED
-    return Exit.UNKNOWN if counts["unknown"] else Exit.OK
-
-
-def _account(args):
-    """The authorization details, with AWS managed policies refined (the default; the old
-    opt-in --aws-managed is kept as a no-op) or left alone (--skip-aws-managed)."""
-    if args.in_place:
-        raise UsageError("batch: --in-place rewrites infrastructure code; an account's "
-                         "authorization details are not rewritten")
-    account = read_account(read_input(args.auth, "authorization details"), args.auth)
-    if args.skip_aws_managed:
-        account.tasks = [t for t in account.tasks if not t.kind.endswith("aws-managed")]
-    else:
-        account.aws_managed = []  # refined, so not skipped
-    return account
-
-
-def write_plan(outdir: Path, args, cat, results) -> None:
-    """OUTDIR/plan.sh, executable: the commands that apply the proved results."""
-    header = [f"verify-refine batch --plan: the AWS CLI commands that apply the proved "
-              f"refinements of {Path(args.auth).name}", f"Catalog: {cat.label}."]
-    path = outpaths.inside(outdir, plan.PLAN)
-    write_atomically(str(path), plan.script(results, outdir, header))
-    path.chmod(0o755)
+    return code
