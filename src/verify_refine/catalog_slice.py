@@ -28,14 +28,14 @@ def build(catalog: Catalog, services) -> dict:
 
 
 def today(catalog: Catalog, services) -> tuple[dict, str]:
-    """build(catalog, services) and its digest, computed once per catalog and set of services
+    """build(catalog, services) and its digest, computed once per catalog and list of services
     (a cache's entries re-checked in a batch ask for the same few slices again and again);
     the slice returned is shared: read it, do not change it."""
-    folded = frozenset(fold(s) for s in services)
-    known = catalog.slices.get(folded)
+    given = tuple(services)
+    known = catalog.slices.get(given)
     if known is None:
-        slice_ = build(catalog, services)
-        known = catalog.slices[folded] = (slice_, digest(slice_))
+        slice_ = build(catalog, given)
+        known = catalog.slices[given] = (slice_, digest(slice_))
     return known
 
 

@@ -11,11 +11,14 @@ from pathlib import Path
 
 from .. import __version__, catalog_slice, certificate
 from ..errors import InputError
+from ..inputs import json_fast
 from ..inputs.catalog import Catalog
 from ..inputs.findings import UnusedSet
 from ..inputs.guards import Guards
 from ..inputs.guards import apply as apply_guards
+from ..inputs.jsontext import MAX_DEPTH, decode
 from ..inputs.policy import parse_policy
+from ..jsonout import canonical
 
 LAYOUT = "proofs-v1"  # the folder under the cache directory; a new layout gets a new name
 
@@ -122,21 +125,19 @@ def mismatch(entry, name: str, policy: bytes, source: str, unused: UnusedSet,
     cert, refined, row = entry.get("cert"), entry.get("refined"), entry.get("row")
     if not isinstance(cert, dict) or not isinstance(refined, str) or not isinstance(row, dict):
         return "incomplete"
-    stale = _slice_problem(cert, catalog)
+    stale = _slice_problem(cert, catalog) or _fields_problem(cert, row)
     if stale:
         return stale
-    shape = certificate.shape_problem(_without_slice(cert), "cache")
-    if shape:
-        return shape[0]
-    if cert["verdict"] != "proved" or row.get("verdict") not in ("proved", "detach"):
-        return "not a proved result"
     if cert.get("tool", {}).get("version") != __version__ or \
             cert.get("solver", {}).get("timeout_s") != timeout:
         return "made by another version or with another timeout"
     try:
-        original, original_digest = _read(policy, False)
+        original_digest = _digest(policy, False)
+        # only --keep-sid reads the policy itself (the Sids of its statements)
+        original = _read(policy) if guards is not None and guards.keep_sid is not None \
+            else None
         after_guards = apply_guards(unused, guards, original, catalog)
-        refined_digest = _read(refined.encode("utf-8"), True)[1]
+        refined_digest = _digest(refined.encode("utf-8"), True)
     except InputError as exc:
         return f"its inputs do not read: {exc}"
     recorded = cert["sha256"]
@@ -144,6 +145,23 @@ def mismatch(entry, name: str, policy: bytes, source: str, unused: UnusedSet,
             recorded["unused"] != after_guards.digest() or \
             recorded["refined"] != refined_digest:
         return "its recorded hashes are not those of the policy, findings and refined text"
+    return None
+
+
+def _fields_problem(cert: dict, row: dict) -> str | None:
+    """Why the fields a hit reads are not there as a proved certificate has them (None: they
+    are). The entry's checksum has shown it is the one this tool wrote after proving it,
+    which `certificate.shape_problem` accepted then: its whole shape is not walked again."""
+    if cert.get("format") != certificate.FORMAT or cert.get("version") != certificate.VERSION:
+        return "not a certificate of this version"
+    hashes = cert.get("sha256")
+    if not isinstance(hashes, dict) or not all(isinstance(hashes.get(k), str) for k in
+                                               ("original", "unused", "refined")):
+        return "not a certificate: no recorded hashes"
+    if not isinstance(cert.get("tool"), dict) or not isinstance(cert.get("solver"), dict):
+        return "made by another version or with another timeout"
+    if cert.get("verdict") != "proved" or row.get("verdict") not in ("proved", "detach"):
+        return "not a proved result"
     return None
 
 
@@ -166,9 +184,21 @@ def _without_slice(cert: dict) -> dict:
 
 
 @functools.lru_cache(maxsize=512)
-def _read(data: bytes, allow_empty: bool):
-    """A policy's bytes parsed, and the digest certificates record of it: once per distinct
-    text in a run (an AWS managed policy is attached to many principals; a refined text is
-    shared by every principal with the same result), so it is named by no one file."""
-    policy = parse_policy(data, "<cached policy>", allow_empty=allow_empty)
-    return policy, certificate.policy_digest(policy)
+def _read(data: bytes):
+    """A policy's bytes parsed: once per distinct text in a run (an AWS managed policy is
+    attached to many principals)."""
+    return parse_policy(data, "<cached policy>")
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(data: bytes, allow_empty: bool) -> str:
+    """The digest a certificate records of a policy's text, certificate.policy_digest of it
+    parsed: computed from its JSON value when the standard library reads it as the grammar
+    does (the value parse_policy keeps as its members), else from parse_policy itself. Once
+    per distinct text in a run (a refined text is shared by every principal with the same
+    result)."""
+    read, value = json_fast.values(decode(data, "<cached policy>"), MAX_DEPTH)
+    if read and isinstance(value, dict):
+        return certificate.sha256(canonical(value))
+    return certificate.policy_digest(parse_policy(data, "<cached policy>",
+                                                 allow_empty=allow_empty))

@@ -75,8 +75,8 @@ def inside(outdir: str | Path, *parts: str) -> Path:
     for part in parts:
         if not safe_part(part):
             raise InputError(f"refusing to write: `{part}` is not a safe file name", str(path))
-    root = os.path.realpath(outdir)
-    real = os.path.realpath(path)
+    root = _real_folder(str(outdir))
+    real = _real_path(path, parts)
     try:
         within = real != root and os.path.commonpath([root, real]) == root
     except ValueError:  # another drive
@@ -85,6 +85,28 @@ def inside(outdir: str | Path, *parts: str) -> Path:
         raise InputError(f"refusing to write: it resolves to `{real}`, outside the output "
                          f"folder `{root}` (a symbolic link?)", str(path))
     return path
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    """A folder with every symbolic link resolved: once a run (`inside` asks about each file
+    of a principal's folder, and about OUTDIR each time)."""
+    return os.path.realpath(folder)
+
+
+def real_path(path: str) -> str:
+    """os.path.realpath(path), its folder's resolved once a run."""
+    real = os.path.join(_real_folder(os.path.dirname(path)), os.path.basename(path))
+    return os.path.realpath(real) if os.path.islink(real) else real
+
+
+def _real_path(path: Path, parts: tuple[str, ...]) -> str:
+    """os.path.realpath(path), its folder's resolved once a run: the last part, a safe name
+    (no `..`), resolves on its own only when it is a symbolic link."""
+    if len(parts) < 2:
+        return os.path.realpath(path)
+    real = os.path.join(_real_folder(str(path.parent)), parts[-1])
+    return os.path.realpath(real) if os.path.islink(real) else real
 
 
 # --- the files `verify-refine batch` writes ------------------------------------------------------

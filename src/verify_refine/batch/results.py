@@ -12,6 +12,7 @@ from ..files import write_if_changed
 from ..inputs.findings import UnusedSet
 from ..split_proof import SplitProof
 from ..verdict import Verdict
+from .outpaths import real_path
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ def place(entry: dict, to: Destination, unused: UnusedSet) -> dict:
         return row
     write_if_changed(to.refined, entry["refined"], sync=False)  # the cache holds it, checked
     cert = relocated(entry["cert"], to, unused)
-    write_if_changed(to.cert, json.dumps(cert, indent=1, ensure_ascii=False) + "\n",
-                     sync=False)
+    if not _holds(to.cert, cert):  # a repeated run finds it there already
+        write_if_changed(to.cert, json.dumps(cert, indent=1, ensure_ascii=False) + "\n",
+                         sync=False)
     if entry.get("split"):  # the refined policy was split into proved parts beside it
         split = entry["split"]
         proof = SplitProof(Verdict.PROVED, "", split["queries"])
@@ -51,7 +53,7 @@ def relocated(cert: dict, to: Destination, unused: UnusedSet) -> dict:
     """The certificate as it would have been built at `to`: the file names relative to the
     certificate's folder, the catalog's path, and how these findings were read. Every hashed
     field (documents, unused set, slice, obligations) is kept as it is."""
-    folder = Path(to.cert).resolve().parent
+    folder = os.path.dirname(real_path(to.cert))
     reading = certificate.unused_reading(unused)
     out: dict = {}
     for name, value in cert.items():
@@ -69,5 +71,14 @@ def relocated(cert: dict, to: Destination, unused: UnusedSet) -> dict:
     return out
 
 
-def _relative(path: str, folder: Path) -> str:
-    return Path(os.path.relpath(Path(path).resolve(), folder)).as_posix()
+def _relative(path: str, folder: str) -> str:
+    return Path(os.path.relpath(real_path(path), folder)).as_posix()
+
+
+def _holds(path: str, value: dict) -> bool:
+    """Whether the JSON file at PATH holds VALUE (False when absent or unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            return json.loads(handle.read()) == value
+    except (OSError, ValueError):
+        return False

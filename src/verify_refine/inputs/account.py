@@ -140,7 +140,7 @@ def _tagged_skip(item: dict) -> bool:
 
 def _task(who, name, kind, document, source, where) -> Task:
     if isinstance(document, dict):
-        return Task(who, name, kind, (dumps(document) + "\n").encode("utf-8"))
+        return Task(who, name, kind, _document_bytes(document))
     if isinstance(document, str):
         try:
             return Task(who, name, kind, document_text_bytes(document, source, where))
@@ -148,6 +148,20 @@ def _task(who, name, kind, document, source, where) -> Task:
             return Task(who, name, kind, None, str(exc))
     return Task(who, name, kind, None,
                 f"{source}: {where}: expected a policy document (an object or a string)")
+
+
+_TEXTS: dict[int, tuple[dict, bytes]] = {}  # id(document) -> (document, its text)
+
+
+def _document_bytes(document: dict) -> bytes:
+    """A policy document as the text a task refines: once per document object (a managed
+    policy's is shared by every principal it is attached to)."""
+    known = _TEXTS.get(id(document))
+    if known is None or known[0] is not document:
+        known = _TEXTS[id(document)] = (document, (dumps(document) + "\n").encode("utf-8"))
+        while len(_TEXTS) > 4096:
+            del _TEXTS[next(iter(_TEXTS))]
+    return known[1]
 
 
 def _managed_task(who, arn, name, found, source, aws: bool) -> Task:

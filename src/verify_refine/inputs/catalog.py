@@ -31,9 +31,16 @@ class Catalog:
     _canonical: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _export: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     _names: list[tuple[str, ...]] = field(default_factory=list, repr=False, compare=False)
-    # what catalog_slice.today computed: (folded services) -> (slice, its sha256)
-    slices: dict[frozenset, tuple[dict, str]] = field(default_factory=dict, repr=False,
+    _services: set[str] = field(default_factory=set, repr=False, compare=False)  # folded
+    # what catalog_slice.today computed: (services as named) -> (slice, its sha256)
+    slices: dict[tuple, tuple[dict, str]] = field(default_factory=dict, repr=False,
                                                       compare=False)
+
+    def has_service(self, service: str) -> bool:
+        """Whether the catalog has this service prefix, ignoring case."""
+        if not self._services:
+            self._services.update(fold(s) for s in self.services)
+        return fold(service) in self._services
 
     def __post_init__(self) -> None:
         pairs = sorted((fold(f"{svc}:{name}"), f"{svc}:{name}")

@@ -66,6 +66,12 @@ class UnusedSet:
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
     def digest(self) -> str:
+        return self._digest
+
+    @functools.cached_property
+    def _digest(self) -> str:
+        """The sha256 of canonical_json(): once per set (every policy of a principal, and
+        each cache look-up, asks for it)."""
         return hashlib.sha256(self.canonical_json()).hexdigest()
 
     @functools.cached_property
@@ -219,7 +225,7 @@ def _collect(entries: list[Entry], catalog: Catalog, path: str) -> tuple[UnusedS
     for service, action, where, _ in entries:
         if action is None:
             services.setdefault(fold(service), fold(service))
-            if not any(fold(s) == fold(service) for s in catalog.services):
+            if not catalog.has_service(service):
                 warnings.append(f"{path}: {where}: service \"{service}\" is not in the catalog "
                                 f"({catalog.label}); it still counts as unused")
             continue

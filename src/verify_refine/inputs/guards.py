@@ -177,6 +177,27 @@ def apply(unused: UnusedSet, guards: Guards | None, policy: Policy,
         error = GuardError(problem)
         error.at = ("guards", "builtin")
         raise error
+    if guards.keep_sid is None:  # the same for every policy of a principal
+        memo_key = (id(unused), id(catalog), guards)
+        known = _APPLIED.get(memo_key)
+        if known is None or known[0] is not unused or known[1] is not catalog:
+            known = _APPLIED[memo_key] = (unused, catalog, _apply(unused, guards, policy,
+                                                                  catalog))
+            while len(_APPLIED) > MEMO_SIZE:
+                del _APPLIED[next(iter(_APPLIED))]
+        return known[2]
+    return _apply(unused, guards, policy, catalog)
+
+
+MEMO_SIZE = 64
+# (id(unused), id(catalog), guards) -> (unused, catalog, result): what apply computed lately
+# without --keep-sid, the objects held so that their ids are not reused while remembered
+_APPLIED: dict[tuple, tuple] = {}
+
+
+def _apply(unused: UnusedSet, guards: Guards, policy: Policy | None,
+           catalog: Catalog) -> UnusedSet:
+    """apply, computed."""
     keepers = _keepers(guards, policy)
     kept: list[Kept] = []
     actions: dict[str, str] = {}
