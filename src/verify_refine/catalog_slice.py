@@ -22,9 +22,9 @@ def digest(slice_: dict) -> str:
 def build(catalog: Catalog, services) -> dict:
     """Every action name, in the catalog's spelling and order, of each service the obligations
     read: the slice a certificate embeds."""
-    export = catalog.export()
     folded = {fold(s) for s in services}
-    return {svc: names for svc, names in export.items() if fold(svc) in folded}
+    return {svc: list(names) for svc, names in catalog.sorted_services().items()
+            if fold(svc) in folded}
 
 
 def today(catalog: Catalog, services) -> tuple[dict, str]:

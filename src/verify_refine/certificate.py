@@ -40,9 +40,10 @@ def policy_digest(policy: Policy) -> str:
 def catalog_section(catalog: Catalog, services, path: str | None) -> dict:
     """The certificate's `catalog`: how the catalog was named (informational), the file it was
     read from, and the embedded slice the obligations read with its hash."""
-    slice_ = catalog_slice.build(catalog, services)
+    shared, slice_sha256 = catalog_slice.today(catalog, sorted(services))
     return {"name": catalog.name, "version": catalog.version, "date": catalog.date,
-            "path": path, "slice_sha256": catalog_slice.digest(slice_), "slice": slice_}
+            "path": path, "slice_sha256": slice_sha256,
+            "slice": {svc: list(names) for svc, names in shared.items()}}
 
 
 def _relative(path: str, folder: Path) -> str:

@@ -80,12 +80,16 @@ class Catalog:
         return [a for a in self.with_prefix(head) if fast_match(pattern, a)]
 
     def export(self) -> dict[str, list[str]]:
-        """The catalog in the --catalog file format: service prefix -> sorted action names
-        (sorted once per catalog: every certificate the gate checks asks for it)."""
+        """The catalog in the --catalog file format: service prefix -> sorted action names."""
+        return {svc: list(names) for svc, names in self.sorted_services().items()}
+
+    def sorted_services(self) -> dict[str, tuple[str, ...]]:
+        """export() shared, not copied: sorted once per catalog (every certificate made or
+        checked asks for part of it). Read it; do not change it."""
         if not self._export:
             self._export.update((svc, tuple(sorted(names, key=fold)))
                                 for svc, names in sorted(self.services.items()))
-        return {svc: list(names) for svc, names in self._export.items()}
+        return self._export
 
     def digest(self) -> str:
         return hashlib.sha256(canonical_export_bytes(self.export())).hexdigest()
