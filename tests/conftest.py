@@ -29,9 +29,23 @@ def pytest_configure(config):
     import tempfile
 
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="verify-refine-test-cache-")
+    _deliver_ctrl_c()
+
+
+def _deliver_ctrl_c() -> None:
+    """SIGINT taken as Python takes it, here and in every child a test starts: a shell starts a
+    background job (`pytest &`) with SIGINT ignored, children inherit that, and the tests of
+    Ctrl-C would see their interrupt vanish."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
 def _own_proof_cache(tmp_path_factory, monkeypatch):
     """Each test starts with an empty default proof cache: no result leaks between tests."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+

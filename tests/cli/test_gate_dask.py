@@ -4,18 +4,23 @@ one-line usage error; a worker in another folder reads the files at their absolu
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
+import subprocess
+import sys
 from argparse import Namespace
 from pathlib import Path
 
+import dask
 import pytest
-from distributed import LocalCluster
+from distributed import Client, LocalCluster, WorkerPlugin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.cli.test_gate_summary import certify_example, edit_refined
 from tests.helpers import run
+from verify_refine import engine
 from verify_refine.gate import check as gatecheck
 from verify_refine.gate import on_dask
 
@@ -105,3 +110,50 @@ def test_a_worker_in_another_folder_reads_the_absolute_paths(tmp_path, monkeypat
     edited = on_dask._check("tree/p1/x.cert.json", str(tmp_path), checker)
     assert (valid.path, valid.status) == ("tree/p0/x.cert.json", "valid")
     assert (edited.path, edited.status) == ("tree/p1/x.cert.json", "invalid")
+
+
+class KillOnCheck(WorkerPlugin):
+    """A worker plugin: checking a certificate whose path names `marker` kills the worker
+    process (every worker, restarted ones too, gets it)."""
+
+    name = "kill-on-check"
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def setup(self, worker) -> None:
+        import os
+
+        from verify_refine.gate import check
+
+        real, marker = check.Checker.check, self.marker
+
+        def checked(checker, path):
+            if marker in path:
+                os._exit(9)
+            return real(checker, path)
+
+        check.Checker.check = checked
+
+
+@pytest.mark.slow  # a cluster of processes whose workers are killed: about 15 s
+def test_a_certificate_whose_check_kills_workers_fails_the_gate(tmp_path, made):
+    """The check that keeps killing its workers is that certificate's failure (the gate
+    fails closed, naming it); every other certificate is checked as usual."""
+    build(tmp_path / "tree", made, ["none", "none", "none"])
+    shutil.copytree(tmp_path / "tree" / "p0", tmp_path / "tree" / "killer")
+    with dask.config.set(engine.SCHEDULER), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:
+        client.register_plugin(KillOnCheck("killer"))
+        done = subprocess.run([sys.executable, "-m", "verify_refine", "gate", "tree",
+                               "--format", "json", "--scheduler", cluster.scheduler_address],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=240)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    by_path = {c["path"]: c for c in report["certificates"]}
+    assert by_path.pop("tree/killer/x.cert.json")["status"] == "unreadable"
+    assert {c["status"] for c in by_path.values()} == {"valid"} and len(by_path) == 3
+    (problem,) = [r for r in report["results"] if r["certificate"] == "tree/killer/x.cert.json"]
+    assert problem["rule"] == "VR-unreadable" and engine.KILLED in problem["message"]

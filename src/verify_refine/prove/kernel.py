@@ -116,6 +116,7 @@ def exists(regex: str, timeout_ms: int) -> str:
     """'sat' when some string is in `regex`, 'unsat' when none is, else 'unknown'."""
     solver = z3.Solver(ctx=_z3_context())
     solver.set("timeout", timeout_ms)
+    solver.set("ctrl_c", False)  # Ctrl-C is the caller's to take, not an unknown answer
     solver.from_string(f"(declare-const x String)(assert (str.in_re x {regex}))")
     return str(solver.check())
 

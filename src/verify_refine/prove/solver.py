@@ -81,6 +81,7 @@ def solve(text: str, timeout_s: float = DEFAULT_TIMEOUT_S, solver: str = "z3") -
         s = z3.Solver(ctx=context())
         s.set("timeout", max(1, int(timeout_s * 1000)))
         s.set("random_seed", SEED)
+        s.set("ctrl_c", False)  # z3's own SIGINT handler would end the search as unknown
         s.from_string(text)
         answer = _interruptible_check(s)
     except z3.Z3Exception as exc:
