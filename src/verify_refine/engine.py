@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import signal
 import warnings
@@ -26,6 +27,10 @@ KILLED = "the task stopped every worker that ran it (dask's allowed failures)"
 # holds at most CHUNK_MAX items, and few enough that every worker gets CHUNKS_PER_WORKER.
 CHUNK_MAX = 16
 CHUNKS_PER_WORKER = 4
+# Chunks handed to the cluster at once, per worker thread; the next goes as one finishes, so
+# that the scheduler (in this process, for a local cluster) holds a window of the work, not
+# all of it.
+IN_FLIGHT = 8
 
 
 def chunk_size(items: int, workers: int, chosen: int | None = None) -> int:
@@ -135,10 +140,14 @@ class Cluster:
                 futures[future] = part
                 pending.add(future)
 
-            for start in range(0, len(pairs), size):
-                submit(pairs[start:start + size])
+            chunks = (pairs[start:start + size] for start in range(0, len(pairs), size))
+            for part in itertools.islice(chunks, IN_FLIGHT * self.worker_count()):
+                submit(part)
             for future in pending:
                 part = futures.pop(future)
+                following = next(chunks, None)  # one finished, one more handed out
+                if following is not None:
+                    submit(following)
                 try:
                     done = future.result()
                 except KilledWorker:

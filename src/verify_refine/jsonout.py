@@ -47,8 +47,23 @@ def _scalar(value) -> str:
 
 
 def canonical(value) -> bytes:
-    """Sorted keys, no spaces, UTF-8: equal documents give equal bytes (numbers as written)."""
-    return _canonical(value).encode("utf-8")
+    """Sorted keys, no spaces, UTF-8: equal documents give equal bytes (numbers as written).
+    Written by the standard library's C encoder when no Number is in the value (the same
+    bytes as _canonical, which writes the rest)."""
+    try:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          default=_verbatim_needed)
+    except _VerbatimNeeded:
+        text = _canonical(value)
+    return text.encode("utf-8")
+
+
+class _VerbatimNeeded(Exception):
+    """A Number in the value: its text must be written as it is, which the encoder cannot."""
+
+
+def _verbatim_needed(value):
+    raise _VerbatimNeeded
 
 
 def _canonical(value) -> str:

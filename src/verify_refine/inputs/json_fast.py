@@ -58,7 +58,9 @@ def values(text: str, max_depth: int) -> tuple[bool, object]:
                            parse_int=Number, parse_float=Number)
     except (ValueError, RecursionError, _Refused):
         return False, None
-    return (True, value) if _depth(value) <= max_depth else (False, None)
+    # a value nests no deeper than it has brackets: most texts need no walk
+    shallow = text.count("{") + text.count("[") <= max_depth or _depth(value) <= max_depth
+    return (True, value) if shallow else (False, None)
 
 
 def _depth(value) -> int:

@@ -1,0 +1,26 @@
+"""The canonical form hashes are made of: the standard library's encoder and the verbatim writer give the same bytes, whatever the value."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from verify_refine import jsonout
+from verify_refine.inputs.model import Number
+
+scalars = (st.none() | st.booleans() | st.integers() | st.text()
+           | st.floats(allow_nan=False, allow_infinity=False)
+           | st.sampled_from(["1.50", "-0", "1e3", "12345678901234567890"]).map(Number))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                      | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(values)
+def test_both_writers_give_the_same_bytes(value):
+    assert jsonout.canonical(value) == jsonout._canonical(value).encode("utf-8")
+
+
+def test_a_number_keeps_its_text():
+    assert jsonout.canonical({"b": Number("1.50"), "a": [True, None]}) == \
+        b'{"a":[true,null],"b":1.50}'
