@@ -8,17 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.test_parse import json_values as values
 from verify_refine.errors import InputError
 from verify_refine.inputs import json_fast, jsontext
 from verify_refine.inputs.jsontext import MAX_DEPTH, parse_tree
-
-values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: (st.lists(inner, max_size=4)
-                   | st.dictionaries(st.text(max_size=5), inner, max_size=4)),
-    max_leaves=25,
-)
 
 
 def grammar_tree(text: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from ..inputs.account import Task
@@ -39,12 +40,16 @@ def run_batch(tasks: list[tuple[Task, object]], catalog, args, proofs: cache.Pro
     kept), and the progress counts."""
     progress = Progress(len(tasks), sys.stderr)
     finished: list = [None] * len(tasks)
+    # What was read (accounts, documents, findings) lives until the end: out of the garbage
+    # collector's sight meanwhile, so that its full collections do not walk it again and again.
+    gc.freeze()
     interrupted = False
     try:
         run_all(tasks, catalog, args, progress, finished, proofs, cluster)
     except KeyboardInterrupt:  # keep what finished: the summary says what did not
         interrupted = True
     finally:
+        gc.unfreeze()
         cluster.close()
         progress.close(final=False)  # batch prints progress.final_line() last
     return finished, interrupted, progress

@@ -21,28 +21,26 @@ _NEWLINE = re.compile("\n")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # or an escaped backslash before "u"
 
 
-class _Refused(Exception):
-    """What the standard library's decoder reads but the grammar does not."""
-
-
-def _unique_pairs(pairs):
+def unique_pairs(pairs):
+    """json.loads' object hook: an object, unless a key repeats (the grammar refuses that)."""
     value = dict(pairs)
     if len(value) != len(pairs):
-        raise _Refused("duplicate key")
+        raise ValueError("duplicate key")
     return value
 
 
-def _constant(word: str):
-    raise _Refused(f"{word} is not JSON")
+def not_json(word: str):
+    """json.loads' constant hook: NaN and Infinity are not JSON."""
+    raise ValueError(f"{word} is not JSON")
 
 
 def accepts(text: str) -> bool:
     """Whether json.loads reads text as the grammar would (no duplicate keys, NaN or Infinity,
     unpaired surrogates are left to tree(), and so is nesting depth."""
     try:
-        json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_constant,
+        json.loads(text, object_pairs_hook=unique_pairs, parse_constant=not_json,
                    parse_int=len, parse_float=len)
-    except (ValueError, RecursionError, _Refused):  # JSONDecodeError is a ValueError
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         return False
     return True
 
@@ -54,9 +52,9 @@ def values(text: str, max_depth: int) -> tuple[bool, object]:
     if _ESCAPED_SURROGATE.search(text):
         return False, None
     try:
-        value = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_constant,
+        value = json.loads(text, object_pairs_hook=unique_pairs, parse_constant=not_json,
                            parse_int=Number, parse_float=Number)
-    except (ValueError, RecursionError, _Refused):
+    except (ValueError, RecursionError):
         return False, None
     # a value nests no deeper than it has brackets: most texts need no walk
     shallow = text.count("{") + text.count("[") <= max_depth or _depth(value) <= max_depth

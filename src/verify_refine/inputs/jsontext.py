@@ -180,8 +180,8 @@ def load_json(data: bytes, source: str):
     if _SURROGATE_ESCAPE.search(text):
         parse_tree(data, source)  # the standard library accepts an unpaired surrogate
     try:
-        return json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_not_json,
-                          parse_int=_int)
+        return json.loads(text, object_pairs_hook=json_fast.unique_pairs,
+                          parse_constant=json_fast.not_json, parse_int=_int)
     except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         pass
     parse_tree(data, source)  # raises the error with its line and column
@@ -189,17 +189,6 @@ def load_json(data: bytes, source: str):
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _unique_pairs(pairs):
-    value = dict(pairs)
-    if len(value) != len(pairs):
-        raise ValueError("duplicate key")
-    return value
-
-
-def _not_json(word: str):
-    raise ValueError(f"{word} is not JSON")
 
 
 def _int(text: str):
