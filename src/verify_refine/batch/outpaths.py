@@ -87,7 +87,7 @@ def inside(outdir: str | Path, *parts: str) -> Path:
     return path
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 17)  # a folder a principal: organizations have many
 def _real_folder(folder: str) -> str:
     """A folder with every symbolic link resolved: once a run (`inside` asks about each file
     of a principal's folder, and about OUTDIR each time)."""

@@ -159,7 +159,7 @@ def _document_bytes(document: dict) -> bytes:
     known = _TEXTS.get(id(document))
     if known is None or known[0] is not document:
         known = _TEXTS[id(document)] = (document, (dumps(document) + "\n").encode("utf-8"))
-        while len(_TEXTS) > 4096:
+        while len(_TEXTS) > 1 << 17:  # documents an organization holds, alive anyway
             del _TEXTS[next(iter(_TEXTS))]
     return known[1]
 
