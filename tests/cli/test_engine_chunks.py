@@ -47,3 +47,17 @@ def test_a_killer_in_a_chunk_fails_alone_and_its_chunk_mates_are_delivered():
     assert delivered.pop(KILLER) == ("failed", f"crash: {engine.KILLED}")
     assert delivered.pop(RAISER) == ("failed", "crash: ValueError: seven is refused")
     assert delivered == {n: n * n + 100 for n in range(20) if n not in (KILLER, RAISER)}
+
+
+def test_more_chunks_than_the_window_are_all_delivered_once():
+    """The cluster is handed a window of chunks (IN_FLIGHT a worker) and the next as one
+    finishes: every item still comes back, exactly once."""
+    cluster = engine.Cluster(None, 1, chunk=1)
+    order: list[int] = []
+    items = {n: (n,) for n in range(3 * engine.IN_FLIGHT) if n not in (KILLER, RAISER)}
+    try:
+        cluster.map(square_plus, items, 1, lambda key, result: order.append((key, result)),
+                    lambda key, why: pytest.fail(f"{key} failed: {why}"))
+    finally:
+        cluster.close()
+    assert sorted(order) == [(n, n * n + 1) for n in sorted(items)]
