@@ -118,3 +118,21 @@ def replaced(value, at: tuple, replacement):
         parent = parent[step]
     parent[at[-1]] = replacement
     return value
+
+
+def inline_account(folder: Path, roles: dict[str, tuple[dict, list[str]]],
+                   policy_name: str = "all") -> Path:
+    """folder/auth.json, an account whose roles (by name) each hold one inline policy (the
+    document), and folder/findings/<role>.json naming its unused actions. Returns auth.json."""
+    (folder / "findings").mkdir(parents=True, exist_ok=True)
+    details = []
+    for name, (document, unused) in roles.items():
+        details.append({"RoleName": name, "Arn": f"arn:aws:iam::111122223333:role/{name}",
+                        "RolePolicyList": [{"PolicyName": policy_name,
+                                            "PolicyDocument": document}],
+                        "AttachedManagedPolicies": []})
+        (folder / "findings" / f"{name}.json").write_text(json.dumps(unused))
+    auth = folder / "auth.json"
+    auth.write_text(json.dumps({"RoleDetailList": details, "UserDetailList": [],
+                                "GroupDetailList": [], "Policies": []}))
+    return auth

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import AWS_FIXTURES, BLOG_CATALOG, json_paths, replaced, run
+from tests.helpers import AWS_FIXTURES, BLOG_CATALOG, inline_account, json_paths, replaced, run
 from verify_refine.batch import cache
 
 ACCOUNT = AWS_FIXTURES / "account-small.json"
@@ -75,19 +75,9 @@ def shared_account(folder: Path, roles: int) -> Path:
     """Roles that all carry the same inline policy and the same findings."""
     document = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["s3:Get*", "lambda:*"], "Resource": "*"}]}
-    (folder / "findings").mkdir()
-    details = []
-    for n in range(roles):
-        name = f"app-{n}"
-        details.append({"RoleName": name, "Arn": f"arn:aws:iam::111122223333:role/{name}",
-                        "RolePolicyList": [{"PolicyName": "app", "PolicyDocument": document}],
-                        "AttachedManagedPolicies": []})
-        (folder / "findings" / f"{name}.json").write_text(
-            json.dumps(["lambda:DeleteFunction", "lambda:CreateFunction", "s3:GetObjectAcl"]))
-    auth = folder / "auth.json"
-    auth.write_text(json.dumps({"RoleDetailList": details, "UserDetailList": [],
-                                "GroupDetailList": [], "Policies": []}))
-    return auth
+    unused = ["lambda:DeleteFunction", "lambda:CreateFunction", "s3:GetObjectAcl"]
+    return inline_account(folder, {f"app-{n}": (document, unused) for n in range(roles)},
+                          policy_name="app")
 
 
 def test_a_policy_shared_by_many_principals_is_proved_once(capsys, tmp_path):

@@ -17,7 +17,7 @@ import dask
 import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 
-from tests.helpers import AWS_FIXTURES, BLOG_CATALOG, run
+from tests.helpers import AWS_FIXTURES, BLOG_CATALOG, inline_account, run
 from verify_refine.batch import engine_dask, schedule
 from verify_refine.refine import refiner as refine_mod
 
@@ -116,21 +116,11 @@ def slow_account(folder: Path, roles: int) -> Path:
 
     catalog = load_catalog()
     actions = sorted(catalog.canonical(a) for a in catalog.with_prefix("ec2:"))
-    (folder / "findings").mkdir(parents=True)
     document = {"Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}
-    details = []
-    for n in range(roles):
-        name = f"role-{n}"
-        details.append({"RoleName": name, "Arn": f"arn:aws:iam::111122223333:role/{name}",
-                        "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": document}],
-                        "AttachedManagedPolicies": []})
-        unused = random.Random(n).sample(actions, len(actions) // 2)
-        (folder / "findings" / f"{name}.json").write_text(json.dumps(unused))
-    auth = folder / "auth.json"
-    auth.write_text(json.dumps({"RoleDetailList": details, "UserDetailList": [],
-                                "GroupDetailList": [], "Policies": []}))
-    return auth
+    return inline_account(folder, {
+        f"role-{n}": (document, random.Random(n).sample(actions, len(actions) // 2))
+        for n in range(roles)})
 
 
 class CrashOn(WorkerPlugin):

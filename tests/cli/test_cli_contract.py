@@ -22,6 +22,7 @@ from tests.helpers import (
     BLOG_CATALOG,
     ROOT,
     files_under,
+    inline_account,
     one_line_error,
     policy_doc,
     write_json,
@@ -271,18 +272,10 @@ def test_ctrl_c_during_compare_keeps_what_finished(slow_refine, tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_during_batch_keeps_what_finished(slow_refine, tmp_path):
     findings, out = tmp_path / "findings", tmp_path / "out"
-    findings.mkdir()
     document = json.loads((slow_refine / "policy.json").read_text())
-    roles = []
-    for n in range(3):
-        name = f"role-{n}"
-        roles.append({"RoleName": name, "Arn": f"arn:aws:iam::111122223333:role/{name}",
-                      "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": document}],
-                      "AttachedManagedPolicies": []})
-        unused = json.loads((slow_refine / "unused.json").read_text())  # one set a role:
-        (findings / f"{name}.json").write_text(json.dumps(unused[n:]))  # three proofs
-    auth = write_json(tmp_path / "auth.json", {"RoleDetailList": roles, "UserDetailList": [],
-                                               "GroupDetailList": [], "Policies": []})
+    unused = json.loads((slow_refine / "unused.json").read_text())  # one set a role:
+    auth = inline_account(tmp_path, {f"role-{n}": (document, unused[n:])  # three proofs
+                                     for n in range(3)})
     done = interrupted(["batch", auth, "--findings", findings, "-o", out, "--jobs", "1"], 8.0,
                        tmp_path)
     assert assert_clean_interrupt(done)  # three policies of seconds each cannot be done in 8 s
