@@ -34,7 +34,12 @@ def sha256(data: bytes) -> str:
 
 
 def policy_digest(policy: Policy) -> str:
-    return sha256(canonical(dict(policy.members)))
+    return document_digest(dict(policy.members))
+
+
+def document_digest(document: dict) -> str:
+    """The digest a certificate records of a policy: of its document's canonical JSON."""
+    return sha256(canonical(document))
 
 
 def catalog_section(catalog: Catalog, services, path: str | None) -> dict:

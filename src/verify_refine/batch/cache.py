@@ -18,7 +18,6 @@ from ..inputs.guards import Guards
 from ..inputs.guards import apply as apply_guards
 from ..inputs.jsontext import MAX_DEPTH, decode
 from ..inputs.policy import parse_policy
-from ..jsonout import canonical
 
 LAYOUT = "proofs-v1"  # the folder under the cache directory; a new layout gets a new name
 
@@ -199,6 +198,6 @@ def _digest(data: bytes, allow_empty: bool) -> str:
     result)."""
     read, value = json_fast.values(decode(data, "<cached policy>"), MAX_DEPTH)
     if read and isinstance(value, dict):
-        return certificate.sha256(canonical(value))
+        return certificate.document_digest(value)
     return certificate.policy_digest(parse_policy(data, "<cached policy>",
                                                  allow_empty=allow_empty))
