@@ -152,12 +152,12 @@ def run(args) -> int:
         queries = done.proving.kernel_queries
         extra.append(f"proof kernel: agrees ({queries} solver "
                      f"quer{'y' if queries == 1 else 'ies'})")
-    with finishing():
+    with finishing():  # written: a Ctrl-C from now on, while the report prints, is too late
         _write(args, done, to_file)
         if fitted.split is not None:
             parts = fitting.write_parts(args.output, done.text, fitted)
             print(f"wrote {parts[0]} ... {parts[-1]} and their proof record", file=sys.stderr)
-    _print(args, done, refined_size, exposed, warnings, to_file)
+        _print(args, done, refined_size, exposed, warnings, to_file)
     sys.stderr.write(report.summary(result, done.proving.proof if done.proving else None,
                                     extra))
     _say_written(args, result, to_file)
