@@ -16,9 +16,12 @@ ALLOWED_FAILURES = 2  # a task that has killed this many workers (and one more) 
 # A task no worker can take for NO_WORKERS_S (every local worker gone and none restarted)
 # fails, an error row for it, instead of the run waiting for ever.
 NO_WORKERS_S = 120
+# Dask's own sampling profiler is off in local workers: it samples every thread's stack 100
+# times a second for the dashboard, which a batch does not start (docs/PERFORMANCE.md).
 SCHEDULER = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
              "distributed.scheduler.worker-saturation": 1.0,
-             "distributed.scheduler.no-workers-timeout": f"{NO_WORKERS_S}s"}
+             "distributed.scheduler.no-workers-timeout": f"{NO_WORKERS_S}s",
+             "distributed.worker.profile.enabled": False}
 CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
 PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
 KILLED = "the task stopped every worker that ran it (dask's allowed failures)"
