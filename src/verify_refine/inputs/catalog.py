@@ -19,6 +19,9 @@ from ..spec.languages import fast_match
 from .jsontext import json_position, load_json, quote
 
 
+MATCHED_MAX = 1 << 15  # patterns whose matches a catalog keeps (then it starts again)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Canonical action names per service, with the name and version of where they came from."""
@@ -35,6 +38,9 @@ class Catalog:
     # what catalog_slice.today computed: (services as named) -> (slice, its sha256)
     slices: dict[tuple, tuple[dict, str]] = field(default_factory=dict, repr=False,
                                                       compare=False)
+    # what matching() found, by pattern: the same patterns come back policy after policy
+    _matched: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False,
+                                                 compare=False)
 
     def has_service(self, service: str) -> bool:
         """Whether the catalog has this service prefix, ignoring case."""
@@ -75,9 +81,15 @@ class Catalog:
         return with_prefix(self._folded, folded_prefix)
 
     def matching(self, pattern: str) -> list[str]:
-        """Folded catalog actions in lang(pattern), sorted."""
-        head = fold(literal_head(pattern))
-        return [a for a in self.with_prefix(head) if fast_match(pattern, a)]
+        """Folded catalog actions in lang(pattern), sorted (a new list each time)."""
+        found = self._matched.get(pattern)
+        if found is None:
+            head = fold(literal_head(pattern))
+            found = tuple(a for a in self.with_prefix(head) if fast_match(pattern, a))
+            if len(self._matched) >= MATCHED_MAX:
+                self._matched.clear()
+            self._matched[pattern] = found
+        return list(found)
 
     def export(self) -> dict[str, list[str]]:
         """The catalog in the --catalog file format: service prefix -> sorted action names."""

@@ -22,10 +22,8 @@ def has_wildcard(pattern: str) -> bool:
 
 def literal_head(pattern: str) -> str:
     """The text before the first wildcard: every string the pattern matches starts with it."""
-    for i, ch in enumerate(pattern):
-        if ch in (STAR, ONE):
-            return pattern[:i]
-    return pattern
+    cuts = [i for i in (pattern.find(STAR), pattern.find(ONE)) if i >= 0]
+    return pattern[:min(cuts)] if cuts else pattern
 
 
 def closure(pattern: str, states: set[int]) -> frozenset[int]:
