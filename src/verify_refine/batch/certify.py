@@ -103,15 +103,13 @@ def _fitted(done, allow_oversize: bool, entry: dict):
 def _figures(result) -> dict:
     before, after, entries_before, entries_after = set(), set(), 0, 0
     for r in result.statements:
-        fig = report.statement_figures(result, r)
+        sets = report.statement_sets(result, r)
+        fig = report.statement_figures(result, r, sets)
         entries_before += fig["entries_before"]
         entries_after += fig["entries_after"]
-        stmt = r.statement
-        if stmt.effect == "Allow":
-            before |= report.allowed_catalog(result, stmt, [p.text for p in stmt.patterns])
-            texts = None if r.removed_statement else [e.text for e in r.entries]
-            after |= report.allowed_catalog(result, stmt, texts) if r.changed else \
-                report.allowed_catalog(result, stmt, [p.text for p in stmt.patterns])
+        if r.statement.effect == "Allow":
+            before |= sets[0]
+            after |= sets[1]
     return {"entries_before": entries_before, "entries_after": entries_after,
             "catalog_actions_removed": len(before - after)}
 

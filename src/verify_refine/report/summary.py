@@ -27,11 +27,20 @@ def allowed_catalog(ref: Refinement, stmt: Statement, texts: list[str] | None) -
     return matched
 
 
-def statement_figures(ref: Refinement, result: StatementResult) -> dict:
+def statement_sets(ref: Refinement, result: StatementResult) -> tuple[set[str], set[str]]:
+    """The folded catalog actions a statement grants before and after its refinement."""
     stmt = result.statement
     before = allowed_catalog(ref, stmt, [p.text for p in stmt.patterns])
     after_texts = None if result.removed_statement else [e.text for e in result.entries]
-    after = allowed_catalog(ref, stmt, after_texts) if result.changed else before
+    return before, allowed_catalog(ref, stmt, after_texts) if result.changed else before
+
+
+def statement_figures(ref: Refinement, result: StatementResult,
+                      sets: tuple[set[str], set[str]] | None = None) -> dict:
+    """A statement's counts of entries and catalog actions; SETS, statement_sets() of it
+    when the caller has them already."""
+    stmt = result.statement
+    before, after = sets or statement_sets(ref, result)
     kept = sum(1 for o in result.outcomes if o.status == KEPT) if result.outcomes \
         else len(stmt.patterns)
     generated = [] if result.removed_statement else [e for e in result.entries if e.generated]
