@@ -92,9 +92,9 @@ class ProofCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(dict(entry, key=name, sha256=checksum(entry)), handle,
-                          ensure_ascii=False)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:  # dumps: the C encoder
+                handle.write(json.dumps(dict(entry, key=name, sha256=checksum(entry)),
+                                        ensure_ascii=False))
             os.replace(tmp, path)
         except OSError as exc:
             if tmp:
