@@ -12,6 +12,7 @@ certificate's slice (which holds every one of them).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import re._parser as sre_parse  # the parse tree, to refuse regular expressions that backtrack
 from dataclasses import dataclass, field
@@ -191,6 +192,18 @@ def apply(unused: UnusedSet, guards: Guards | None, policy: Policy,
     return _apply(unused, guards, policy, catalog)
 
 
+@functools.lru_cache(maxsize=8)
+def _reasons(guards: Guards):
+    """Why guards without --keep-sid (the same for every policy) keep a name, None when they
+    do not: remembered by name, as the principals of a batch share most of their unused names."""
+    keepers = _keepers(guards, None)
+
+    @functools.lru_cache(maxsize=1 << 16)
+    def reason(name: str) -> str | None:
+        return next((k.reason for k in keepers if k.keeps(name)), None)
+    return reason
+
+
 MEMO_SIZE = 64
 # (id(unused), id(catalog), guards) -> (unused, catalog, result): what apply computed lately
 # without --keep-sid, the objects held so that their ids are not reused while remembered
@@ -201,13 +214,15 @@ def _apply(unused: UnusedSet, guards: Guards, policy: Policy | None,
            catalog: Catalog) -> UnusedSet:
     """apply, computed."""
     keepers = _keepers(guards, policy)
+    why = _reasons(guards) if guards.keep_sid is None else (
+        lambda name: next((k.reason for k in keepers if k.keeps(name)), None))
     kept: list[Kept] = []
     actions: dict[str, str] = {}
 
     def take(name: str) -> None:
-        keeper = next((k for k in keepers if k.keeps(name)), None)
-        if keeper is not None:
-            kept.append(Kept(name, keeper.reason))
+        reason = why(name)
+        if reason is not None:
+            kept.append(Kept(name, reason))
         else:
             actions.setdefault(fold(name), name)
 
