@@ -202,8 +202,8 @@ class Kernel:
             if STAR not in p and ONE not in p:
                 i = bisect.bisect_left(names, h)
                 out.update(names[i:i + 1] if names[i:i + 1] == [h] else [])
-            else:
-                out.update(n for n in under(names, h) if matches(p, n))
+            else:  # `head*` matches every name under its head: nothing to test
+                out.update(n for n in under(names, h) if p == h + STAR or matches(p, n))
         return out
 
     def fail(self, where: int | None, prop: str, message: str) -> None:
