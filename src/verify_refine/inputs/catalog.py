@@ -18,7 +18,6 @@ from ..spec.glob import fold, literal_head, with_prefix
 from ..spec.languages import fast_match
 from .jsontext import json_position, load_json, quote
 
-
 MATCHED_MAX = 1 << 15  # patterns whose matches a catalog keeps (then it starts again)
 
 
