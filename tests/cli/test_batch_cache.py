@@ -108,13 +108,18 @@ def mutate(path: Path, mutation) -> bool:
     data = path.read_bytes()
     if mutation[0] == "cut":
         new = data[:int(len(data) * mutation[1])]
-    else:
-        entry = json.loads(data)
-        paths = list(json_paths(entry))
-        at = paths[mutation[1] % len(paths)]
-        new = json.dumps(replaced(copy.deepcopy(entry), at, mutation[2])).encode()
-        if json.loads(new) == entry:
+    else:  # in the header line or in the body after it
+        head, _, body = data.partition(b"\n")
+        parts = [json.loads(head), json.loads(body)]
+        paths = list(json_paths(parts))
+        changed = replaced(copy.deepcopy(parts), paths[mutation[1] % len(paths)], mutation[2])
+        if changed == parts:
             return False
+        if not (isinstance(changed, list) and len(changed) == 2):
+            new = json.dumps(changed).encode()
+        else:  # a body left as it was keeps its bytes, so that only the header is wrong
+            new = json.dumps(changed[0]).encode() + b"\n" + (
+                body if changed[1] == parts[1] else json.dumps(changed[1]).encode())
     path.write_bytes(new)
     return new != data
 
@@ -142,10 +147,8 @@ def test_an_entry_filed_under_another_key_is_refused_by_its_hashes(capsys, tmp_p
     assert batch(capsys, tmp_path / "fresh", store)[0] == 0
     fresh = snapshot(tmp_path / "fresh", seconds=False)
     first, second = entries(store)[:2]
-    moved = json.loads(first.read_text())  # a whole, well-formed entry, for other inputs
-    moved["key"] = second.stem
-    moved["sha256"] = cache.checksum(moved)
-    second.write_text(json.dumps(moved))
+    moved = cache.read_entry(first.read_bytes(), first.stem)  # whole, for other inputs
+    second.write_bytes(cache.entry_bytes(second.stem, moved))  # filed under another key
     code, _, err = batch(capsys, tmp_path / "again", store)
     assert code == 0 and snapshot(tmp_path / "again", seconds=False) == fresh
     assert f"cache entry {second} not used, proving again: its recorded hashes are not " \

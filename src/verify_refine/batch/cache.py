@@ -19,7 +19,7 @@ from ..inputs.guards import apply as apply_guards
 from ..inputs.jsontext import MAX_DEPTH, decode
 from ..inputs.policy import parse_policy
 
-LAYOUT = "proofs-v1"  # the folder under the cache directory; a new layout gets a new name
+LAYOUT = "proofs-v2"  # the folder under the cache directory; a new layout gets a new name
 
 
 def default_folder() -> Path:
@@ -44,8 +44,8 @@ def key(policy: bytes, unused: UnusedSet, guards: Guards | None, catalog_digest:
 
 
 class ProofCache:
-    """Entries {"key", "row", "refined", "cert"} as OUTDIR-independent JSON files. `folder`
-    None: no cache (every look-up misses, nothing is stored)."""
+    """Entries {"row", "refined", "cert"}, OUTDIR-independent, each in a file under its key
+    (entry_bytes). `folder` None: no cache (every look-up misses, nothing is stored)."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
@@ -64,13 +64,15 @@ class ProofCache:
             return None
         path = self.path(name)
         try:
-            entry = json.loads(path.read_bytes())
+            entry = read_entry(path.read_bytes(), name)
         except FileNotFoundError:
             self.misses += 1
             return None
         except (OSError, ValueError) as exc:
             return self._refuse(path, f"unreadable ({exc})")
-        problem = mismatch(entry, name, policy, source, unused, guards, catalog, timeout)
+        except EntryError as exc:
+            return self._refuse(path, str(exc))
+        problem = mismatch(entry, policy, source, unused, guards, catalog, timeout)
         if problem:
             return self._refuse(path, problem)
         self.hits += 1
@@ -92,9 +94,8 @@ class ProofCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:  # dumps: the C encoder
-                handle.write(json.dumps(dict(entry, key=name, sha256=checksum(entry)),
-                                        ensure_ascii=False))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(entry_bytes(name, entry))
             os.replace(tmp, path)
         except OSError as exc:
             if tmp:
@@ -103,24 +104,44 @@ class ProofCache:
         return None
 
 
-def checksum(entry: dict) -> str:
-    """The sha256 an entry is stored with, of its row, refined text and certificate: a
-    corrupted entry is found out even where the certificate's own hashes do not reach."""
-    part = {name: entry.get(name) for name in ("row", "refined", "cert")}
-    return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False)
-                          .encode("utf-8", "surrogatepass")).hexdigest()
+class EntryError(Exception):
+    """A stored entry that is not one this tool wrote under its name."""
 
 
-def mismatch(entry, name: str, policy: bytes, source: str, unused: UnusedSet,
-             guards: Guards | None, catalog: Catalog, timeout: float) -> str | None:
-    """Why a cached entry is not a proved certificate of these inputs (None: it is): its
-    shape, key and verdict; the tool version and timeout; the hashes it records of the
-    original, the unused set after the guards, the refined text and the catalog slice, each
-    recomputed from the inputs of this run."""
-    if not isinstance(entry, dict) or entry.get("key") != name:
-        return "not an entry of this key"
-    if entry.get("sha256") != checksum(entry):
-        return "its content does not match its checksum"
+BODY = ("row", "refined", "cert")  # what an entry keeps; its header names and checksums it
+
+
+def entry_bytes(name: str, entry: dict) -> bytes:
+    """An entry as stored: a header line, {"key", "sha256"}, then the body, the JSON of its
+    row, refined text and certificate, which the header's sha256 is of (so a look-up checks
+    the bytes as read, and a corrupted entry is found out even where the certificate's own
+    hashes do not reach)."""
+    body = json.dumps({part: entry.get(part) for part in BODY}, ensure_ascii=False) \
+        .encode("utf-8", "surrogatepass")
+    header = json.dumps({"key": name, "sha256": hashlib.sha256(body).hexdigest()})
+    return header.encode("ascii") + b"\n" + body
+
+
+def read_entry(data: bytes, name: str) -> dict:
+    """The body of a stored entry, when its header names it `name` and holds the sha256 of
+    its bytes (EntryError otherwise; ValueError when a part is not JSON)."""
+    head, newline, body = data.partition(b"\n")
+    header = json.loads(head) if newline else None
+    if not isinstance(header, dict) or header.get("key") != name:
+        raise EntryError("not an entry of this key")
+    if header.get("sha256") != hashlib.sha256(body).hexdigest():
+        raise EntryError("its content does not match its checksum")
+    return json.loads(body)
+
+
+def mismatch(entry, policy: bytes, source: str, unused: UnusedSet, guards: Guards | None,
+             catalog: Catalog, timeout: float) -> str | None:
+    """Why a cached entry's body (read_entry) is not a proved certificate of these inputs
+    (None: it is): its shape and verdict; the tool version and timeout; the hashes it records
+    of the original, the unused set after the guards, the refined text and the catalog slice,
+    each recomputed from the inputs of this run."""
+    if not isinstance(entry, dict):
+        return "incomplete"
     cert, refined, row = entry.get("cert"), entry.get("refined"), entry.get("row")
     if not isinstance(cert, dict) or not isinstance(refined, str) or not isinstance(row, dict):
         return "incomplete"
@@ -174,12 +195,6 @@ def _slice_problem(cert: dict, catalog: Catalog) -> str | None:
     if section["slice"] != today or section.get("slice_sha256") != today_digest:
         return "its catalog slice is not today's catalog"
     return None
-
-
-def _without_slice(cert: dict) -> dict:
-    """The certificate with an empty slice, to check the shape of the rest: the slice, equal
-    to today's, is well formed (and walking its thousands of names costs milliseconds)."""
-    return dict(cert, catalog=dict(cert["catalog"], slice={}))
 
 
 @functools.lru_cache(maxsize=512)
