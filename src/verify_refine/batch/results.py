@@ -72,7 +72,10 @@ def relocated(cert: dict, to: Destination, unused: UnusedSet) -> dict:
 
 
 def _relative(path: str, folder: str) -> str:
-    return Path(os.path.relpath(real_path(path), folder)).as_posix()
+    real = real_path(path)
+    if os.path.dirname(real) == folder:  # a file beside the certificate (the usual case)
+        return os.path.basename(real)
+    return Path(os.path.relpath(real, folder)).as_posix()
 
 
 def _holds(path: str, value: dict) -> bool:
