@@ -140,7 +140,9 @@ def prepare(account: Account, cat, outdir: Path, args):
             who.problem = str(exc)
             continue
         copy = outpaths.inside(outdir, who.folder, outpaths.findings_copy(who.findings))
-        write_if_changed(str(copy), who.unused.findings_bytes())  # the bytes read, once
+        # copies of inputs, no fsync: a re-run writes again any that a crash lost or tore
+        # (and a certificate never checks against a torn one)
+        write_if_changed(str(copy), who.unused.findings_bytes(), sync=False)  # as read, once
         who.unused_path = str(copy)
     for task in account.tasks:
         who = task.principal
@@ -150,7 +152,8 @@ def prepare(account: Account, cat, outdir: Path, args):
             rows[id(task)] = (None if who.problem else aws_managed.absent_row(task)) or \
                 {"verdict": "error", "error": who.problem or task.problem}
             continue
-        write_if_changed(str(outpaths.policy_files(outdir, task)[0]), task.document)
+        write_if_changed(str(outpaths.policy_files(outdir, task)[0]), task.document,
+                         sync=False)
         tasks.append(task)
     return tasks, rows, skipped
 
