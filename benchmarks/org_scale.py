@@ -10,11 +10,12 @@ command, nothing changed) and changed (after --change of the findings files are 
 losing one unused entry). For each run: wall time (time.perf_counter around the process), ms per
 principal, policies per second, the CPU seconds of the run (user + system, workers included) and
 the peak resident memory of its largest process (a worker, or batch itself; both from getrusage
-RUSAGE_CHILDREN of a wrapper process), and the exit code. The speed-up is cold at the first
---jobs value over cold at each other. Options the installed batch offers are used when present
-(checked in `batch --help`): `--cache DIR` (a new folder per --jobs value) and `--scheduler
-ADDRESS` when this script is given one (else a local run). The machine's load average is
-printed with the figures. Standard library only, beside verify-refine.
+RUSAGE_CHILDREN of a wrapper process) and, apart, of the batch process and of its largest
+Dask worker (VmHWM in /proc, read twice a second, on Linux), and the exit code. The speed-up
+is cold at the first --jobs value over cold at each other. Options the installed batch
+offers are used when present (checked in `batch --help`): `--cache DIR` (a new folder per
+--jobs value) and `--scheduler ADDRESS` when this script is given one (else a local run).
+The machine's load average is printed with the figures. Standard library only, beside verify-refine.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,16 +51,62 @@ def batch_options() -> set[str]:
 
 
 def timed(argv: list[str]) -> dict:
-    """Run the batch process under the wrapper: wall seconds, peak MB, exit code, last line."""
+    """Run the batch process under the wrapper: wall seconds, peak MB (of the largest process,
+    of batch's own and of its largest Dask worker), exit code, last line."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True,
-                          text=True)
+    proc = subprocess.Popen([sys.executable, "-c", WRAPPER, *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    peaks: dict[str, int] = {}
+    watcher = threading.Thread(target=watch_peaks, args=(proc, peaks), daemon=True)
+    watcher.start()
+    out, err = proc.communicate()
     seconds = time.perf_counter() - start
-    peak_kb, cpu = done.stderr.strip().splitlines()[-1].split()
-    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    watcher.join()
+    peak_kb, cpu = err.strip().splitlines()[-1].split()
+    last = out.strip().splitlines()[-1] if out.strip() else ""
     return {"seconds": round(seconds, 2), "cpu_seconds": round(float(cpu), 2),
-            "peak_mb": round(int(peak_kb) / 1024, 1), "exit": done.returncode,
-            "last_line": last}
+            "peak_mb": round(int(peak_kb) / 1024, 1),
+            **{f"peak_{role}_mb": round(kb / 1024, 1) for role, kb in sorted(peaks.items())},
+            "exit": proc.returncode, "last_line": last}
+
+
+def watch_peaks(proc: subprocess.Popen, peaks: dict[str, int]) -> None:
+    """Until PROC ends, twice a second: the peak resident set (VmHWM, kB) of the batch process
+    and of each Dask worker under it (Linux /proc; nothing elsewhere), the largest by role."""
+    while proc.poll() is None:
+        for pid, cmdline in descendants(proc.pid):
+            role = ("worker" if b"--multiprocessing-fork" in cmdline else "batch"
+                    if b"verify-refine" in cmdline else None)
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if role and line.startswith("VmHWM:"):
+                    peaks[role] = max(peaks.get(role, 0), int(line.split()[1]))
+        time.sleep(0.5)
+
+
+def descendants(root: int) -> list[tuple[int, bytes]]:
+    """The processes under ROOT, each with its command line (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        for child, parent in parents.items():
+            if parent == pid:
+                todo.append(child)
+                try:
+                    found.append((child, Path(f"/proc/{child}/cmdline").read_bytes()))
+                except OSError:
+                    pass
+    return found
 
 
 def policies_in(out: Path) -> int:
