@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..commands.options import positive_int
+from ..engine import CHUNK_MAX
 from ..errors import UsageError
 from .cache import ProofCache, default_folder
 from .engine_dask import Cluster
@@ -16,8 +17,8 @@ def add(cmd) -> None:
                           "(e.g. tcp://10.0.0.5:8786) instead of a local cluster of --jobs "
                           "processes")
     cmd.add_argument("--chunk", metavar="N", type=positive_int,
-                     help="policies per Dask task (default: up to 16, fewer when there are "
-                          "few to share among the workers; 1: a task per policy)")
+                     help=f"policies per Dask task (default: up to {CHUNK_MAX}, fewer when "
+                          "there are few to share among the workers; 1: a task per policy)")
     cmd.add_argument("--cache", metavar="DIR",
                      help="keep proved results in DIR and re-use them, re-checked by hash, "
                           "when the policy, findings, catalog and tool version are the same "
