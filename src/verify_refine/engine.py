@@ -16,15 +16,22 @@ ALLOWED_FAILURES = 2  # a task that has killed this many workers (and one more) 
 # A task no worker can take for NO_WORKERS_S (every local worker gone and none restarted)
 # fails, an error row for it, instead of the run waiting for ever.
 NO_WORKERS_S = 120
-# Dask's own sampling profiler is off in local workers: it samples every thread's stack 100
-# times a second for the dashboard, which a batch does not start (docs/PERFORMANCE.md).
+# Local workers run without Dask's sampling profiler (it samples every thread's stack 100
+# times a second for a dashboard a batch does not start) and without the MALLOC_TRIM_THRESHOLD_
+# Dask puts in their environment: it hands memory back to the system at once, so that z3's
+# and Python's allocations fault their pages in again and again (a quarter of a worker's CPU
+# went to the kernel; docs/PERFORMANCE.md). A variable set in the user's environment stays.
 SCHEDULER = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
              "distributed.scheduler.worker-saturation": 1.0,
              "distributed.scheduler.no-workers-timeout": f"{NO_WORKERS_S}s",
-             "distributed.worker.profile.enabled": False}
+             "distributed.worker.profile.enabled": False,
+             "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
 PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
 KILLED = "the task stopped every worker that ran it (dask's allowed failures)"
+# What the scheduler raises for a task no worker took within its no-workers-timeout
+NO_WORKER_ERRORS = ("NoWorkerError", "NoValidWorkerError")
+NO_WORKER = "not run: no Dask worker was there to take it (the scheduler's no-workers-timeout)"
 # Items go to Dask in chunks: a Dask task costs about 15 ms of CPU across scheduler, worker
 # and client (measured; docs/PERFORMANCE.md), as much as proving a typical policy. A chunk
 # holds at most CHUNK_MAX items, and few enough that every worker gets CHUNKS_PER_WORKER.
@@ -34,8 +41,9 @@ CHUNK_MAX = 64
 CHUNKS_PER_WORKER = 4
 # Chunks handed to the cluster at once, per worker thread; the next goes as one finishes, so
 # that the scheduler (in this process, for a local cluster) holds a window of the work, not
-# all of it.
-IN_FLIGHT = 8
+# all of it. Three keep a worker busy (one running, the next waiting at the scheduler) with
+# chunks of CHUNK_MAX; eight, with chunks four times as large, raised batch's peak memory.
+IN_FLIGHT = 3
 
 
 def chunk_size(items: int, workers: int, chosen: int | None = None) -> int:
@@ -162,8 +170,9 @@ class Cluster:
                         continue
                     done = [(part[0][0], False, f"crash: {KILLED}")]
                 except Exception as exc:  # the chunk itself failed (not one item)
-                    done = [(key, False, f"crash: {type(exc).__name__}: {exc}")
-                            for key, _ in part]
+                    why = NO_WORKER if type(exc).__name__ in NO_WORKER_ERRORS else \
+                        f"crash: {type(exc).__name__}: {exc}"
+                    done = [(key, False, why) for key, _ in part]
                 future.release()
                 for key, ok, result in done:
                     deliver(key, result if ok else failed(key, result))
