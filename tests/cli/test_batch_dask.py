@@ -18,6 +18,7 @@ import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 
 from tests.helpers import AWS_FIXTURES, BLOG_CATALOG, inline_account, run
+from verify_refine import engine
 from verify_refine.batch import engine_dask, schedule
 from verify_refine.refine import refiner as refine_mod
 
@@ -98,6 +99,21 @@ def test_a_crash_and_a_hang_cost_one_policy_each(capsys, tmp_path, monkeypatch,
     assert by_policy["lambda-deploy"] == ("unknown", "stopped after 4 s of wall time "
                                                      "(1 × --timeout)")
     assert code == 1
+
+
+def test_a_cluster_without_workers_fails_each_policy_instead_of_waiting_for_ever(capsys,
+                                                                                  tmp_path):
+    """A scheduler that no worker joins: after its no-workers timeout every policy is an error
+    row saying so, nothing is certified, and batch ends (exit 1)."""
+    with dask.config.set({"distributed.scheduler.no-workers-timeout": "1s"}), \
+            LocalCluster(n_workers=0, processes=False, dashboard_address=None,
+                         silence_logs=logging.CRITICAL) as cluster:
+        code, _, err = batch(capsys, tmp_path / "out", "--scheduler", cluster.scheduler_address)
+    assert code == 1, err
+    rows = csv_rows(tmp_path / "out")
+    assert len(rows) == 5
+    assert {(r["verdict"], r["error"]) for r in rows} == {("error", engine.NO_WORKER)}
+    assert not list((tmp_path / "out").rglob("*.cert.json"))
 
 
 def csv_rows(out: Path) -> list[dict]:
