@@ -42,7 +42,7 @@ CHUNKS_PER_WORKER = 4
 # Chunks handed to the cluster at once, per worker thread; the next goes as one finishes, so
 # that the scheduler (in this process, for a local cluster) holds a window of the work, not
 # all of it. Three keep a worker busy (one running, the next waiting at the scheduler) with
-# chunks of CHUNK_MAX; eight, with chunks four times as large, raised batch's peak memory.
+# chunks of CHUNK_MAX, and hold fewer policies in flight than eight such chunks would.
 IN_FLIGHT = 3
 
 
