@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,18 @@ def test_names_get_distinct_safe_components(names, tag):
         for b in names:
             assert (outpaths.component(a) == outpaths.component(b)) == (a == b)
     assert outpaths.component("DeployRole") == "DeployRole"
+
+
+def test_a_link_planted_between_two_runs_of_one_process_is_refused(capsys, tmp_path):
+    """The folders resolved in one run are resolved again in the next (a long-lived process
+    running batch twice): a principal's folder replaced by a link that leads out is refused."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    argv = ("batch", AWS_FIXTURES / "account-small.json", "--findings",
+            AWS_FIXTURES / "findings-small", "-o", out, "--catalog", BLOG_CATALOG, "--no-cache")
+    assert run(capsys, *argv)[0] == 0
+    shutil.move(out / "app-deployer", elsewhere)
+    (out / "app-deployer").symlink_to(elsewhere)
+    before = {p.name: p.read_bytes() for p in elsewhere.iterdir()}
+    code, stdout, err = run(capsys, *argv)
+    assert (code, stdout) == (2, "") and "outside the output" in err
+    assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == before
