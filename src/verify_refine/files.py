@@ -167,6 +167,23 @@ def _same_file(a: str, b: str) -> bool:
 
 
 @contextlib.contextmanager
+def whole_under_ctrl_c():
+    """A block that Ctrl-C does not cut in two (one result cached, written and counted): a
+    Ctrl-C arriving during it is raised as KeyboardInterrupt when it ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
 def finishing():
     """The last writes of a command: Ctrl-C arriving now is too late to stop anything, so it
     is ignored until they are done (an interrupted run writes nothing, a finished one all)."""

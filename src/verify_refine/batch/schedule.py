@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 
+from ..files import whole_under_ctrl_c
 from ..inputs.account import Task
 from ..inputs.guards import Guards
 from . import cache, isolate, outpaths, results
@@ -69,13 +70,18 @@ def run_all(tasks: list[tuple[Task, object]], catalog, args, progress, rows: lis
         entry = proofs.lookup(name, job.policy, job.source, job.unused, job.guards, catalog,
                               job.timeout)
         if entry is not None:
-            rows[i] = results.place(entry, destination(task, outdir, args),
-                                    task.principal.unused)
-            progress.advance(cached=True)
+            with whole_under_ctrl_c():  # a row set for each result written, and counted
+                rows[i] = results.place(entry, destination(task, outdir, args),
+                                        task.principal.unused)
+                progress.advance(cached=True)
         else:
             waiting.setdefault(name, []).append(i)
 
     def deliver(name: str, entry: dict) -> None:
+        with whole_under_ctrl_c():  # cached, written, set in rows and counted, or none of it
+            _deliver(name, entry)
+
+    def _deliver(name: str, entry: dict) -> None:
         problem = proofs.store(name, entry)
         if problem and problem not in proofs.notes:
             proofs.notes.append(problem)
