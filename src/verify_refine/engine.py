@@ -29,8 +29,8 @@ SCHEDULER = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
 CONNECT_S = 15  # how long to wait for the scheduler of --scheduler
 PRELOAD = "verify_refine.batch.worker_start"  # run in each local worker as it starts
 KILLED = "the task stopped every worker that ran it (dask's allowed failures)"
-# What the scheduler raises for a task no worker took within its no-workers-timeout
-NO_WORKER_ERRORS = ("NoWorkerError", "NoValidWorkerError")
+# A task no worker took within the scheduler's no-workers-timeout (NoWorkerError, or
+# NoValidWorkerError when it had restrictions)
 NO_WORKER = "not run: no Dask worker was there to take it (the scheduler's no-workers-timeout)"
 # Items go to Dask in chunks: a Dask task costs about 15 ms of CPU across scheduler, worker
 # and client (measured; docs/PERFORMANCE.md), as much as proving a typical policy. A chunk
@@ -137,7 +137,7 @@ class Cluster:
         again one key a task, so that only the killer fails. Ctrl-C goes on up with the
         finished results delivered."""
         from distributed import as_completed
-        from distributed.scheduler import KilledWorker
+        from distributed.scheduler import KilledWorker, NoValidWorkerError, NoWorkerError
 
         if self.client is None:
             self._connect(len(items))
@@ -169,10 +169,11 @@ class Cluster:
                             submit([one])
                         continue
                     done = [(part[0][0], False, f"crash: {KILLED}")]
+                except (NoWorkerError, NoValidWorkerError):
+                    done = [(key, False, NO_WORKER) for key, _ in part]
                 except Exception as exc:  # the chunk itself failed (not one item)
-                    why = NO_WORKER if type(exc).__name__ in NO_WORKER_ERRORS else \
-                        f"crash: {type(exc).__name__}: {exc}"
-                    done = [(key, False, why) for key, _ in part]
+                    done = [(key, False, f"crash: {type(exc).__name__}: {exc}")
+                            for key, _ in part]
                 future.release()
                 for key, ok, result in done:
                     deliver(key, result if ok else failed(key, result))
