@@ -8,7 +8,12 @@ from .inputs.model import Number
 
 
 def dumps(value, indent: int = 2) -> str:
-    """Pretty JSON, as json.dumps(indent=2, ensure_ascii=False) would write it, numbers verbatim."""
+    """Pretty JSON, as json.dumps(indent=2, ensure_ascii=False) would write it, numbers verbatim
+    (written by the standard library itself when the value holds no Number)."""
+    try:
+        return json.dumps(value, indent=indent, ensure_ascii=False, default=_verbatim_needed)
+    except _VerbatimNeeded:
+        pass
     lines: list[str] = []
     _write(value, 0, indent, lines)
     return "".join(lines)

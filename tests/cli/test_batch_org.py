@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import signal
 import struct
 from pathlib import Path
 
@@ -141,3 +142,24 @@ def test_without_matplotlib_the_summaries_are_written_and_the_picture_is_a_note(
     assert "note: removed.png not drawn: matplotlib is not installed" in done.stderr
     assert "- removed.png not drawn: matplotlib is not installed" in \
         (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_ctrl_c_while_the_summaries_are_written_is_too_late_to_stop_a_finished_run(
+        tiny_org, capsys, tmp_path, monkeypatch):
+    """Every result is in: a Ctrl-C that lands while the picture is drawn neither cuts the
+    summaries short nor turns the run into an interrupted one (exit 0, all files written)."""
+    from verify_refine.report import org_plot
+
+    real_write = org_plot.write
+
+    def interrupted_while_drawing(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # the user's Ctrl-C, delivered now
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(org_plot, "write", interrupted_while_drawing)
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "batch", tiny_org, "-o", out, "--jobs", "1")
+    assert code == 0, err
+    assert "interrupted" not in err and "policies/s" in err.splitlines()[-1]
+    assert {p.name for p in out.iterdir() if p.is_file()} == \
+        {"summary.md", "summary.csv", "summary.json", "removed.png"}

@@ -1,4 +1,4 @@
-"""The canonical form hashes are made of: the standard library's encoder and the verbatim writer give the same bytes, whatever the value."""
+"""The canonical form hashes are made of, and the pretty form documents are written in: the standard library's encoder and the verbatim writer give the same text, whatever the value."""
 
 from __future__ import annotations
 
@@ -24,3 +24,19 @@ def test_both_writers_give_the_same_bytes(value):
 def test_a_number_keeps_its_text():
     assert jsonout.canonical({"b": Number("1.50"), "a": [True, None]}) == \
         b'{"a":[true,null],"b":1.50}'
+
+
+def _pretty_by_hand(value) -> str:
+    lines: list[str] = []
+    jsonout._write(value, 0, 2, lines)
+    return "".join(lines)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(values)
+def test_the_pretty_form_is_the_same_from_either_writer(value):
+    assert jsonout.dumps(value) == _pretty_by_hand(value)
+
+
+def test_the_pretty_form_keeps_a_number_s_text_and_the_key_order():
+    assert jsonout.dumps({"b": Number("1.50"), "a": []}) == '{\n  "b": 1.50,\n  "a": []\n}'

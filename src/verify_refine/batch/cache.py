@@ -19,7 +19,7 @@ from ..inputs.guards import apply as apply_guards
 from ..inputs.jsontext import MAX_DEPTH, decode
 from ..inputs.policy import parse_policy
 
-LAYOUT = "proofs-v2"  # the folder under the cache directory; a new layout gets a new name
+LAYOUT = "proofs-v3"  # the folder under the cache directory; a new layout gets a new name
 
 
 def default_folder() -> Path:
@@ -45,7 +45,9 @@ def key(policy: bytes, unused: UnusedSet, guards: Guards | None, catalog_digest:
 
 class ProofCache:
     """Entries {"row", "refined", "cert"}, OUTDIR-independent, each in a file under its key
-    (entry_bytes). `folder` None: no cache (every look-up misses, nothing is stored)."""
+    (entry_bytes). A certificate is stored with the services of its catalog slice in place of
+    the slice (most of its bytes), and a hit gets today's slice back when its hash is the one
+    recorded. `folder` None: no cache (every look-up misses, nothing is stored)."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
@@ -75,6 +77,8 @@ class ProofCache:
         problem = mismatch(entry, policy, source, unused, guards, catalog, timeout)
         if problem:
             return self._refuse(path, problem)
+        section = entry["cert"]["catalog"]  # its slice's hash is today's slice's: put it back
+        section["slice"] = catalog_slice.today(catalog, section["slice"])[0]
         self.hits += 1
         return entry
 
@@ -95,13 +99,21 @@ class ProofCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(entry_bytes(name, entry))
+                handle.write(entry_bytes(name, stored_form(entry)))
             os.replace(tmp, path)
         except OSError as exc:
             if tmp:
                 Path(tmp).unlink(missing_ok=True)
             return f"cannot write the proof cache {self.folder}: {exc.strerror or exc}"
         return None
+
+
+def stored_form(entry: dict) -> dict:
+    """A proved entry as the cache keeps it: its certificate's catalog slice replaced by the
+    list of its services (the slice's hash, kept, tells whether today's slice is the same)."""
+    cert = entry["cert"]
+    section = cert["catalog"]
+    return dict(entry, cert=dict(cert, catalog=dict(section, slice=list(section["slice"]))))
 
 
 class EntryError(Exception):
@@ -186,13 +198,15 @@ def _fields_problem(cert: dict, row: dict) -> str | None:
 
 
 def _slice_problem(cert: dict, catalog: Catalog) -> str | None:
-    """Why the catalog slice a cached certificate carries is not today's catalog's slice of
-    the same services, with today's hash (None: it is, and so it is well formed)."""
+    """Why the catalog slice a stored certificate names (stored_form: the list of its
+    services) is not today's catalog's slice of those services with the hash it records
+    (None: it is)."""
     section = cert.get("catalog")
-    if not isinstance(section, dict) or not isinstance(section.get("slice"), dict):
+    services = section.get("slice") if isinstance(section, dict) else None
+    if not isinstance(services, list) or not all(isinstance(s, str) for s in services):
         return "not a certificate: no catalog slice"
-    today, today_digest = catalog_slice.today(catalog, section["slice"])
-    if section["slice"] != today or section.get("slice_sha256") != today_digest:
+    today, today_digest = catalog_slice.today(catalog, services)
+    if list(today) != services or section.get("slice_sha256") != today_digest:
         return "its catalog slice is not today's catalog"
     return None
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ..files import finishing
 from ..inputs import catalog as catalog_mod
 from ..report import org_plot, org_summary
 from ..verdict import Exit
@@ -32,22 +33,25 @@ def run(args, found: list[AccountInput]) -> int:
         raise
     tasks = [(task, work.outdir) for _, work in works for task in work.tasks]
     finished, interrupted, progress = run_batch(tasks, cat, args, proofs, cluster)
-    codes: dict[str, int] = {}
-    start = 0
-    for item, work in works:
-        part = finished[start:start + len(work.tasks)]
-        start += len(work.tasks)
-        table, account_notes = account_run.summarize(work, part)
-        if interrupted:
-            if None in part:
-                notes[item.label] = "interrupted: its summary lists what finished"
-            continue
-        codes[item.label] = account_run.report(work, table, account_notes, progress.live)
-    for note in proofs.notes:
-        print(f"warning: {note}", file=sys.stderr)
-    written = write(args, found, notes)
-    print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
-    print(progress.final_line(), file=sys.stderr)
+    # every result is in (or kept, on Ctrl-C): a Ctrl-C from now on is too late to stop
+    # anything, and would only cut the summaries short
+    with finishing():
+        codes: dict[str, int] = {}
+        start = 0
+        for item, work in works:
+            part = finished[start:start + len(work.tasks)]
+            start += len(work.tasks)
+            table, account_notes = account_run.summarize(work, part)
+            if interrupted:
+                if None in part:
+                    notes[item.label] = "interrupted: its summary lists what finished"
+                continue
+            codes[item.label] = account_run.report(work, table, account_notes, progress.live)
+        for note in proofs.notes:
+            print(f"warning: {note}", file=sys.stderr)
+        written = write(args, found, notes)
+        print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+        print(progress.final_line(), file=sys.stderr)
     if interrupted:
         raise KeyboardInterrupt
     if any(c == Exit.REFUTED for c in codes.values()):

@@ -71,20 +71,35 @@ def inside(outdir: str | Path, *parts: str) -> Path:
     component, and the path, with every symbolic link resolved, lies under outdir's own
     resolved path (a link planted in outdir that leads out is refused). Returns the path as
     joined, not resolved, so that messages show the user's spelling."""
-    path = Path(outdir, *parts)
+    return Path(_inside(str(outdir), parts))
+
+
+def _inside(outdir: str, parts: tuple[str, ...]) -> str:
+    path = os.path.join(_spelled(outdir), *parts)
     for part in parts:
         if not safe_part(part):
-            raise InputError(f"refusing to write: `{part}` is not a safe file name", str(path))
-    root = _real_folder(str(outdir))
+            raise InputError(f"refusing to write: `{part}` is not a safe file name", path)
+    root = _real_folder(outdir)
     real = _real_path(path, parts)
-    try:
-        within = real != root and os.path.commonpath([root, real]) == root
-    except ValueError:  # another drive
-        within = False
-    if not within:
+    # both resolved (absolute, normalized): under root exactly when it starts with root + /
+    if real == root or not real.startswith(root.rstrip(os.sep) + os.sep):
         raise InputError(f"refusing to write: it resolves to `{real}`, outside the output "
-                         f"folder `{root}` (a symbolic link?)", str(path))
+                         f"folder `{root}` (a symbolic link?)", path)
     return path
+
+
+@functools.lru_cache(maxsize=64)
+def _spelled(outdir: str) -> str:
+    """OUTDIR as pathlib spells it (`./out/` is `out`), as the paths of messages show it."""
+    return str(Path(outdir))
+
+
+def new_run() -> None:
+    """Forget the folders resolved and listed so far: a process that runs batch again (or a
+    test) resolves them anew, so a link planted between two runs is seen."""
+    _real_folder.cache_clear()
+    _links.cache_clear()
+    _policy_files.cache_clear()
 
 
 @functools.lru_cache(maxsize=1 << 17)  # a folder a principal: organizations have many
@@ -94,19 +109,32 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
+@functools.lru_cache(maxsize=1 << 17)
+def _links(real_folder: str) -> frozenset[str]:
+    """The names in a (resolved) folder that are symbolic links, listed once a run: one
+    directory read tells them all apart, where asking each file would take an lstat each
+    (none when the folder is not there yet)."""
+    try:
+        with os.scandir(real_folder) as entries:
+            return frozenset(e.name for e in entries if e.is_symlink())
+    except OSError:
+        return frozenset()
+
+
 def real_path(path: str) -> str:
     """os.path.realpath(path), its folder's resolved once a run."""
-    real = os.path.join(_real_folder(os.path.dirname(path)), os.path.basename(path))
-    return os.path.realpath(real) if os.path.islink(real) else real
+    folder, name = os.path.split(path)
+    real_folder = _real_folder(folder)
+    real = os.path.join(real_folder, name)
+    return os.path.realpath(real) if name in _links(real_folder) else real
 
 
-def _real_path(path: Path, parts: tuple[str, ...]) -> str:
+def _real_path(path: str, parts: tuple[str, ...]) -> str:
     """os.path.realpath(path), its folder's resolved once a run: the last part, a safe name
     (no `..`), resolves on its own only when it is a symbolic link."""
     if len(parts) < 2:
         return os.path.realpath(path)
-    real = os.path.join(_real_folder(str(path.parent)), parts[-1])
-    return os.path.realpath(real) if os.path.islink(real) else real
+    return real_path(path)
 
 
 # --- the files `verify-refine batch` writes ------------------------------------------------------
@@ -136,24 +164,28 @@ def findings_copy(source: Path) -> str:
     return "findings" + (source.suffix if _SUFFIX.fullmatch(source.suffix) else ".txt")
 
 
-def policy_files(outdir, task) -> list[Path]:
+def policy_files(outdir, task) -> tuple[str, str, str]:
     """A task's `<stem>.original.json`, `.refined.json` and `.cert.json`, proved inside (once
     in a run: a batch asks for them several times a task)."""
-    return list(_policy_files(str(outdir), task.principal.folder, task.stem))
+    return _policy_files(str(outdir), task.principal.folder, task.stem)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _policy_files(outdir: str, folder: str, stem: str) -> tuple[Path, ...]:
-    return tuple(inside(outdir, folder, f"{stem}.{kind}.json") for kind in POLICY_FILES)
+@functools.lru_cache(maxsize=1 << 17)
+def _policy_files(outdir: str, folder: str, stem: str) -> tuple[str, str, str]:
+    return tuple(_inside(outdir, (folder, f"{stem}.{kind}.json")) for kind in POLICY_FILES)
 
 
 def prove_all(outdir, tasks) -> None:
     """Before anything is written: every file the batch will write for these tasks, and the
     summaries, lie inside outdir (InputError, exit 2, otherwise)."""
+    seen = set()
     for task in tasks:
-        inside(outdir, task.principal.folder)
-        if task.principal.findings is not None:
-            inside(outdir, task.principal.folder, findings_copy(task.principal.findings))
+        who = task.principal
+        if id(who) not in seen:
+            seen.add(id(who))
+            inside(outdir, who.folder)
+            if who.findings is not None:
+                inside(outdir, who.folder, findings_copy(who.findings))
         policy_files(outdir, task)
     for name in SUMMARIES:
         inside(outdir, name)

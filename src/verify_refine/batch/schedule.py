@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 
-from ..files import whole_under_ctrl_c
+from ..files import finishing, whole_under_ctrl_c
 from ..inputs.account import Task
 from ..inputs.guards import Guards
 from . import cache, isolate, outpaths, results
@@ -51,8 +51,9 @@ def run_batch(tasks: list[tuple[Task, object]], catalog, args, proofs: cache.Pro
         interrupted = True
     finally:
         gc.unfreeze()
-        cluster.close()
-        progress.close(final=False)  # batch prints progress.final_line() last
+        with finishing():  # the results are in: a Ctrl-C while the cluster stops is too late
+            cluster.close()
+            progress.close(final=False)  # batch prints progress.final_line() last
     return finished, interrupted, progress
 
 

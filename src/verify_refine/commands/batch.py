@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..batch import account_run, engine_options, org_layout, org_run, plan
+from ..batch import account_run, engine_options, org_layout, org_run, outpaths, plan
 from ..batch.schedule import WALL_FACTOR, run_batch
 from ..errors import UsageError
+from ..files import finishing
 from ..iac.reading import looks_like_template
 from ..inputs import catalog as catalog_mod
 from . import batch_iac, fitting, options
@@ -90,6 +91,7 @@ def run(args) -> int:
     """Infrastructure code (a template, a Terraform folder) goes to batch_iac; one account,
     or each account of an organization (ORG or --account) then its summary, is refined here."""
     fitting.check_options("batch", args)
+    outpaths.new_run()
     if args.auth is not None and looks_like_template(args.auth):
         given = [name for name, on in (("--account", args.account), ("--fit", args.fit),
                                        ("--skip-aws-managed", args.skip_aws_managed)) if on]
@@ -112,9 +114,11 @@ def run_account(args) -> int:
     account_run.prepare_outputs(work)
     finished, interrupted, progress = run_batch([(t, work.outdir) for t in work.tasks], cat,
                                                 args, proofs, cluster)
-    table, notes = account_run.summarize(work, finished)
+    with finishing():  # every result is in (or kept): a Ctrl-C now would only cut the summary
+        table, notes = account_run.summarize(work, finished)
+        if not interrupted:
+            code = account_run.report(work, table, notes + proofs.notes, progress.live)
+            print(progress.final_line(), file=sys.stderr)
     if interrupted:
         raise KeyboardInterrupt  # after the summaries of what finished: one line, exit 130
-    code = account_run.report(work, table, notes + proofs.notes, progress.live)
-    print(progress.final_line(), file=sys.stderr)
     return code

@@ -59,6 +59,10 @@ class UnusedSet:
         """The set as certificates hash it: folded (IAM ignores case), so that it does not
         depend on which catalog spelled the names; with the guards it was made with, when
         there were any, so that the hash binds them too."""
+        return self._canonical
+
+    @functools.cached_property
+    def _canonical(self) -> bytes:
         data = {"actions": sorted(fold(a) for a in self.actions),
                 "services": sorted(fold(s) for s in self.services)}
         if self.guards is not None:
