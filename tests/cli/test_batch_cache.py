@@ -60,6 +60,39 @@ def test_a_repeat_run_is_all_hits_and_writes_the_same_files(capsys, tmp_path):
         assert code == 0 and "valid" in text
 
 
+# batch in a process of its own, every look-up sharing forked (a chunk a policy); it says
+# how many times the look-ups were shared out
+FORKING = """
+import sys
+from verify_refine.batch import hits
+hits.FORK_MIN = hits.CHUNK = 1
+shared, calls = hits._forked, []
+hits._forked = lambda *args: calls.append(1) or shared(*args)
+from verify_refine.cli import main
+code = main(sys.argv[1:])
+print(f"shared out {len(calls)} time(s)", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_a_repeat_shared_among_forked_processes_writes_what_one_process_writes(
+        capsys, tmp_path):
+    """The look-ups of a large repeat are shared among --jobs forked processes: the same
+    files and counts, and the corrupt entry one of them meets is a miss proved again, its
+    note said once."""
+    out, store = tmp_path / "out", tmp_path / "cache"
+    assert batch(capsys, out, store)[0] == 0
+    first = snapshot(out, seconds=False)
+    entries(store)[0].write_bytes(b"{}")
+    argv = [sys.executable, "-c", FORKING, "batch", ACCOUNT, "--findings", FINDINGS, "-o", out,
+            "--cache", store, *ARGS, "--jobs", "2"]
+    done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "cache hits 80% (4 of 5)" in done.stderr and "shared out 1 time" in done.stderr
+    assert done.stderr.count("not used, proving again") == 1
+    assert snapshot(out, seconds=False) == first
+
+
 def test_no_cache_keeps_nothing_and_reads_nothing(capsys, tmp_path):
     store = tmp_path / "cache"
     assert batch(capsys, tmp_path / "a", store)[0] == 0

@@ -15,7 +15,7 @@ class Progress:
         self.done = self.cached = 0
         self.start = self.last = clock()
         self.live = stream.isatty() and total > 0
-        self.bar = self._bar() if self.live else None
+        self.bar = None  # started at the first advance: its drawing thread comes after any fork
 
     def _bar(self):
         from rich.console import Console
@@ -44,6 +44,8 @@ class Progress:
     def advance(self, cached: bool) -> None:
         self.done += 1
         self.cached += cached
+        if self.live and self.bar is None:
+            self.bar = self._bar()
         if self.bar is not None:
             self.bar.update(self.task, completed=self.done,
                             rate=f"{self.rate():.1f} policies/s, cache {self.hit_rate()}")

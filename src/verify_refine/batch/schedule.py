@@ -8,7 +8,7 @@ import sys
 from ..files import finishing, whole_under_ctrl_c
 from ..inputs.account import Task
 from ..inputs.guards import Guards
-from . import cache, isolate, outpaths, results
+from . import cache, hits, isolate, outpaths, results
 from .engine_dask import Cluster
 from .progress import Progress
 
@@ -65,18 +65,27 @@ def run_all(tasks: list[tuple[Task, object]], catalog, args, progress, rows: lis
     jobs = [job_of(task, outdir, args) for task, outdir in tasks]
     digest = catalog.digest()
     waiting: dict[str, list[int]] = {}
-    for i, ((task, outdir), job) in enumerate(zip(tasks, jobs)):
+
+    def look_up(i: int) -> tuple[str, dict | None]:
+        (task, outdir), job = tasks[i], jobs[i]
         name = cache.key(job.policy, job.unused, job.guards, digest, job.timeout,
                          (job.fit, job.allow_oversize))
         entry = proofs.lookup(name, job.policy, job.source, job.unused, job.guards, catalog,
                               job.timeout)
-        if entry is not None:
-            with whole_under_ctrl_c():  # a row set for each result written, and counted
-                rows[i] = results.place(entry, destination(task, outdir, args),
-                                        task.principal.unused)
-                progress.advance(cached=True)
-        else:
+        if entry is None:
+            return name, None
+        return name, results.place(entry, destination(task, outdir, args),
+                                   task.principal.unused)
+
+    def record(i: int, name: str, row: dict | None) -> None:
+        if row is None:
             waiting.setdefault(name, []).append(i)
+        else:
+            rows[i] = row
+            progress.advance(cached=True)
+
+    alone = args.jobs == 1 or bool(args.scheduler)  # a connected client runs threads: no fork
+    hits.look_up(len(tasks), look_up, proofs, 1 if alone else args.jobs, record)
 
     def deliver(name: str, entry: dict) -> None:
         with whole_under_ctrl_c():  # cached, written, set in rows and counted, or none of it
