@@ -40,3 +40,14 @@ def test_the_pretty_form_is_the_same_from_either_writer(value):
 
 def test_the_pretty_form_keeps_a_number_s_text_and_the_key_order():
     assert jsonout.dumps({"b": Number("1.50"), "a": []}) == '{\n  "b": 1.50,\n  "a": []\n}'
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(values)
+def test_a_remembered_pretty_form_is_the_pretty_form_of_that_very_value(value):
+    assert jsonout.dumps_remembered(value) == jsonout.dumps(value)
+    assert jsonout.dumps_remembered(value) == jsonout.dumps(value)  # found again
+
+
+def test_values_alike_but_for_key_order_are_remembered_apart():
+    assert jsonout.dumps_remembered({"a": 1, "b": 2}) != jsonout.dumps_remembered({"b": 2, "a": 1})

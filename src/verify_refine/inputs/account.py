@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..jsonout import dumps
+from ..jsonout import dumps_remembered
 from .findings import UnusedSet
 from .groups import add_group_tasks
 from .jsontext import parse_json
@@ -158,7 +158,8 @@ def _document_bytes(document: dict) -> bytes:
     policy's is shared by every principal it is attached to)."""
     known = _TEXTS.get(id(document))
     if known is None or known[0] is not document:
-        known = _TEXTS[id(document)] = (document, (dumps(document) + "\n").encode("utf-8"))
+        known = _TEXTS[id(document)] = (document,
+                                         (dumps_remembered(document) + "\n").encode("utf-8"))
         while len(_TEXTS) > 1 << 17:  # documents an organization holds, alive anyway
             del _TEXTS[next(iter(_TEXTS))]
     return known[1]
