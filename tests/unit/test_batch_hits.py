@@ -4,12 +4,11 @@ Ctrl-C keeping what finished, and a process that dies leaving its share to this 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import time
 from pathlib import Path
-
-import pytest
 
 from verify_refine.batch import hits
 from verify_refine.batch.cache import ProofCache
@@ -35,66 +34,90 @@ def looked_up(proofs: ProofCache, marks: Path | None = None, slow: float = 0.0):
     return one
 
 
+def fresh(scenario, *args):
+    """scenario(*args) in a new interpreter, which runs no other thread (batch forks only
+    then; a test process may hold threads that earlier tests left), and what it returned."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_returned, args=(results, scenario, args))
+    process.start()
+    outcome = results.get(timeout=120)
+    process.join(30)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _returned(results, scenario, args) -> None:
+    try:
+        results.put(scenario(*args))
+    except BaseException as exc:  # noqa: BLE001 - handed to the test to raise
+        results.put(exc)
+
+
 def recorder():
     recorded: list[tuple[int, str, dict | None]] = []
     return recorded, lambda i, name, row: recorded.append((i, name, row))
 
 
-def test_every_look_up_is_recorded_once_hits_first_then_the_misses_in_order():
+def looking_up(count: int, processes: int, marks: str | None = None, slow: float = 0.0,
+               interrupt_at: int | None = None, die_at: int | None = None) -> dict:
+    """look_up of COUNT tasks over PROCESSES: what it recorded, its cache counts and notes,
+    its own pid, whether Ctrl-C stopped it. A forked process presses Ctrl-C (sends SIGINT to
+    batch) before task interrupt_at, or dies before task die_at."""
     proofs = ProofCache(None)
     recorded, record = recorder()
-    hits.look_up(COUNT, looked_up(proofs), proofs, 2, record)
+    one = looked_up(proofs, None if marks is None else Path(marks), slow)
+    parent = os.getpid()
+
+    def looked_up_here(i: int):
+        if os.getpid() != parent and i == interrupt_at:
+            os.kill(parent, signal.SIGINT)  # the user's Ctrl-C, to the batch process
+        if os.getpid() != parent and i == die_at:
+            os._exit(9)  # as a process killed from outside
+        return one(i)
+
+    interrupted = False
+    try:
+        hits.look_up(count, looked_up_here, proofs, processes, record)
+    except KeyboardInterrupt:
+        interrupted = True
+    return {"recorded": recorded, "counts": (proofs.hits, proofs.misses),
+            "notes": proofs.notes, "pid": parent, "interrupted": interrupted}
+
+
+def test_every_look_up_is_recorded_once_hits_first_then_the_misses_in_order():
+    run = fresh(looking_up, COUNT, 2)
+    recorded = run["recorded"]
     assert sorted(i for i, _, _ in recorded) == list(range(COUNT))
     assert all(name == f"key-{i}" for i, name, _ in recorded)
     misses = [i for i, _, row in recorded if row is None]
     assert misses == list(range(0, COUNT, 3))
     assert [i for i, _, _ in recorded[-len(misses):]] == misses  # after every hit
     pids = {row["pid"] for _, _, row in recorded if row is not None}
-    assert os.getpid() not in pids and len(pids) == 2  # shared between two forked processes
-    assert (proofs.hits, proofs.misses) == (COUNT - len(misses), len(misses))
-    assert sorted(proofs.notes) == ["note 0", "note 1"]  # each note once, whichever process
+    assert run["pid"] not in pids and len(pids) == 2  # shared between two forked processes
+    assert run["counts"] == (COUNT - len(misses), len(misses))
+    assert sorted(run["notes"]) == ["note 0", "note 1"]  # each note once, whichever process
 
 
 def test_few_look_ups_or_one_process_stay_in_this_process():
     for count, processes in ((hits.FORK_MIN - 1, 2), (COUNT, 1)):
-        proofs = ProofCache(None)
-        recorded, record = recorder()
-        hits.look_up(count, looked_up(proofs), proofs, processes, record)
-        assert sorted(i for i, _, _ in recorded) == list(range(count))
-        assert {row["pid"] for _, _, row in recorded if row} == {os.getpid()}
+        run = fresh(looking_up, count, processes)
+        assert sorted(i for i, _, _ in run["recorded"]) == list(range(count))
+        assert {row["pid"] for _, _, row in run["recorded"] if row} == {run["pid"]}
 
 
 def test_ctrl_c_keeps_every_look_up_that_finished_and_records_it_once(tmp_path):
-    proofs = ProofCache(None)
-    recorded, record = recorder()
-    one = looked_up(proofs, tmp_path, slow=0.001)
-    parent = os.getpid()
-
-    def interrupted(i: int):
-        if i == hits.CHUNK // 2 and os.getpid() != parent:
-            os.kill(parent, signal.SIGINT)  # the user's Ctrl-C, to the batch process
-        return one(i)
-
-    with pytest.raises(KeyboardInterrupt):
-        hits.look_up(COUNT, interrupted, proofs, 2, record)
+    run = fresh(looking_up, COUNT, 2, str(tmp_path), 0.001, hits.CHUNK // 2)
+    assert run["interrupted"]
     done = sorted(int(p.name) for p in tmp_path.iterdir())
-    hit = [i for i, _, row in recorded if row is not None]
+    hit = [i for i, _, row in run["recorded"] if row is not None]
     assert sorted(hit) == [i for i in done if i % 3] and len(set(hit)) == len(hit)
     assert len(done) < COUNT  # it stopped
 
 
 def test_a_process_that_dies_leaves_its_look_ups_to_this_one():
-    proofs = ProofCache(None)
-    recorded, record = recorder()
-    one = looked_up(proofs)
-    parent = os.getpid()
-
-    def dying(i: int):
-        if i == hits.CHUNK + 5 and os.getpid() != parent:
-            os._exit(9)  # as a process killed from outside
-        return one(i)
-
-    hits.look_up(COUNT, dying, proofs, 2, record)
-    assert sorted(i for i, _, _ in recorded) == list(range(COUNT))
-    assert (proofs.hits, proofs.misses) == (sum(1 for i in range(COUNT) if i % 3),
-                                            len(range(0, COUNT, 3)))
+    run = fresh(looking_up, COUNT, 2, None, 0.0, None, hits.CHUNK + 5)
+    assert not run["interrupted"]
+    assert sorted(i for i, _, _ in run["recorded"]) == list(range(COUNT))
+    assert run["counts"] == (sum(1 for i in range(COUNT) if i % 3), len(range(0, COUNT, 3)))
