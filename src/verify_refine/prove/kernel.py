@@ -31,8 +31,9 @@ def _z3_context() -> z3.Context:
     (z3 objects must not be shared between threads; a Dask worker checks in several)."""
     if threading.current_thread() is threading.main_thread():
         return z3.main_ctx()
-    if not hasattr(_THREAD, "context"):
+    if not hasattr(_THREAD, "context"):  # freed by any thread's collector: concurrent dec-ref
         _THREAD.context = z3.Context()
+        z3.Z3_enable_concurrent_dec_ref(_THREAD.context.ref())
     return _THREAD.context
 
 

@@ -9,6 +9,18 @@ import z3
 _local = threading.local()
 
 
+def shared_safely(ctx: z3.Context) -> z3.Context:
+    """The context with z3's concurrent dec-ref on: Python's cyclic collector frees a z3
+    object in whichever thread it runs, and without it a release from another thread while
+    this context's thread is in z3 corrupts z3's memory (a segmentation fault: reproduced by
+    tests/unit/test_z3_threads.py)."""
+    z3.Z3_enable_concurrent_dec_ref(ctx.ref())
+    return ctx
+
+
+shared_safely(z3.main_ctx())
+
+
 def context() -> z3.Context:
     """This thread's z3 context: z3's main context in the main thread, else one made for the
     thread on first use and kept for its life (a Dask worker's threads run many tasks)."""
@@ -16,5 +28,5 @@ def context() -> z3.Context:
         return z3.main_ctx()
     made = getattr(_local, "context", None)
     if made is None:
-        made = _local.context = z3.Context()
+        made = _local.context = shared_safely(z3.Context())
     return made
