@@ -93,6 +93,15 @@ def test_a_repeat_shared_among_forked_processes_writes_what_one_process_writes(
     assert snapshot(out, seconds=False) == first
 
 
+def test_an_older_layout_left_in_the_cache_is_named_once_and_not_read(capsys, tmp_path):
+    out, store = tmp_path / "out", tmp_path / "cache"
+    (store / "proofs-v2" / "ab").mkdir(parents=True)
+    code, _, err = batch(capsys, out, store)
+    assert code == 0 and "cache hits 0% (0 of 5)" in err
+    assert err.count("proofs-v2/, entries of an older layout") == 1
+    assert "delete it to free its space" in err and (store / "proofs-v2").is_dir()
+
+
 def test_no_cache_keeps_nothing_and_reads_nothing(capsys, tmp_path):
     store = tmp_path / "cache"
     assert batch(capsys, tmp_path / "a", store)[0] == 0

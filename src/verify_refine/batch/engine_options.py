@@ -7,7 +7,7 @@ from pathlib import Path
 from ..commands.options import positive_int
 from ..engine import CHUNK_MAX
 from ..errors import UsageError
-from .cache import ProofCache, default_folder
+from .cache import LAYOUT, ProofCache, default_folder
 from .engine_dask import Cluster
 
 
@@ -44,7 +44,11 @@ def proof_cache(args) -> ProofCache:
         proofs = ProofCache(None)
         proofs.notes.append(f"no proof cache: cannot create {folder}: {exc.strerror or exc}")
         return proofs
-    return ProofCache(folder)
+    proofs = ProofCache(folder)
+    proofs.notes += [f"the proof cache {folder} holds {old.name}/, entries of an older layout "
+                     f"that this version does not read: delete it to free its space"
+                     for old in sorted(folder.glob("proofs-v*")) if old.name != LAYOUT]
+    return proofs
 
 
 def cluster(args) -> Cluster:
