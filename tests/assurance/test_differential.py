@@ -90,7 +90,7 @@ from verify_refine.testing.assurance_strategies import (
     unused_sets,
 )
 
-EXAMPLES = int(os.environ.get("VR_DIFF_EXAMPLES", "220"))
+EXAMPLES = int(os.environ.get("VR_DIFF_EXAMPLES", "170"))  # CI; the long runs give more
 SEED = int(os.environ.get("VR_DIFF_SEED", "0"))
 COLLECT = os.environ.get("VR_DIFF_COLLECT") == "1"
 COUNTS_PATH = os.environ.get("VR_DIFF_COUNTS")
