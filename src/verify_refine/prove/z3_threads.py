@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import z3
@@ -18,14 +19,18 @@ def shared_safely(ctx: z3.Context) -> z3.Context:
     return ctx
 
 
-shared_safely(z3.main_ctx())
+@functools.cache
+def _main_context() -> z3.Context:
+    """z3's main context, made safe on first use (not at import: a Ctrl-C while the command
+    loads would then cut a context in two, and z3 would print a traceback as it went)."""
+    return shared_safely(z3.main_ctx())
 
 
 def context() -> z3.Context:
     """This thread's z3 context: z3's main context in the main thread, else one made for the
     thread on first use and kept for its life (a Dask worker's threads run many tasks)."""
     if threading.current_thread() is threading.main_thread():
-        return z3.main_ctx()
+        return _main_context()
     made = getattr(_local, "context", None)
     if made is None:
         made = _local.context = shared_safely(z3.Context())
