@@ -67,7 +67,10 @@ def _forked(count: int, one: One, proofs: ProofCache, processes: int, take) -> l
             _collect(pending, proofs, take, done)
         except KeyboardInterrupt:
             stop.set()  # the chunks under way end at once; theirs finished are kept
-            _collect(pending, proofs, take, done)
+            try:
+                _collect(pending, proofs, take, done)
+            except BrokenProcessPool:  # a process died meanwhile: the interrupt still stands
+                pass
             raise
     except BrokenProcessPool:  # a process died: what it had is done here
         pass
