@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,6 +76,8 @@ sys.exit(code)
 """
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="batch forks its look-ups on Linux only")
 def test_a_repeat_shared_among_forked_processes_writes_what_one_process_writes(
         capsys, tmp_path):
     """The look-ups of a large repeat are shared among --jobs forked processes: the same

@@ -7,12 +7,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from verify_refine.batch import hits
 from verify_refine.batch.cache import ProofCache
 
+LINUX_ONLY = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="batch forks its look-ups on Linux only")
 COUNT = hits.FORK_MIN + 3 * hits.CHUNK // 2  # enough to fork, and a last chunk cut short
 
 
@@ -86,6 +91,7 @@ def looking_up(count: int, processes: int, marks: str | None = None, slow: float
             "notes": proofs.notes, "pid": parent, "interrupted": interrupted}
 
 
+@LINUX_ONLY
 def test_every_look_up_is_recorded_once_hits_first_then_the_misses_in_order():
     run = fresh(looking_up, COUNT, 2)
     recorded = run["recorded"]
@@ -107,6 +113,7 @@ def test_few_look_ups_or_one_process_stay_in_this_process():
         assert {row["pid"] for _, _, row in run["recorded"] if row} == {run["pid"]}
 
 
+@LINUX_ONLY
 def test_ctrl_c_keeps_every_look_up_that_finished_and_records_it_once(tmp_path):
     run = fresh(looking_up, COUNT, 2, str(tmp_path), 0.001, hits.CHUNK // 2)
     assert run["interrupted"]
@@ -116,6 +123,7 @@ def test_ctrl_c_keeps_every_look_up_that_finished_and_records_it_once(tmp_path):
     assert len(done) < COUNT  # it stopped
 
 
+@LINUX_ONLY
 def test_a_process_that_dies_leaves_its_look_ups_to_this_one():
     run = fresh(looking_up, COUNT, 2, None, 0.0, None, hits.CHUNK + 5)
     assert not run["interrupted"]

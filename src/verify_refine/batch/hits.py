@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -26,8 +27,8 @@ def look_up(count: int, one: One, proofs: ProofCache, processes: int,
             record: Callable[[int, str, dict | None], None]) -> None:
     """record(i, key, row) for each i < count, from one(i): a hit's row (its files written)
     as it comes, then the misses (row None) in index order. With processes > 1, count >=
-    FORK_MIN and this process running no other thread, the look-ups are shared among that
-    many forked processes; their cache counts and notes are added to proofs. On Ctrl-C the
+    FORK_MIN and this process running no other thread (on Linux), the look-ups are shared
+    among that many forked processes; their cache counts and notes are added to proofs. On Ctrl-C the
     look-ups under way finish and are recorded, then the interrupt goes on."""
     misses: list[tuple[int, str]] = []
 
@@ -41,8 +42,9 @@ def look_up(count: int, one: One, proofs: ProofCache, processes: int,
 
     left = range(count)
     processes = min(processes, os.cpu_count() or 1)
+    # fork only on Linux: macOS's system libraries are not safe to use after a fork
     if processes > 1 and count >= FORK_MIN and threading.active_count() == 1 \
-            and "fork" in multiprocessing.get_all_start_methods():
+            and sys.platform.startswith("linux"):
         left = _forked(count, one, proofs, processes, take)
     for i in left:
         with whole_under_ctrl_c():
