@@ -97,6 +97,7 @@ def pull(args, say: Say) -> dict:
     """Fetch and write everything `args` asks for; returns the manifest (KeyboardInterrupt
     after writing it, when interrupted)."""
     outdir = Path(args.output)
+    outpaths.new_run()  # folders resolved by an earlier run of this process are resolved anew
     check_outdir(outdir)
     if args.arn is not None:
         account.check_arn(args.arn)

@@ -28,17 +28,16 @@ def look_up(count: int, one: One, proofs: ProofCache, processes: int,
     """record(i, key, row) for each i < count, from one(i): a hit's row (its files written)
     as it comes, then the misses (row None) in index order. With processes > 1, count >=
     FORK_MIN and this process running no other thread (on Linux), the look-ups are shared
-    among that many forked processes; their cache counts and notes are added to proofs. On Ctrl-C the
-    look-ups under way finish and are recorded, then the interrupt goes on."""
+    among that many forked processes; their cache counts and notes are added to proofs. On
+    Ctrl-C the look-ups under way finish and are recorded, then the interrupt goes on."""
     misses: list[tuple[int, str]] = []
 
-    def take(found: list[tuple[int, str, dict | None]]) -> None:
-        with whole_under_ctrl_c():  # each result recorded whole
-            for i, name, row in found:
-                if row is None:
-                    misses.append((i, name))
-                else:
-                    record(i, name, row)
+    def take(found: list[tuple[int, str, dict | None]]) -> None:  # under whole_under_ctrl_c
+        for i, name, row in found:
+            if row is None:
+                misses.append((i, name))
+            else:
+                record(i, name, row)
 
     left = range(count)
     processes = min(processes, os.cpu_count() or 1)
@@ -47,7 +46,7 @@ def look_up(count: int, one: One, proofs: ProofCache, processes: int,
             and sys.platform.startswith("linux"):
         left = _forked(count, one, proofs, processes, take)
     for i in left:
-        with whole_under_ctrl_c():
+        with whole_under_ctrl_c():  # each result written and recorded whole
             take([(i, *one(i))])
     for i, name in sorted(misses):
         record(i, name, None)
@@ -88,13 +87,12 @@ def _collect(pending: set, proofs: ProofCache, take, done: set[int]) -> None:
         for future in finished:
             pending.discard(future)
             found, hits, misses, notes = future.result()
-            proofs.hits += hits
-            proofs.misses += misses
-            for note in notes:
-                if note not in proofs.notes:
-                    proofs.notes.append(note)
-            take(found)
-            done.update(i for i, _, _ in found)
+            with whole_under_ctrl_c():  # a chunk's results, counts and notes taken whole
+                proofs.hits += hits
+                proofs.misses += misses
+                proofs.notes += [n for n in dict.fromkeys(notes) if n not in proofs.notes]
+                take(found)
+                done.update(i for i, _, _ in found)
 
 
 def _ignore_ctrl_c() -> None:

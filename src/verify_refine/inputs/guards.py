@@ -197,11 +197,12 @@ def _reasons(guards: Guards):
     """Why guards without --keep-sid (the same for every policy) keep a name, None when they
     do not: remembered by name, as the principals of a batch share most of their unused names."""
     keepers = _keepers(guards, None)
+    return functools.lru_cache(maxsize=1 << 16)(lambda name: _reason(keepers, name))
 
-    @functools.lru_cache(maxsize=1 << 16)
-    def reason(name: str) -> str | None:
-        return next((k.reason for k in keepers if k.keeps(name)), None)
-    return reason
+
+def _reason(keepers, name: str) -> str | None:
+    """Why the first of KEEPERS that keeps a name keeps it (None: none does)."""
+    return next((k.reason for k in keepers if k.keeps(name)), None)
 
 
 MEMO_SIZE = 64
@@ -215,7 +216,7 @@ def _apply(unused: UnusedSet, guards: Guards, policy: Policy | None,
     """apply, computed."""
     keepers = _keepers(guards, policy)
     why = _reasons(guards) if guards.keep_sid is None else (
-        lambda name: next((k.reason for k in keepers if k.keeps(name)), None))
+        lambda name: _reason(keepers, name))
     kept: list[Kept] = []
     actions: dict[str, str] = {}
 
