@@ -82,7 +82,8 @@ def account_arg(folder: Path) -> str:
 
 @pytest.mark.parametrize("case", ["org and findings", "account and auth", "no colon",
                                   "missing file", "missing folder", "same account twice",
-                                  "output inside org", "nothing given", "auth without findings"])
+                                  "output inside org", "cache inside org", "nothing given",
+                                  "auth without findings"])
 def test_a_mix_of_forms_or_a_bad_account_argument_is_one_line(capsys, tmp_path, case):
     organization = make_org(tmp_path, 2)
     one = organization / "acct-0"
@@ -104,6 +105,9 @@ def test_a_mix_of_forms_or_a_bad_account_argument_is_one_line(capsys, tmp_path, 
                                 "-o", out], "batch: "),
         "output inside org": ([organization, "-o", organization / "out"],
                               f"batch: -o `{organization / 'out'}` is inside the organization"),
+        "cache inside org": ([organization, "-o", out, "--cache", organization / "out"],
+                             f"batch: --cache `{organization / 'out'}` is inside the "
+                             "organization folder"),
         "nothing given": (["-o", out], "batch: give AUTH.json with --findings DIR, "),
         "auth without findings": ([one / "authorization-details.json", "-o", out],
                                   "batch: the following arguments are required: --findings"),

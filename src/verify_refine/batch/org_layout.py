@@ -10,6 +10,7 @@ from ..errors import InputError, UsageError
 from ..files import read_input, refuse_collisions
 from ..inputs.account import read_account
 from . import outpaths
+from .cache import default_folder
 
 AUTH = "authorization-details.json"  # what `pull` writes in an account's folder
 FINDINGS = "findings"
@@ -103,9 +104,12 @@ def _check_outputs(found: list[AccountInput], args) -> None:
     outdir = Path(args.output)
     if args.auth is not None:
         org = Path(args.auth).resolve()
-        if outdir.resolve() == org or org in outdir.resolve().parents:
-            raise UsageError(f"batch: -o `{args.output}` is inside the organization folder "
-                             f"`{args.auth}`: give a folder outside it")
+        cache = None if args.no_cache else Path(args.cache) if args.cache else default_folder()
+        for option, given in (("-o", outdir), ("--cache", cache)):
+            if given is not None and (given.resolve() == org or org in given.resolve().parents):
+                raise UsageError(f"batch: {option} `{given}` is inside the organization "
+                                 f"folder `{args.auth}`: give a folder outside it (the next "
+                                 "run would read it as an account)")
     for item in found:
         item.output = str(outdir / item.label)
         refuse_collisions({"-o": args.output, "the account's output": item.output},
